@@ -1,0 +1,52 @@
+"""luma-mcp: an MCP server for Luma Dream Machine video generation."""
+
+__version__ = "0.1.0"
+
+from .client import LumaClient
+from .errors import (
+    APIConnectionError,
+    APIStatusError,
+    APITimeoutError,
+    AuthenticationError,
+    BadRequestError,
+    ConfigurationError,
+    CreateOutcomeUnknownError,
+    GenerationFailedError,
+    InvalidRequestError,
+    LumaError,
+    LumaMCPError,
+    NotFoundError,
+    RateLimitError,
+    ServerError,
+)
+from .models import Generation, GenerationRequest
+from .poller import Poller, PollSchedule
+from .retries import RetryPolicy
+from .server import build_server
+from .settings import Settings
+
+__all__ = [
+    "APIConnectionError",
+    "APIStatusError",
+    "APITimeoutError",
+    "AuthenticationError",
+    "BadRequestError",
+    "ConfigurationError",
+    "CreateOutcomeUnknownError",
+    "Generation",
+    "GenerationFailedError",
+    "GenerationRequest",
+    "InvalidRequestError",
+    "LumaClient",
+    "LumaError",
+    "LumaMCPError",
+    "NotFoundError",
+    "PollSchedule",
+    "Poller",
+    "RateLimitError",
+    "RetryPolicy",
+    "ServerError",
+    "Settings",
+    "__version__",
+    "build_server",
+]

@@ -1,0 +1,3 @@
+from luma_mcp.cli import main
+
+main()

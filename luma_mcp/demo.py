@@ -1,0 +1,78 @@
+"""`luma-mcp demo`: the whole job, offline, as an assistant would do it.
+
+Starts the Luma API emulator in this process, launches `luma-mcp` over stdio as a real MCP client would, and
+drives it with the official MCP client: create a video with a progress bar, extend it, download it.
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import anyio
+from mcp import Client, StdioServerParameters
+from mcp.types import CallToolResult
+
+from .emulator import EmulatorConfig, run_emulator
+
+PROMPT = "a tiger walking in snow, slow dolly zoom"
+
+
+def run_demo(output_dir: str | None = None) -> int:
+    return anyio.run(_demo, output_dir)
+
+
+async def _demo(output_dir: str | None) -> int:
+    target = Path(output_dir) if output_dir else Path(tempfile.mkdtemp(prefix="luma-mcp-demo-"))
+    async with run_emulator(EmulatorConfig(queued_seconds=0.5, dreaming_seconds=4.0)) as emulator:
+        server = StdioServerParameters(
+            command=sys.executable,
+            args=["-m", "luma_mcp"],
+            env={
+                "LUMA_API_KEY": emulator.api_key,
+                "LUMA_BASE_URL": emulator.base_url,
+                "LUMA_MCP_OUTPUT_DIR": str(target),
+                "LUMA_MCP_LOG_LEVEL": "WARNING",
+            },
+        )
+        print(f"Luma API emulator on {emulator.base_url} (no key or network needed)")
+        async with Client(server) as client:
+            tools = await client.list_tools()
+            print(f"luma-mcp over stdio: {len(tools.tools)} tools")
+
+            print(f'\n1. create_generation "{PROMPT}", 9:16')
+            created = await _call(
+                client, "create_generation", {"prompt": PROMPT, "aspect_ratio": "9:16", "concepts": ["dolly_zoom"]}
+            )
+            generation_id = created["id"]
+            print(f"   {created['state']}: {created['video_url']}")
+
+            print("\n2. extend_generation forward")
+            extended = await _call(
+                client,
+                "extend_generation",
+                {"generation_id": generation_id, "prompt": "the tiger stops and looks at the camera"},
+            )
+            print(f"   {extended['state']}: {extended['video_url']}")
+
+            print("\n3. download_generation")
+            saved = await _call(client, "download_generation", {"generation_id": extended["id"]})
+            print(f"   {saved['video_bytes']} bytes")
+        print(f"\nYour video: {saved['video_path']}")
+    return 0
+
+
+async def _call(client: Client, tool: str, arguments: dict[str, Any]) -> dict[str, Any]:
+    async def show(progress: float, total: float | None, message: str | None) -> None:
+        filled = int(30 * progress / (total or 100))
+        print(f"\r   [{'#' * filled}{'.' * (30 - filled)}] {progress:5.1f}% {message or ''}"[:100], end="", flush=True)
+
+    result: CallToolResult = await client.call_tool(tool, arguments, progress_callback=show)
+    print("\r" + " " * 100 + "\r", end="")
+    if result.is_error or result.structured_content is None:
+        text = " ".join(getattr(block, "text", "") for block in result.content)
+        raise SystemExit(f"{tool} failed: {text}")
+    content: dict[str, Any] = result.structured_content
+    return content

@@ -1,0 +1,33 @@
+"""How an emulator behaves: who may call it, how fast generations finish, which limits apply."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+DEFAULT_API_KEY = "luma-emulator-key"
+
+
+@dataclass(frozen=True)
+class EmulatorConfig:
+    """Settings for one emulator; the defaults give a fast, permissive, single-tenant Luma.
+
+    All durations are in seconds. The real service takes about 100 s per video and allows 10 concurrent
+    generations and 20 creates a minute per account; the limits are off unless set here.
+    """
+
+    api_keys: tuple[str, ...] = (DEFAULT_API_KEY,)
+    """Bearer keys accepted; each key is a tenant that sees only its own generations."""
+    queued_seconds: float = 0.5
+    dreaming_seconds: float = 3.0
+    accept_ray_1_6: bool = True
+    """Accept the legacy model ``ray-1-6`` (Luma dropped it from the spec in 2026-01)."""
+    camera_motions: bool = False
+    """Serve the legacy ``GET /generations/camera_motion/list``; when off it answers 404 like an unknown route."""
+    initial_credit_cents: float = 100_000.0
+    max_concurrent: int | None = None
+    """Per key: generations not yet completed or failed; one more create answers 429."""
+    creates_per_minute: int | None = None
+    """Per key: creates accepted in the last 60 s; one more answers 429 with ``Retry-After``."""
+
+
+DEFAULT_CONFIG = EmulatorConfig()

@@ -1,0 +1,24 @@
+"""What a generation costs in USD cents, so ``GET /credits`` goes down per create and back up on failure.
+
+Luma publishes no per-video API price; these are the figures ComfyUI charges for a Luma create (luma-api.md §9).
+"""
+
+from __future__ import annotations
+
+DEFAULT_RESOLUTION = "720p"
+DEFAULT_DURATION = "5s"
+ADD_AUDIO_PRICE_CENTS = 20.0
+"""No published price; a flat fee keeps audio visible on the balance."""
+
+_PRICE_CENTS: dict[tuple[str, str], dict[str, float]] = {
+    ("ray-flash-2", "5s"): {"540p": 20.0, "720p": 34.0, "1080p": 79.0, "4k": 313.0},
+    ("ray-flash-2", "9s"): {"540p": 36.0, "720p": 61.0, "1080p": 142.0, "4k": 565.0},
+    ("ray-2", "5s"): {"540p": 57.0, "720p": 102.0, "1080p": 227.0, "4k": 911.0},
+    ("ray-2", "9s"): {"540p": 103.0, "720p": 183.0, "1080p": 410.0, "4k": 1640.0},
+}
+
+
+def video_price_cents(model: str, resolution: str | None, duration: str | None) -> float:
+    """The price of a video of this model, resolution and duration; ``ray-1-6`` is priced like ``ray-2``."""
+    row = ("ray-flash-2" if model == "ray-flash-2" else "ray-2", duration or DEFAULT_DURATION)
+    return _PRICE_CENTS[row][resolution or DEFAULT_RESOLUTION]

@@ -1,0 +1,191 @@
+"""Checking request bodies as Luma does, with its documented messages (luma-api.md §8.2) where it has them.
+
+Each ``*_request`` function returns the echo a generation carries in ``request``: every field of that request
+type, unset ones as ``null``. Anything Luma would reject raises ``InvalidRequest``, which the API answers with 400.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from luma_mcp.emulator.vocabulary import ASPECT_RATIOS, CONCEPT_KEYS, DURATIONS, RESOLUTIONS
+
+PROMPT_MIN_LENGTH = 3
+PROMPT_MAX_LENGTH = 5000
+FRAME_NAMES = ("frame0", "frame1")
+
+StateLookup = Callable[[str], str | None]
+"""The state of one of the caller's generations by id, or ``None`` if the caller has no such generation."""
+
+# Which (frame0 type, frame1 type) combinations cannot loop, and what Luma says about each.
+_LOOP_REFUSALS = {
+    (None, "image"): "Loop is not supported for end frame",
+    ("image", "image"): "Loop is not supported for keyframes",
+    (None, "generation"): "Loop is not supported for extend reverse",
+    ("generation", "image"): "Loop is not supported for interpolate video to image",
+    ("image", "generation"): "Loop is not supported for interpolate image to video",
+    ("generation", "generation"): "Loop is not supported for interpolate between two videos",
+}
+
+
+class InvalidRequest(Exception):
+    """A request Luma refuses before creating anything; ``detail`` is the message it answers with."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
+
+
+def video_request(body: Any, *, models: Sequence[str], state_of: StateLookup) -> dict[str, Any]:
+    """Validate a video create; keyframes that name generations must name completed ones of the caller's."""
+    fields = _json_object(body)
+    if fields.get("generation_type", "video") != "video":
+        raise InvalidRequest("Unknown request type")
+    model = _choice(fields, "model", models)
+    if model is None:
+        raise InvalidRequest(f"model is required; use one of: {', '.join(models)}")
+    prompt = _string(fields, "prompt") or None
+    aspect_ratio = _choice(fields, "aspect_ratio", ASPECT_RATIOS)
+    loop = fields.get("loop")
+    if loop is not None and not isinstance(loop, bool):
+        raise InvalidRequest("loop must be true or false")
+    resolution = _choice(fields, "resolution", RESOLUTIONS)
+    duration = _choice(fields, "duration", DURATIONS)
+    keyframes = _keyframes(fields.get("keyframes"))
+    first, last = _frame_types(keyframes)
+    _check_prompt(prompt, has_image="image" in (first, last))
+    if loop and last is not None:
+        raise InvalidRequest(_LOOP_REFUSALS[(first, last)])
+    concepts = _concepts(fields.get("concepts"))
+    callback_url = _callback_url(fields)
+    for frame in (keyframes or {}).values():
+        if frame and frame["type"] == "generation":
+            require_completed(frame["id"], state_of(frame["id"]), use="extended or interpolated")
+    return {
+        "generation_type": "video",
+        "model": model,
+        "prompt": prompt,
+        "aspect_ratio": aspect_ratio,
+        "loop": loop,
+        "keyframes": keyframes,
+        "resolution": resolution,
+        "duration": duration,
+        "concepts": concepts,
+        "callback_url": callback_url,
+    }
+
+
+def upscale_request(body: Any) -> dict[str, Any]:
+    """Validate ``POST /generations/{id}/upscale``; every field is optional, so no body at all is fine."""
+    fields = _json_object({} if body is None else body)
+    if fields.get("generation_type", "upscale_video") != "upscale_video":
+        raise InvalidRequest("Unknown request type")
+    return {
+        "generation_type": "upscale_video",
+        "resolution": _choice(fields, "resolution", RESOLUTIONS),
+        "callback_url": _callback_url(fields),
+    }
+
+
+def audio_request(body: Any) -> dict[str, Any]:
+    """Validate ``POST /generations/{id}/audio``; every field is optional, so no body at all is fine."""
+    fields = _json_object({} if body is None else body)
+    if fields.get("generation_type", "add_audio") != "add_audio":
+        raise InvalidRequest("Unknown request type")
+    return {
+        "generation_type": "add_audio",
+        "prompt": _string(fields, "prompt"),
+        "negative_prompt": _string(fields, "negative_prompt"),
+        "callback_url": _callback_url(fields),
+    }
+
+
+def require_completed(generation_id: str, state: str | None, *, use: str) -> None:
+    """Refuse to build on a generation that is missing or not finished; ``use`` says what was attempted."""
+    if state is None:
+        raise InvalidRequest(f"Generation {generation_id} not found")
+    if state != "completed":
+        raise InvalidRequest(
+            f"Generation {generation_id} is {state}, not completed; only a completed generation can be {use}"
+        )
+
+
+def _json_object(body: Any) -> dict[str, Any]:
+    if not isinstance(body, dict):
+        raise InvalidRequest("Request body must be a JSON object")
+    return body
+
+
+def _string(fields: dict[str, Any], name: str) -> str | None:
+    value = fields.get(name)
+    if value is not None and not isinstance(value, str):
+        raise InvalidRequest(f"{name} must be a string")
+    return value
+
+
+def _choice(fields: dict[str, Any], name: str, allowed: Sequence[str]) -> str | None:
+    value = fields.get(name)
+    if value is not None and value not in allowed:
+        raise InvalidRequest(f"Invalid {name} {value!r}; use one of: {', '.join(allowed)}")
+    return value
+
+
+def _check_prompt(prompt: str | None, *, has_image: bool) -> None:
+    if prompt is None:
+        if not has_image:
+            raise InvalidRequest("Prompt is required")
+        return
+    if len(prompt) < PROMPT_MIN_LENGTH:
+        raise InvalidRequest(f"Prompt is too short, minimum length is {PROMPT_MIN_LENGTH} characters")
+    if len(prompt) > PROMPT_MAX_LENGTH:
+        raise InvalidRequest(f"Prompt is too long, maximum length is {PROMPT_MAX_LENGTH} characters")
+
+
+def _keyframes(value: Any) -> dict[str, dict[str, str] | None] | None:
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise InvalidRequest("keyframes must be an object with frame0 and/or frame1")
+    frames = {name: _keyframe(name, value.get(name)) for name in FRAME_NAMES}
+    if not any(frames.values()):
+        raise InvalidRequest("No keyframes provided")
+    return frames
+
+
+def _frame_types(keyframes: dict[str, dict[str, str] | None] | None) -> tuple[str | None, str | None]:
+    """The types of frame0 and frame1, ``None`` where a frame is absent."""
+    frames = keyframes or {}
+    first, last = (frames.get(name) for name in FRAME_NAMES)
+    return (first["type"] if first else None), (last["type"] if last else None)
+
+
+def _keyframe(name: str, value: Any) -> dict[str, str] | None:
+    if value is None:
+        return None
+    kind = value.get("type") if isinstance(value, dict) else None
+    if kind not in ("image", "generation"):
+        raise InvalidRequest(f"keyframes.{name} needs a type of 'image' (with a url) or 'generation' (with an id)")
+    reference = "url" if kind == "image" else "id"
+    target = value.get(reference)
+    if not isinstance(target, str) or not target:
+        raise InvalidRequest(f"keyframes.{name} of type '{kind}' needs a non-empty '{reference}'")
+    return {"type": kind, reference: target}
+
+
+def _concepts(value: Any) -> list[dict[str, str]] | None:
+    if value is None:
+        return None
+    if not isinstance(value, list) or not all(isinstance(c, dict) and isinstance(c.get("key"), str) for c in value):
+        raise InvalidRequest('concepts must be a list of objects like {"key": "dolly_zoom"}')
+    for concept in value:
+        if concept["key"] not in CONCEPT_KEYS:
+            raise InvalidRequest(f"Unknown concept {concept['key']!r}; see GET /generations/concepts/list")
+    return [{"key": concept["key"]} for concept in value]
+
+
+def _callback_url(fields: dict[str, Any]) -> str | None:
+    url = _string(fields, "callback_url")
+    if url is not None and not url.startswith(("http://", "https://")):
+        raise InvalidRequest("callback_url must be an http:// or https:// URL")
+    return url

@@ -1,0 +1,125 @@
+"""Tool arguments: their types (which become the tools' JSON schemas) and the pure functions that turn them
+into Luma requests. Anything refused here is refused before a request leaves the process, so it costs nothing.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+from urllib.parse import urlsplit
+from uuid import UUID
+
+from pydantic import AfterValidator, Field, StringConstraints
+
+from .errors import InvalidRequestError
+from .models import (
+    PROMPT_MAX_LENGTH,
+    PROMPT_MIN_LENGTH,
+    GenerationKeyframe,
+    ImageKeyframe,
+    Keyframe,
+    Keyframes,
+)
+
+MAX_CONCEPTS = 10
+
+
+def _http_url(value: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValueError("must be a public http(s) URL, such as https://example.com/frame.jpg")
+    return value
+
+
+Prompt = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=PROMPT_MIN_LENGTH, max_length=PROMPT_MAX_LENGTH),
+    Field(
+        description=(
+            f"What happens in the video, {PROMPT_MIN_LENGTH} to {PROMPT_MAX_LENGTH} characters. Describe subject, "
+            "action, setting, light and style; put camera moves in words here, e.g. 'slow dolly zoom' or "
+            "'camera orbit left' (see list_camera_motions)."
+        )
+    ),
+]
+GenerationId = Annotated[UUID, Field(description="A generation's id, a UUID as returned by create_generation.")]
+ImageUrl = Annotated[str, AfterValidator(_http_url), Field(description="Public http(s) URL of a JPEG or PNG image.")]
+ConceptKey = Annotated[str, StringConstraints(pattern=r"^[a-z0-9_]{1,64}$")]
+Concepts = Annotated[
+    list[ConceptKey],
+    Field(
+        max_length=MAX_CONCEPTS,
+        description=(
+            "Camera concept keys from list_concepts, e.g. ['dolly_zoom', 'aerial_drone']. They steer the camera "
+            "more strongly than words in the prompt."
+        ),
+    ),
+]
+CallbackUrl = Annotated[
+    str,
+    AfterValidator(_http_url),
+    Field(description="Optional public URL Luma POSTs the generation to when it starts dreaming and finishes."),
+]
+Direction = Literal["forward", "backward"]
+
+
+def image_to_video_keyframes(start_image_url: str | None, end_image_url: str | None) -> Keyframes | None:
+    if start_image_url is None and end_image_url is None:
+        return None
+    return Keyframes(
+        frame0=ImageKeyframe(url=start_image_url) if start_image_url else None,
+        frame1=ImageKeyframe(url=end_image_url) if end_image_url else None,
+    )
+
+
+def extend_keyframes(
+    generation_id: str, *, direction: Direction, image_url: str | None, to_generation_id: str | None
+) -> Keyframes:
+    """The five shapes Luma accepts for continuing a video.
+
+    forward: frame0=generation; backward: frame1=generation; forward to an image: frame0=generation,
+    frame1=image; backward from an image: frame0=image, frame1=generation; interpolate: frame0=generation,
+    frame1=to_generation.
+    """
+    source = GenerationKeyframe(id=generation_id)
+    if to_generation_id is not None:
+        if direction == "backward":
+            raise InvalidRequestError(
+                "to_generation_id interpolates forward from generation_id to to_generation_id; "
+                "it cannot be combined with direction='backward'. Leave direction as 'forward'."
+            )
+        if image_url is not None:
+            raise InvalidRequestError(
+                "Give either image_url or to_generation_id, not both: the far end of an extension is one image "
+                "or one generation."
+            )
+        return Keyframes(frame0=source, frame1=GenerationKeyframe(id=to_generation_id))
+    image: Keyframe | None = ImageKeyframe(url=image_url) if image_url is not None else None
+    if direction == "forward":
+        return Keyframes(frame0=source, frame1=image)
+    return Keyframes(frame0=image, frame1=source)
+
+
+def check_loop(keyframes: Keyframes | None, loop: bool | None) -> None:
+    """Luma's loop rules, checked here so a refused request costs neither a round trip nor a queue slot."""
+    if not loop or keyframes is None:
+        return
+    first, last = keyframes.frame0, keyframes.frame1
+    if last is None:
+        return
+    if isinstance(last, ImageKeyframe):
+        if first is None:
+            detail = "an end frame"
+        elif isinstance(first, ImageKeyframe):
+            detail = "start and end keyframes"
+        else:
+            detail = "extending a video to an end image"
+    elif first is None:
+        detail = "extending a video backward"
+    elif isinstance(first, ImageKeyframe):
+        detail = "interpolating from an image to a video"
+    else:
+        detail = "interpolating between two videos"
+    raise InvalidRequestError(
+        f"loop=true is not supported for {detail} (Luma refuses it). Set loop=false, or loop a video that only "
+        "has a start frame or none."
+    )

@@ -1,0 +1,122 @@
+"""Luma's wire format: what we send (requests) and what comes back (generations), as pydantic models.
+
+Responses are parsed leniently (unknown fields kept, every field optional) because Luma's objects have
+grown fields over time; requests are strict, because a typo there costs a paid generation.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal, get_args
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Model = Literal["ray-2", "ray-flash-2", "ray-1-6"]
+Resolution = Literal["540p", "720p", "1080p", "4k"]
+Duration = Literal["5s", "9s"]
+AspectRatio = Literal["16:9", "9:16", "1:1", "4:3", "3:4", "21:9", "9:21"]
+State = Literal["queued", "dreaming", "completed", "failed"]
+
+MODELS: tuple[str, ...] = get_args(Model)
+RESOLUTIONS: tuple[str, ...] = get_args(Resolution)
+DURATIONS: tuple[str, ...] = get_args(Duration)
+ASPECT_RATIOS: tuple[str, ...] = get_args(AspectRatio)
+TERMINAL_STATES = frozenset({"completed", "failed"})
+PROMPT_MIN_LENGTH = 3
+PROMPT_MAX_LENGTH = 5000
+
+
+class _Request(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    def body(self) -> dict[str, Any]:
+        """The JSON body Luma expects: unset fields are left out rather than sent as null."""
+        return self.model_dump(mode="json", exclude_none=True)
+
+
+class ImageKeyframe(_Request):
+    type: Literal["image"] = "image"
+    url: str
+
+
+class GenerationKeyframe(_Request):
+    type: Literal["generation"] = "generation"
+    id: str
+
+
+Keyframe = Annotated[ImageKeyframe | GenerationKeyframe, Field(discriminator="type")]
+
+
+class Keyframes(_Request):
+    frame0: Keyframe | None = None
+    frame1: Keyframe | None = None
+
+
+class Concept(_Request):
+    key: str
+
+
+class GenerationRequest(_Request):
+    """Body of `POST /generations/video`: text-to-video, image-to-video, extend and interpolate."""
+
+    model: Model = "ray-2"
+    prompt: str | None = None
+    aspect_ratio: AspectRatio | None = None
+    loop: bool | None = None
+    keyframes: Keyframes | None = None
+    resolution: Resolution | None = None
+    duration: Duration | None = None
+    concepts: list[Concept] | None = None
+    callback_url: str | None = None
+
+
+class UpscaleRequest(_Request):
+    resolution: Resolution | None = None
+    callback_url: str | None = None
+
+
+class AudioRequest(_Request):
+    prompt: str | None = None
+    negative_prompt: str | None = None
+    callback_url: str | None = None
+
+
+class _Response(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+
+class Assets(_Response):
+    video: str | None = None
+    image: str | None = None
+    progress_video: str | None = None
+
+
+class Generation(_Response):
+    id: str
+    generation_type: str | None = None
+    state: str = "queued"
+    failure_reason: str | None = None
+    created_at: str | None = None
+    assets: Assets | None = None
+    model: str | None = None
+    request: dict[str, Any] | None = None
+
+    @property
+    def is_terminal(self) -> bool:
+        return self.state in TERMINAL_STATES
+
+    @property
+    def prompt(self) -> str | None:
+        prompt = (self.request or {}).get("prompt")
+        return prompt if isinstance(prompt, str) else None
+
+
+class GenerationPage(_Response):
+    generations: list[Generation]
+    has_more: bool | None = None
+    count: int | None = None
+    limit: int | None = None
+    offset: int | None = None
+
+
+class Credits(_Response):
+    credit_balance: float

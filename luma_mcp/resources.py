@@ -1,0 +1,45 @@
+"""MCP resources: generations as JSON documents a client can read and subscribe to."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+from uuid import UUID
+
+from mcp.server import MCPServer
+from mcp.server.mcpserver.exceptions import ResourceError, ResourceNotFoundError
+
+from .context import AppContext
+from .errors import LumaMCPError, NotFoundError
+
+RECENT_LIMIT = 20
+
+
+def register_resources(server: MCPServer[Any], current: Callable[[], AppContext]) -> None:
+    """`current` returns the open AppContext: the SDK injects no context into static resources."""
+
+    @server.resource(
+        "luma://generations/{generation_id}", name="generation", title="Generation", mime_type="application/json"
+    )
+    async def generation(generation_id: str) -> str:
+        """One generation as Luma reports it: state, assets (video and thumbnail URLs), request, failure reason."""
+        try:
+            UUID(generation_id)
+            found = await current().client.get_generation(generation_id)
+        except (ValueError, NotFoundError):
+            raise ResourceNotFoundError(f"No generation {generation_id}") from None
+        except LumaMCPError as exc:
+            raise ResourceError(str(exc)) from exc
+        return found.model_dump_json(indent=2)
+
+    @server.resource(
+        "luma://generations", name="recent-generations", title="Recent generations", mime_type="application/json"
+    )
+    async def recent_generations() -> str:
+        """The user's most recent generations, newest first."""
+        try:
+            page = await current().client.list_generations(limit=RECENT_LIMIT)
+        except LumaMCPError as exc:
+            raise ResourceError(str(exc)) from exc
+        return json.dumps([item.model_dump(mode="json") for item in page.generations], indent=2)

@@ -1,0 +1,83 @@
+"""What the tools hand back: flat, typed results (their JSON schemas become the tools' output schemas) and
+the one-line text the model reads first.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+from .models import Generation
+
+
+class GenerationResult(BaseModel):
+    """One generation, flattened so the model finds the video URL without digging."""
+
+    id: str
+    state: str = Field(description="queued, dreaming, completed or failed.")
+    video_url: str | None = Field(default=None, description="The MP4, once completed. Download it soon.")
+    thumbnail_url: str | None = None
+    failure_reason: str | None = None
+    prompt: str | None = None
+    model: str | None = None
+    generation_type: str | None = None
+    created_at: str | None = None
+    next_step: str | None = Field(default=None, description="What to do next, when the generation is not finished.")
+
+    @classmethod
+    def of(cls, generation: Generation, next_step: str | None = None) -> GenerationResult:
+        assets = generation.assets
+        return cls(
+            id=generation.id,
+            state=generation.state,
+            video_url=assets.video if assets else None,
+            thumbnail_url=assets.image if assets else None,
+            failure_reason=generation.failure_reason,
+            prompt=generation.prompt,
+            model=generation.model,
+            generation_type=generation.generation_type,
+            created_at=generation.created_at,
+            next_step=next_step,
+        )
+
+    def summary(self) -> str:
+        if self.state == "completed":
+            text = f"Generation {self.id} is completed. Video: {self.video_url}"
+        elif self.state == "failed":
+            text = f"Generation {self.id} failed: {self.failure_reason or 'no reason given'}"
+        else:
+            text = f"Generation {self.id} is {self.state}."
+        return f"{text} {self.next_step}" if self.next_step else text
+
+
+class GenerationList(BaseModel):
+    generations: list[GenerationResult]
+    count: int
+    limit: int
+    offset: int
+    has_more: bool
+
+
+class Deleted(BaseModel):
+    id: str
+    deleted: bool = True
+
+
+class ConceptList(BaseModel):
+    concepts: list[str] = Field(description="Keys to pass in create_generation's concepts list.")
+
+
+class CameraMotionList(BaseModel):
+    camera_motions: list[str] = Field(description="Phrases to write into the prompt, e.g. 'camera orbit left'.")
+    source: str = Field(description="'luma' when Luma listed them, 'built-in' when Luma no longer offers the list.")
+
+
+class Download(BaseModel):
+    id: str
+    video_path: str
+    thumbnail_path: str | None
+    video_bytes: int
+
+
+class CreditBalance(BaseModel):
+    credit_balance_cents: float
+    credit_balance_usd: float

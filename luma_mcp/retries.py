@@ -1,0 +1,55 @@
+"""When to try a Luma request again, and how long to wait first: policy as data, no I/O."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+
+RETRYABLE_STATUSES = frozenset({408, 409, 429, 500, 502, 503, 504})
+# A create is paid for. These answers prove Luma did not start a generation, so a retry cannot duplicate one.
+NOT_PROCESSED_STATUSES = frozenset({408, 429})
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Exponential backoff with jitter, the same curve as Luma's official SDK (0.5 s doubling to 8 s).
+
+    `retries` is how many times a request may be repeated after the first try.
+    """
+
+    retries: int = 3
+    initial_delay: float = 0.5
+    max_delay: float = 8.0
+    max_retry_after: float = 60.0
+
+    def delay(self, retries_taken: int, retry_after: float | None = None) -> float:
+        """Seconds to sleep before the next try; a server's `Retry-After` wins when it is sane."""
+        if retry_after is not None and 0 <= retry_after <= self.max_retry_after:
+            return retry_after
+        backoff = min(self.initial_delay * 2.0**retries_taken, self.max_delay)
+        return backoff * random.uniform(0.75, 1.0)
+
+
+def retry_after_seconds(headers: Mapping[str, str], now: datetime | None = None) -> float | None:
+    """Read `retry-after-ms`, then `Retry-After` as seconds or as an HTTP date."""
+    raw_ms = headers.get("retry-after-ms")
+    if raw_ms is not None:
+        try:
+            return float(raw_ms) / 1000
+        except ValueError:
+            pass
+    raw = headers.get("retry-after")
+    if raw is None:
+        return None
+    try:
+        return float(raw)
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(raw)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())

@@ -1,0 +1,80 @@
+"""`build_server`: the MCP server, its long-lived parts, and how they are opened and closed."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import AsyncExitStack, asynccontextmanager
+
+from mcp.server import MCPServer, ServerRequestContext
+from mcp.server.subscriptions import InMemorySubscriptionBus
+
+from . import __version__
+from .client import LumaClient
+from .context import AppContext
+from .downloads import Downloader
+from .errors import LumaMCPError
+from .poller import Poller, PollSchedule
+from .resources import register_resources
+from .settings import Settings
+from .subscriptions import ResourceUpdates
+from .tools import register_tools
+
+INSTRUCTIONS = """\
+Make and manage videos with Luma Dream Machine.
+- create_generation makes a video from a text prompt, optionally from start/end images. It waits for the video
+  (with progress) up to a time limit; if the result's state is not 'completed', call get_generation with wait=true
+  to keep waiting. Videos usually take 1-3 minutes.
+- Camera moves: write them in the prompt ('slow dolly zoom', 'camera orbit left'; see list_camera_motions) and/or
+  pass concept keys from list_concepts.
+- extend_generation continues a finished video forward or backward, or bridges two videos.
+- download_generation saves the MP4 to the user's output folder; video URLs are not permanent.
+- Every create costs the user money: don't create again to retry a call that timed out; call list_generations
+  or get_generation first.
+"""
+
+
+def build_server(settings: Settings, *, schedule: PollSchedule = PollSchedule()) -> MCPServer[AppContext]:
+    """The whole server, ready for any transport."""
+    bus = InMemorySubscriptionBus()
+    updates = ResourceUpdates(bus)
+    opened: list[AppContext] = []
+
+    @asynccontextmanager
+    async def lifespan(server: MCPServer[AppContext]) -> AsyncIterator[AppContext]:
+        async with AsyncExitStack() as stack:
+            client = await stack.enter_async_context(LumaClient(api_key=settings.api_key, base_url=settings.base_url))
+            downloader = Downloader(settings.output_dir)
+            stack.push_async_callback(downloader.aclose)
+            poller = await stack.enter_async_context(
+                Poller(client.get_generation, schedule=schedule, on_change=updates.publish)
+            )
+            app = AppContext(settings, client, poller, downloader, updates)
+            opened.append(app)
+            stack.callback(opened.remove, app)
+            yield app
+
+    server: MCPServer[AppContext] = MCPServer(
+        "luma-mcp",
+        title="Luma Dream Machine",
+        description="Make, extend, upscale and download AI videos with Luma Dream Machine.",
+        instructions=INSTRUCTIONS,
+        website_url="https://lumalabs.ai/dream-machine/api",
+        version=__version__,
+        lifespan=lifespan,
+        subscriptions=bus,
+        log_level=settings.log_level,
+    )
+    register_tools(server)
+    register_resources(server, current=lambda: opened[-1])
+    updates.install(server, follow=_follow)
+    return server
+
+
+async def _follow(ctx: ServerRequestContext[AppContext], generation_id: str) -> Callable[[], None] | None:
+    """Keep a subscribed generation polled, so its subscribers hear when it changes."""
+    app = ctx.lifespan_context
+    try:
+        generation = await app.client.get_generation(generation_id)
+    except LumaMCPError:
+        return None
+    return app.poller.follow(generation)

@@ -1,0 +1,41 @@
+"""Small helpers shared by the test modules."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from mcp import Client
+from mcp.types import CallToolResult
+
+from luma_mcp import Settings, build_server
+from luma_mcp.emulator import Emulator
+from luma_mcp.poller import PollSchedule
+
+# Fast polls keep the suite quick; the product schedule is measured in bench/, not here.
+FAST_POLLS = PollSchedule(steps=((0.0, 0.05),))
+
+
+def settings_for(emulator: Emulator, output_dir: Path, **overrides: Any) -> Settings:
+    values: dict[str, Any] = {
+        "api_key": emulator.api_key,
+        "base_url": emulator.base_url,
+        "output_dir": output_dir,
+        "max_wait": 10.0,
+        "log_level": "WARNING",
+    }
+    values.update(overrides)
+    return Settings(**values)
+
+
+@asynccontextmanager
+async def connect(settings: Settings, **client_options: Any) -> AsyncIterator[Client]:
+    """An in-memory MCP client connected to a freshly built server."""
+    async with Client(build_server(settings, schedule=FAST_POLLS), **client_options) as client:
+        yield client
+
+
+def text_of(result: CallToolResult) -> str:
+    return " ".join(getattr(block, "text", "") for block in result.content)

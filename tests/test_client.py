@@ -1,0 +1,161 @@
+"""`LumaClient` against the emulator over real HTTP: retries, error mapping, and no duplicate paid creates."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+
+from luma_mcp import (
+    APIConnectionError,
+    AuthenticationError,
+    BadRequestError,
+    ConfigurationError,
+    CreateOutcomeUnknownError,
+    GenerationRequest,
+    LumaClient,
+    NotFoundError,
+    RateLimitError,
+    RetryPolicy,
+    ServerError,
+)
+from luma_mcp.emulator import Emulator, Fault
+from luma_mcp.retries import retry_after_seconds
+
+pytestmark = pytest.mark.anyio
+
+QUICK_RETRIES = RetryPolicy(retries=3, initial_delay=0.01, max_delay=0.05)
+CREATE = GenerationRequest(model="ray-2", prompt="a tiger walking in snow")
+
+
+@pytest.fixture
+async def luma(emulator: Emulator) -> AsyncIterator[LumaClient]:
+    async with LumaClient(api_key=emulator.api_key, base_url=emulator.base_url, retry=QUICK_RETRIES) as client:
+        yield client
+
+
+async def test_reads_are_retried_through_server_errors(luma: LumaClient, emulator: Emulator) -> None:
+    emulator.inject(Fault(status=503, count=2, path="/credits"))
+    credits = await luma.get_credits()
+    assert credits.credit_balance > 0
+    assert [request.status for request in emulator.requests_for("GET", "/credits")] == [503, 503, 200]
+
+
+async def test_reads_give_up_after_the_retry_budget(luma: LumaClient, emulator: Emulator) -> None:
+    emulator.inject(Fault(status=500, count=10, path="/credits"))
+    with pytest.raises(ServerError, match="500"):
+        await luma.get_credits()
+    assert len(emulator.requests_for("GET", "/credits")) == 1 + QUICK_RETRIES.retries
+
+
+async def test_a_dropped_connection_on_a_read_is_retried(luma: LumaClient, emulator: Emulator) -> None:
+    emulator.inject(Fault(drop=True, count=1, path="/generations/concepts/list"))
+    assert "dolly_zoom" in await luma.list_concepts()
+    assert len(emulator.requests_for("GET", "/generations/concepts/list")) == 2
+
+
+async def test_a_create_that_failed_with_a_server_error_is_not_repeated(luma: LumaClient, emulator: Emulator) -> None:
+    emulator.inject(Fault(status=500, path="/generations/video"))
+    with pytest.raises(CreateOutcomeUnknownError, match="list_generations") as raised:
+        await luma.create_generation(CREATE)
+    assert isinstance(raised.value.__cause__, ServerError)
+    assert len(emulator.requests_for("POST", "/generations/video")) == 1
+    assert len(emulator.requests_for("GET", "/generations")) == 1, "it looked for the generation once"
+
+
+async def test_a_create_whose_answer_was_lost_is_found_not_repeated(luma: LumaClient, emulator: Emulator) -> None:
+    emulator.inject(Fault(drop=True, after_processing=True, path="/generations/video"))
+    generation = await luma.create_generation(CREATE)
+    assert generation.prompt == CREATE.prompt
+    assert len(emulator.requests_for("POST", "/generations/video")) == 1
+    assert [item.id for item in (await luma.list_generations()).generations] == [generation.id]
+
+
+async def test_a_lost_create_is_not_confused_with_another_generation(luma: LumaClient, emulator: Emulator) -> None:
+    older = await luma.create_generation(CREATE)
+    emulator.inject(Fault(drop=True, path="/generations/video"))
+    with pytest.raises(CreateOutcomeUnknownError):
+        await luma.create_generation(GenerationRequest(model="ray-2", prompt="a different video"))
+    assert [item.id for item in (await luma.list_generations()).generations] == [older.id]
+
+
+async def test_a_create_that_timed_out_is_found_not_repeated(emulator: Emulator) -> None:
+    emulator.inject(Fault(delay=1.0, after_processing=True, path="/generations/video"))
+    async with LumaClient(
+        api_key=emulator.api_key, base_url=emulator.base_url, retry=QUICK_RETRIES, timeout=0.3
+    ) as luma:
+        generation = await luma.create_generation(CREATE)
+    assert generation.prompt == CREATE.prompt
+    assert len(emulator.requests_for("POST", "/generations/video")) == 1
+
+
+async def test_a_rate_limited_create_is_retried_after_retry_after(luma: LumaClient, emulator: Emulator) -> None:
+    emulator.inject(Fault(status=429, retry_after=0.2, path="/generations/video"))
+    generation = await luma.create_generation(CREATE)
+    assert generation.state == "queued"
+    posts = emulator.requests_for("POST", "/generations/video")
+    assert [request.status for request in posts] == [429, 201]
+    assert posts[1].at - posts[0].at >= 0.2
+
+
+async def test_rate_limit_errors_say_what_luma_allows(luma: LumaClient, emulator: Emulator) -> None:
+    emulator.inject(Fault(status=429, count=10, path="/generations/video"))
+    with pytest.raises(RateLimitError, match="10 video generations"):
+        await luma.create_generation(CREATE)
+
+
+async def test_refused_connections_are_retried_then_reported(emulator: Emulator) -> None:
+    async with LumaClient(api_key="k", base_url="http://127.0.0.1:9", retry=QUICK_RETRIES) as luma:
+        with pytest.raises(APIConnectionError, match="Could not connect") as raised:
+            await luma.create_generation(CREATE)
+    assert raised.value.may_have_reached_luma is False
+
+
+async def test_lumas_validation_detail_reaches_the_caller(luma: LumaClient) -> None:
+    with pytest.raises(BadRequestError, match="Prompt is too short"):
+        await luma.create_generation(GenerationRequest(model="ray-2", prompt="ab"))
+
+
+async def test_unknown_ids_are_not_found(luma: LumaClient) -> None:
+    with pytest.raises(NotFoundError):
+        await luma.get_generation("00000000-0000-4000-8000-000000000000")
+
+
+async def test_a_bad_key_is_an_authentication_error_that_hides_the_key(emulator: Emulator) -> None:
+    async with LumaClient(api_key="luma-secret-value", base_url=emulator.base_url, retry=QUICK_RETRIES) as luma:
+        with pytest.raises(AuthenticationError) as raised:
+            await luma.get_credits()
+    assert "luma-secret-value" not in str(raised.value)
+    assert "LUMA_API_KEY" in str(raised.value)
+
+
+async def test_no_key_means_no_request(emulator: Emulator) -> None:
+    async with LumaClient(api_key=None, base_url=emulator.base_url) as luma:
+        with pytest.raises(ConfigurationError, match="LUMA_API_KEY"):
+            await luma.list_generations()
+    assert emulator.requests == []
+
+
+async def test_camera_motion_list_is_not_found_on_current_luma(luma: LumaClient) -> None:
+    with pytest.raises(NotFoundError):
+        await luma.list_camera_motions()
+
+
+def test_retry_after_is_read_in_all_its_forms() -> None:
+    assert retry_after_seconds({"retry-after-ms": "1500"}) == 1.5
+    assert retry_after_seconds({"retry-after": "3"}) == 3.0
+    assert retry_after_seconds({}) is None
+    assert retry_after_seconds({"retry-after": "soon"}) is None
+    from datetime import UTC, datetime
+
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    assert retry_after_seconds({"retry-after": "Thu, 01 Jan 2026 00:00:05 GMT"}, now=now) == 5.0
+
+
+def test_backoff_grows_and_is_capped() -> None:
+    policy = RetryPolicy(initial_delay=0.5, max_delay=8.0)
+    assert 0.375 <= policy.delay(0) <= 0.5
+    assert 0.75 <= policy.delay(1) <= 1.0
+    assert 6.0 <= policy.delay(10) <= 8.0
+    assert policy.delay(0, retry_after=2.0) == 2.0
+    assert policy.delay(0, retry_after=600.0) <= 0.5, "an absurd Retry-After falls back to backoff"

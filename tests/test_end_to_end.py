@@ -1,0 +1,162 @@
+"""The installed `luma-mcp` command, launched as MCP clients launch it (stdio, Streamable HTTP, SSE), against
+the emulator. These tests see only what a real client sees."""
+
+from __future__ import annotations
+
+import os
+import socket
+import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import anyio
+import httpx
+import pytest
+from anyio.abc import Process
+from mcp import Client, StdioServerParameters, stdio_client
+from mcp.client.sse import sse_client
+
+from luma_mcp.emulator import Emulator
+from tests.helpers import text_of
+
+pytestmark = pytest.mark.anyio
+
+SERVER = [sys.executable, "-m", "luma_mcp"]
+
+
+def server_env(emulator: Emulator, output_dir: Path, **extra: str) -> dict[str, str]:
+    return {
+        "LUMA_API_KEY": emulator.api_key,
+        "LUMA_BASE_URL": emulator.base_url,
+        "LUMA_MCP_OUTPUT_DIR": str(output_dir),
+        "LUMA_MCP_MAX_WAIT": "20",
+        "LUMA_MCP_LOG_LEVEL": "DEBUG",
+        **extra,
+    }
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@asynccontextmanager
+async def http_server(transport: str, env: dict[str, str], log: Path) -> AsyncIterator[str]:
+    """Start `luma-mcp --transport ...` and yield its base URL once it accepts connections."""
+    port = free_port()
+    with log.open("wb") as errors:
+        process: Process = await anyio.open_process(
+            [*SERVER, "--transport", transport, "--port", str(port)],
+            env={**os.environ, **env},
+            stdout=errors,
+            stderr=errors,
+        )
+        try:
+            with anyio.fail_after(20):
+                while True:
+                    try:
+                        await (await anyio.connect_tcp("127.0.0.1", port)).aclose()
+                        break
+                    except OSError:
+                        await anyio.sleep(0.1)
+            yield f"http://127.0.0.1:{port}"
+        finally:
+            process.terminate()
+            await process.wait()
+
+
+async def exercise_every_tool(client: Client, emulator: Emulator) -> list[str]:
+    """Calls each tool once, as an assistant would in a session; returns every text the client received."""
+    texts: list[str] = []
+    progress: list[float] = []
+
+    async def on_progress(value: float, total: float | None, message: str | None) -> None:
+        progress.append(value)
+
+    async def call(tool: str, **arguments: Any) -> dict[str, Any]:
+        result = await client.call_tool(tool, arguments, progress_callback=on_progress)
+        texts.append(text_of(result))
+        assert not result.is_error, text_of(result)
+        assert result.structured_content is not None
+        return result.structured_content
+
+    assert len((await client.list_tools()).tools) == 11
+    assert "dolly_zoom" in (await call("list_concepts"))["concepts"]
+    assert (await call("list_camera_motions"))["camera_motions"]
+    video = await call("create_generation", prompt="a tiger walking in snow", aspect_ratio="9:16")
+    assert video["state"] == "completed" and video["video_url"]
+    assert progress and progress[-1] == 100.0
+    extended = await call("extend_generation", generation_id=video["id"], prompt="it looks back", direction="backward")
+    assert extended["state"] == "completed"
+    assert (await call("get_generation", generation_id=extended["id"]))["state"] == "completed"
+    assert len((await call("list_generations"))["generations"]) == 2
+    saved = await call("download_generation", generation_id=video["id"])
+    assert Path(saved["video_path"]).read_bytes()[4:8] == b"ftyp"
+    assert (await call("upscale_generation", generation_id=video["id"], resolution="4k"))["state"] == "completed"
+    assert (await call("add_audio", generation_id=video["id"], prompt="wind"))["state"] == "completed"
+    assert (await call("get_credits"))["credit_balance_cents"] > 0
+    assert (await call("delete_generation", generation_id=extended["id"]))["deleted"] is True
+    resource = await client.read_resource(f"luma://generations/{video['id']}")
+    texts.extend(getattr(content, "text", "") for content in resource.contents)
+    failed = await client.call_tool("get_generation", {"generation_id": "not-a-uuid"})
+    assert failed.is_error
+    texts.append(text_of(failed))
+    assert emulator.requests, "the server really talked to the emulator"
+    return texts
+
+
+async def test_every_tool_over_stdio_and_the_key_never_leaks(emulator: Emulator, tmp_path: Path) -> None:
+    stderr_path = tmp_path / "stderr.log"
+    params = StdioServerParameters(command=SERVER[0], args=SERVER[1:], env=server_env(emulator, tmp_path / "out"))
+    with stderr_path.open("w") as errlog:
+        async with Client(stdio_client(params, errlog=errlog)) as client:
+            texts = await exercise_every_tool(client, emulator)
+    stderr = stderr_path.read_text()
+    assert stderr, "DEBUG logging wrote something to stderr"
+    assert emulator.api_key not in stderr
+    assert all(emulator.api_key not in text for text in texts)
+
+
+async def test_a_rejected_key_is_not_echoed_over_stdio(emulator: Emulator, tmp_path: Path) -> None:
+    secret = "luma-this-key-is-secret-42"
+    params = StdioServerParameters(
+        command=SERVER[0], args=SERVER[1:], env=server_env(emulator, tmp_path, LUMA_API_KEY=secret)
+    )
+    stderr_path = tmp_path / "stderr.log"
+    with stderr_path.open("w") as errlog:
+        async with Client(stdio_client(params, errlog=errlog)) as client:
+            result = await client.call_tool("create_generation", {"prompt": "a cat"})
+    assert result.is_error and "LUMA_API_KEY" in text_of(result)
+    assert secret not in text_of(result) and secret not in stderr_path.read_text()
+
+
+async def test_every_tool_over_streamable_http(emulator: Emulator, tmp_path: Path) -> None:
+    env = server_env(emulator, tmp_path / "out")
+    async with http_server("streamable-http", env, tmp_path / "server.log") as url:
+        async with Client(f"{url}/mcp") as client:
+            texts = await exercise_every_tool(client, emulator)
+    assert all(emulator.api_key not in text for text in texts)
+    assert emulator.api_key not in (tmp_path / "server.log").read_text()
+
+
+async def test_sse_transport_serves_tools(emulator: Emulator, tmp_path: Path) -> None:
+    async with http_server("sse", server_env(emulator, tmp_path), tmp_path / "server.log") as url:
+        async with Client(sse_client(f"{url}/sse")) as client:
+            result = await client.call_tool("create_generation", {"prompt": "a paper boat"})
+    assert not result.is_error and result.structured_content is not None
+    assert result.structured_content["state"] == "completed"
+
+
+async def test_http_refuses_a_foreign_host_header(emulator: Emulator, tmp_path: Path) -> None:
+    async with http_server("streamable-http", server_env(emulator, tmp_path), tmp_path / "server.log") as url:
+        async with httpx.AsyncClient() as http:
+            response = await http.post(
+                f"{url}/mcp",
+                headers={"Host": "evil.example", "Content-Type": "application/json", "Accept": "application/json"},
+                json={"jsonrpc": "2.0", "id": 1, "method": "tools/list"},
+            )
+    assert response.status_code == 421

@@ -1,0 +1,135 @@
+"""`Poller` on its own: a scripted fetch function stands in for Luma, so ticks can be counted exactly."""
+
+from __future__ import annotations
+
+import anyio
+import pytest
+
+from luma_mcp import Generation, NotFoundError, Poller, PollSchedule, ServerError
+
+pytestmark = pytest.mark.anyio
+
+TICK = 0.02
+FAST = PollSchedule(steps=((0.0, TICK),))
+
+
+class ScriptedLuma:
+    """Answers GETs from a list of states, one per call; the last state repeats."""
+
+    def __init__(self, *states: str | Exception) -> None:
+        self.states = list(states)
+        self.fetches = 0
+
+    async def fetch(self, generation_id: str) -> Generation:
+        self.fetches += 1
+        state = self.states[min(self.fetches - 1, len(self.states) - 1)]
+        if isinstance(state, Exception):
+            raise state
+        return Generation(id=generation_id, state=state)
+
+
+def queued(generation_id: str = "g1") -> Generation:
+    return Generation(id=generation_id, state="queued")
+
+
+def test_the_product_schedule_keeps_detection_fast_and_requests_rare() -> None:
+    schedule = PollSchedule()
+    intervals = [schedule.interval(second) for second in range(600)]
+    assert all(1.0 <= interval <= 1.4 for interval in intervals)
+    assert intervals == sorted(intervals), "long generations are polled less often, never more"
+    assert schedule.interval(0) == 1.0 and schedule.interval(300) == 1.4
+
+
+async def test_a_wait_returns_the_finished_generation() -> None:
+    luma = ScriptedLuma("dreaming", "dreaming", "completed")
+    async with Poller(luma.fetch, schedule=FAST) as poller:
+        finished = await poller.wait(queued(), timeout=5)
+    assert finished.state == "completed"
+    assert luma.fetches == 3
+
+
+async def test_many_waiters_share_one_fetch_per_tick() -> None:
+    luma = ScriptedLuma(*["dreaming"] * 9, "completed")
+    results: list[Generation] = []
+    async with Poller(luma.fetch, schedule=FAST) as poller:
+
+        async def wait() -> None:
+            results.append(await poller.wait(queued(), timeout=5))
+
+        async with anyio.create_task_group() as group:
+            for _ in range(50):
+                group.start_soon(wait)
+    assert len(results) == 50 and all(result.state == "completed" for result in results)
+    assert luma.fetches == 10
+
+
+async def test_polling_stops_when_the_last_waiter_leaves() -> None:
+    luma = ScriptedLuma("dreaming")
+    async with Poller(luma.fetch, schedule=FAST) as poller:
+        with anyio.move_on_after(0.1):
+            await poller.wait(queued(), timeout=60)
+        assert poller.watching == frozenset()
+        fetched = luma.fetches
+        await anyio.sleep(10 * TICK)
+        assert luma.fetches == fetched
+
+
+async def test_a_wait_that_times_out_returns_the_latest_state() -> None:
+    luma = ScriptedLuma("dreaming")
+    async with Poller(luma.fetch, schedule=FAST) as poller:
+        latest = await poller.wait(queued(), timeout=0.1)
+    assert latest.state == "dreaming"
+
+
+async def test_transient_errors_do_not_end_a_wait() -> None:
+    luma = ScriptedLuma(ServerError("boom", status_code=503, detail=None), "dreaming", "completed")
+    async with Poller(luma.fetch, schedule=FAST) as poller:
+        assert (await poller.wait(queued(), timeout=5)).state == "completed"
+
+
+async def test_a_generation_deleted_while_waited_on_ends_the_wait_with_not_found() -> None:
+    luma = ScriptedLuma("dreaming", NotFoundError("gone", status_code=404, detail=None))
+    async with Poller(luma.fetch, schedule=FAST) as poller:
+        with pytest.raises(NotFoundError):
+            await poller.wait(queued(), timeout=5)
+
+
+async def test_updates_arrive_on_every_change_and_on_a_heartbeat() -> None:
+    luma = ScriptedLuma(*["dreaming"] * 20, "completed")
+    seen: list[str] = []
+
+    async def on_update(generation: Generation) -> None:
+        seen.append(generation.state)
+
+    async with Poller(luma.fetch, schedule=FAST) as poller:
+        await poller.wait(queued(), timeout=5, on_update=on_update, heartbeat=TICK)
+    assert seen[0] == "queued" and seen[-1] == "completed" and "dreaming" in seen
+    assert len(seen) > 3
+
+
+async def test_changes_are_announced_to_the_listener() -> None:
+    luma = ScriptedLuma("dreaming", "completed")
+    announced: list[str] = []
+
+    async def on_change(generation: Generation) -> None:
+        announced.append(generation.state)
+
+    async with Poller(luma.fetch, schedule=FAST, on_change=on_change) as poller:
+        await poller.wait(queued(), timeout=5)
+    assert announced == ["dreaming", "completed"]
+
+
+async def test_follow_polls_without_a_waiter_until_the_end() -> None:
+    luma = ScriptedLuma("dreaming", "completed")
+    announced: list[str] = []
+
+    async def on_change(generation: Generation) -> None:
+        announced.append(generation.state)
+
+    async with Poller(luma.fetch, schedule=FAST, on_change=on_change) as poller:
+        poller.follow(queued())
+        with anyio.fail_after(2):
+            while "completed" not in announced:
+                await anyio.sleep(TICK)
+        await anyio.sleep(TICK)
+        assert poller.watching == frozenset()

@@ -1,0 +1,96 @@
+"""Generations as MCP resources, and update notifications for both eras of clients."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import anyio
+import pytest
+from mcp import MCPError
+from mcp.types import ResourceUpdatedNotification
+
+from luma_mcp.emulator import Emulator
+from tests.helpers import connect, settings_for
+
+pytestmark = pytest.mark.anyio
+
+
+async def create(client: Any, wait: bool = True) -> dict[str, Any]:
+    result = await client.call_tool("create_generation", {"prompt": "a lighthouse in a storm", "wait": wait})
+    assert not result.is_error and result.structured_content is not None
+    content: dict[str, Any] = result.structured_content
+    return content
+
+
+async def test_resources_are_listed(emulator: Emulator, tmp_path: Path) -> None:
+    async with connect(settings_for(emulator, tmp_path)) as client:
+        resources = [resource.uri for resource in (await client.list_resources()).resources]
+        templates = [template.uri_template for template in (await client.list_resource_templates()).resource_templates]
+    assert resources == ["luma://generations"]
+    assert templates == ["luma://generations/{generation_id}"]
+
+
+async def test_a_generation_reads_as_json(emulator: Emulator, tmp_path: Path) -> None:
+    async with connect(settings_for(emulator, tmp_path)) as client:
+        video = await create(client)
+        contents = (await client.read_resource(f"luma://generations/{video['id']}")).contents
+        recent = (await client.read_resource("luma://generations")).contents
+    document = json.loads(getattr(contents[0], "text", ""))
+    assert document["id"] == video["id"] and document["state"] == "completed"
+    assert document["assets"]["video"] == video["video_url"]
+    assert [item["id"] for item in json.loads(getattr(recent[0], "text", ""))] == [video["id"]]
+
+
+@pytest.mark.parametrize("generation_id", ["00000000-0000-4000-8000-000000000000", "not-a-uuid"])
+async def test_an_unknown_generation_is_resource_not_found(
+    emulator: Emulator, tmp_path: Path, generation_id: str
+) -> None:
+    async with connect(settings_for(emulator, tmp_path)) as client:
+        with pytest.raises(MCPError) as raised:
+            await client.read_resource(f"luma://generations/{generation_id}")
+    assert raised.value.error.code == -32602
+
+
+@pytest.mark.filterwarnings("ignore:resources/subscribe is removed")
+async def test_a_2025_client_subscribes_and_hears_the_generation_finish(emulator: Emulator, tmp_path: Path) -> None:
+    updated: list[str] = []
+
+    async def on_message(message: Any) -> None:
+        if isinstance(message, ResourceUpdatedNotification):
+            updated.append(message.params.uri)
+
+    async with connect(settings_for(emulator, tmp_path), mode="legacy", message_handler=on_message) as client:
+        capabilities = client.server_capabilities
+        assert capabilities is not None and capabilities.resources is not None
+        assert capabilities.resources.subscribe is True
+        video = await create(client, wait=False)
+        uri = f"luma://generations/{video['id']}"
+        await client.subscribe_resource(uri)
+        with anyio.fail_after(5):
+            while emulator.generation(video["id"])["state"] != "completed" or not updated:  # type: ignore[index]
+                await anyio.sleep(0.05)
+            await anyio.sleep(0.2)
+        contents = (await client.read_resource(uri)).contents
+    assert set(updated) == {uri}
+    assert json.loads(getattr(contents[0], "text", ""))["state"] == "completed"
+
+
+async def test_a_2026_client_listens_and_hears_a_waited_generation_change(emulator: Emulator, tmp_path: Path) -> None:
+    async with connect(settings_for(emulator, tmp_path)) as client:
+        video = await create(client, wait=False)
+        uri = f"luma://generations/{video['id']}"
+        events: list[Any] = []
+        async with client.listen(resource_subscriptions=[uri]) as subscription:
+            async with anyio.create_task_group() as group:
+
+                async def collect() -> None:
+                    async for event in subscription:
+                        events.append(event)
+
+                group.start_soon(collect)
+                await client.call_tool("get_generation", {"generation_id": video["id"], "wait": True})
+                await anyio.sleep(0.1)
+                group.cancel_scope.cancel()
+    assert events and all(getattr(event, "uri", None) == uri for event in events)

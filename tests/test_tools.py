@@ -1,0 +1,377 @@
+"""Every tool, through the official MCP client in memory, against the emulator over real HTTP."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import anyio
+import pytest
+from mcp import Client
+
+from luma_mcp.emulator import Emulator
+from tests.helpers import connect, settings_for, text_of
+
+pytestmark = pytest.mark.anyio
+
+TOOL_NAMES = {
+    "create_generation",
+    "extend_generation",
+    "get_generation",
+    "list_generations",
+    "delete_generation",
+    "list_concepts",
+    "list_camera_motions",
+    "download_generation",
+    "upscale_generation",
+    "add_audio",
+    "get_credits",
+}
+
+
+@pytest.fixture
+async def client(emulator: Emulator, tmp_path: Path) -> AsyncIterator[Client]:
+    async with connect(settings_for(emulator, tmp_path / "videos")) as connected:
+        yield connected
+
+
+async def call(client: Client, tool: str, **arguments: Any) -> dict[str, Any]:
+    result = await client.call_tool(tool, arguments)
+    assert not result.is_error, text_of(result)
+    assert result.structured_content is not None
+    return result.structured_content
+
+
+async def make_video(client: Client, prompt: str = "a tiger walking in snow") -> dict[str, Any]:
+    return await call(client, "create_generation", prompt=prompt)
+
+
+async def test_the_server_offers_every_tool_with_a_title_and_hints(client: Client) -> None:
+    tools = {tool.name: tool for tool in (await client.list_tools()).tools}
+    assert set(tools) == TOOL_NAMES
+    for tool in tools.values():
+        assert tool.title and tool.description and tool.annotations is not None
+        assert tool.output_schema is not None
+    assert tools["get_generation"].annotations.read_only_hint is True
+    assert tools["list_concepts"].annotations.read_only_hint is True
+    assert tools["delete_generation"].annotations.destructive_hint is True
+    assert tools["create_generation"].annotations.read_only_hint is False
+
+
+async def test_the_create_schema_enumerates_allowed_values(client: Client) -> None:
+    tools = {tool.name: tool for tool in (await client.list_tools()).tools}
+    properties = tools["create_generation"].input_schema["properties"]
+    assert properties["aspect_ratio"]["enum"] == ["16:9", "9:16", "1:1", "4:3", "3:4", "21:9", "9:21"]
+    assert set(properties["model"]["enum"]) == {"ray-2", "ray-flash-2", "ray-1-6"}
+    resolution = properties["resolution"]["anyOf"][0]
+    assert resolution["enum"] == ["540p", "720p", "1080p", "4k"]
+    assert tools["create_generation"].input_schema["required"] == ["prompt"]
+    output = tools["create_generation"].output_schema["properties"]
+    assert {"id", "state", "video_url", "thumbnail_url", "failure_reason", "prompt", "model", "created_at"} <= set(
+        output
+    )
+
+
+async def test_create_waits_for_the_video_and_reports_progress(emulator: Emulator, tmp_path: Path) -> None:
+    updates: list[tuple[float, float | None, str | None]] = []
+
+    async def on_progress(progress: float, total: float | None, message: str | None) -> None:
+        updates.append((progress, total, message))
+
+    async with connect(settings_for(emulator, tmp_path)) as client:
+        result = await client.call_tool(
+            "create_generation",
+            {"prompt": "a tiger walking in snow, slow dolly zoom", "aspect_ratio": "9:16", "concepts": ["dolly_zoom"]},
+            progress_callback=on_progress,
+        )
+    assert not result.is_error, text_of(result)
+    video = result.structured_content
+    assert video is not None
+    assert video["state"] == "completed"
+    assert video["video_url"].startswith("http://127.0.0.1:")
+    assert video["thumbnail_url"] and video["prompt"] == "a tiger walking in snow, slow dolly zoom"
+    assert video["model"] == "ray-2"
+    assert video["id"] in text_of(result) and video["video_url"] in text_of(result)
+    body = emulator.requests_for("POST", "/generations/video")[0].body
+    assert body == {
+        "model": "ray-2",
+        "prompt": "a tiger walking in snow, slow dolly zoom",
+        "aspect_ratio": "9:16",
+        "loop": False,
+        "resolution": "720p",
+        "duration": "5s",
+        "concepts": [{"key": "dolly_zoom"}],
+    }
+    progress = [value for value, _, _ in updates]
+    assert len(progress) >= 2
+    assert progress == sorted(progress) and len(set(progress)) == len(progress), "progress must only increase"
+    assert progress[-1] == 100.0
+    assert all(total == 100.0 for _, total, _ in updates)
+
+
+async def test_image_to_video_sends_start_and_end_frames(client: Client, emulator: Emulator) -> None:
+    await call(
+        client,
+        "create_generation",
+        prompt="the flower opens",
+        start_image_url="https://example.com/bud.jpg",
+        end_image_url="https://example.com/bloom.jpg",
+        wait=False,
+    )
+    body = emulator.requests_for("POST", "/generations/video")[0].body
+    assert body["keyframes"] == {
+        "frame0": {"type": "image", "url": "https://example.com/bud.jpg"},
+        "frame1": {"type": "image", "url": "https://example.com/bloom.jpg"},
+    }
+
+
+async def test_without_wait_the_model_is_told_how_to_keep_waiting(client: Client) -> None:
+    started = await call(client, "create_generation", prompt="a paper boat on a river", wait=False)
+    assert started["state"] in ("queued", "dreaming")
+    assert "get_generation" in started["next_step"] and started["id"] in started["next_step"]
+    finished = await call(client, "get_generation", generation_id=started["id"], wait=True)
+    assert finished["state"] == "completed" and finished["video_url"]
+    assert finished["next_step"] is None
+
+
+async def test_a_wait_longer_than_max_wait_returns_the_current_state(emulator: Emulator, tmp_path: Path) -> None:
+    emulator.plan_next(dreaming_seconds=30)
+    async with connect(settings_for(emulator, tmp_path, max_wait=0.5)) as client:
+        result = await client.call_tool("create_generation", {"prompt": "a very long sunset"})
+    assert not result.is_error
+    assert result.structured_content is not None
+    assert result.structured_content["state"] in ("queued", "dreaming")
+    assert "wait=true" in result.structured_content["next_step"]
+    assert "Do not create it again" in text_of(result)
+
+
+async def test_a_failed_generation_is_a_tool_error_with_lumas_reason(client: Client, emulator: Emulator) -> None:
+    emulator.plan_next(failure_reason="Advanced prompt moderation failed")
+    result = await client.call_tool("create_generation", {"prompt": "something Luma refuses"})
+    assert result.is_error
+    assert "Advanced prompt moderation failed" in text_of(result)
+
+
+EXTEND_SHAPES = [
+    ({"direction": "forward"}, {"frame0": "generation:A"}),
+    ({"direction": "backward"}, {"frame1": "generation:A"}),
+    (
+        {"direction": "forward", "image_url": "https://example.com/end.jpg"},
+        {"frame0": "generation:A", "frame1": "image"},
+    ),
+    (
+        {"direction": "backward", "image_url": "https://example.com/start.jpg"},
+        {"frame0": "image", "frame1": "generation:A"},
+    ),
+    ({"to_generation_id": "B"}, {"frame0": "generation:A", "frame1": "generation:B"}),
+]
+
+
+@pytest.mark.parametrize(("options", "expected"), EXTEND_SHAPES)
+async def test_extend_sends_each_keyframe_shape(
+    client: Client, emulator: Emulator, options: dict[str, str], expected: dict[str, str]
+) -> None:
+    first = await make_video(client, "a tiger walking in snow")
+    second = await make_video(client, "a tiger sleeping")
+    ids = {"A": first["id"], "B": second["id"]}
+    arguments = {key: ids.get(value, value) for key, value in options.items()}
+    extended = await call(client, "extend_generation", generation_id=first["id"], prompt="it keeps going", **arguments)
+    assert extended["state"] == "completed" and extended["id"] not in ids.values()
+    keyframes = emulator.requests_for("POST", "/generations/video")[-1].body["keyframes"]
+    described = {
+        frame: f"generation:{next(k for k, v in ids.items() if v == value['id'])}"
+        if value["type"] == "generation"
+        else "image"
+        for frame, value in keyframes.items()
+        if value is not None
+    }
+    assert described == expected
+
+
+@pytest.mark.parametrize(
+    ("arguments", "says"),
+    [
+        ({"direction": "backward", "to_generation_id": "00000000-0000-4000-8000-000000000002"}, "direction"),
+        (
+            {"image_url": "https://example.com/a.jpg", "to_generation_id": "00000000-0000-4000-8000-000000000002"},
+            "either image_url or to_generation_id",
+        ),
+        ({"loop": True, "direction": "backward"}, "loop"),
+        ({"loop": True, "image_url": "https://example.com/a.jpg"}, "loop"),
+    ],
+)
+async def test_contradictory_extends_are_refused_for_free(
+    client: Client, emulator: Emulator, arguments: dict[str, Any], says: str
+) -> None:
+    result = await client.call_tool(
+        "extend_generation",
+        {"generation_id": "00000000-0000-4000-8000-000000000001", "prompt": "and then", **arguments},
+    )
+    assert result.is_error
+    assert says in text_of(result)
+    assert emulator.requests == []
+
+
+BAD_INPUTS = [
+    ("create_generation", {"prompt": "a cat", "model": "ray-9"}, "model", "ray-flash-2"),
+    ("create_generation", {"prompt": "a cat", "resolution": "8k"}, "resolution", "1080p"),
+    ("create_generation", {"prompt": "a cat", "aspect_ratio": "2:1"}, "aspect_ratio", "21:9"),
+    ("create_generation", {"prompt": "a cat", "duration": "10s"}, "duration", "9s"),
+    ("create_generation", {"prompt": ""}, "prompt", "at least 3"),
+    ("create_generation", {"prompt": "   "}, "prompt", "at least 3"),
+    ("create_generation", {"prompt": "x" * 5001}, "prompt", "at most 5000"),
+    ("create_generation", {}, "prompt", "required"),
+    ("create_generation", {"prompt": "a cat", "start_image_url": "file:///etc/passwd"}, "start_image_url", "http"),
+    ("create_generation", {"prompt": "a cat", "end_image_url": "ftp://x/y.jpg"}, "end_image_url", "http"),
+    ("create_generation", {"prompt": "a cat", "callback_url": "javascript:alert(1)"}, "callback_url", "http"),
+    ("create_generation", {"prompt": "a cat", "concepts": ["Dolly Zoom!"]}, "concepts", "pattern"),
+    ("create_generation", {"prompt": "a cat", "model": "ray-1-6", "resolution": "720p"}, "ray-1-6", "resolution"),
+    ("create_generation", {"prompt": "a cat", "loop": True, "end_image_url": "https://e.com/a.jpg"}, "loop", ""),
+    ("get_generation", {"generation_id": "not-a-uuid"}, "generation_id", "UUID"),
+    ("delete_generation", {"generation_id": "../../etc"}, "generation_id", "UUID"),
+    ("extend_generation", {"generation_id": "123", "prompt": "more"}, "generation_id", "UUID"),
+    ("list_generations", {"limit": 0}, "limit", "greater than or equal to 1"),
+    ("list_generations", {"limit": 101}, "limit", "less than or equal to 100"),
+    ("list_generations", {"offset": -1}, "offset", "greater than or equal to 0"),
+    (
+        "upscale_generation",
+        {"generation_id": "00000000-0000-4000-8000-000000000001", "resolution": "2k"},
+        "resolution",
+        "4k",
+    ),
+    (
+        "download_generation",
+        {"generation_id": "00000000-0000-4000-8000-000000000001", "directory": "../outside"},
+        "directory",
+        "..",
+    ),
+    (
+        "download_generation",
+        {"generation_id": "00000000-0000-4000-8000-000000000001", "directory": "/etc"},
+        "directory",
+        "relative",
+    ),
+]
+
+
+@pytest.mark.parametrize(("tool", "arguments", "field", "hint"), BAD_INPUTS)
+async def test_bad_input_is_refused_before_reaching_luma(
+    client: Client, emulator: Emulator, tool: str, arguments: dict[str, Any], field: str, hint: str
+) -> None:
+    result = await client.call_tool(tool, arguments)
+    assert result.is_error
+    message = text_of(result)
+    assert field in message and hint in message, message
+    assert emulator.requests == []
+
+
+async def test_without_an_api_key_tools_are_listed_but_calls_explain_the_fix(
+    emulator: Emulator, tmp_path: Path
+) -> None:
+    async with connect(settings_for(emulator, tmp_path, api_key=None)) as client:
+        assert len((await client.list_tools()).tools) == len(TOOL_NAMES)
+        result = await client.call_tool("list_generations", {})
+    assert result.is_error
+    assert "LUMA_API_KEY" in text_of(result)
+    assert emulator.requests == []
+
+
+async def test_a_wrong_api_key_is_reported_without_echoing_it(emulator: Emulator, tmp_path: Path) -> None:
+    async with connect(settings_for(emulator, tmp_path, api_key="luma-wrong-secret-123")) as client:
+        result = await client.call_tool("get_credits", {})
+    assert result.is_error
+    assert "LUMA_API_KEY" in text_of(result) and "luma-wrong-secret-123" not in text_of(result)
+
+
+async def test_list_get_and_delete(client: Client, emulator: Emulator) -> None:
+    first = await make_video(client, "first video")
+    second = await make_video(client, "second video")
+    listed = await call(client, "list_generations", limit=1)
+    assert [item["id"] for item in listed["generations"]] == [second["id"]]
+    assert listed["has_more"] is True and listed["count"] == 1
+    rest = await call(client, "list_generations", limit=10, offset=1)
+    assert [item["id"] for item in rest["generations"]] == [first["id"]]
+    assert (await call(client, "delete_generation", generation_id=first["id"])) == {"id": first["id"], "deleted": True}
+    gone = await client.call_tool("get_generation", {"generation_id": first["id"]})
+    assert gone.is_error and "list_generations" in text_of(gone)
+
+
+async def test_concepts_camera_motions_and_credits(client: Client) -> None:
+    concepts = await call(client, "list_concepts")
+    assert "dolly_zoom" in concepts["concepts"]
+    motions = await call(client, "list_camera_motions")
+    assert motions["source"] == "built-in" and "camera orbit left" in motions["camera_motions"]
+    before = await call(client, "get_credits")
+    await make_video(client)
+    after = await call(client, "get_credits")
+    assert after["credit_balance_cents"] < before["credit_balance_cents"]
+    assert after["credit_balance_usd"] == round(after["credit_balance_cents"] / 100, 2)
+
+
+async def test_download_saves_the_video_and_thumbnail_inside_the_output_dir(client: Client, tmp_path: Path) -> None:
+    video = await make_video(client)
+    saved = await call(client, "download_generation", generation_id=video["id"], directory="tigers")
+    video_path = Path(saved["video_path"])
+    assert video_path == (tmp_path / "videos" / "tigers" / f"{video['id']}.mp4").resolve()
+    assert video_path.read_bytes()[4:8] == b"ftyp"
+    assert saved["video_bytes"] == video_path.stat().st_size
+    assert Path(saved["thumbnail_path"]).read_bytes()[:2] == b"\xff\xd8"
+    assert not [path for path in video_path.parent.iterdir() if path.name.endswith(".part")]
+
+
+async def test_download_refuses_a_symlink_out_of_the_output_dir(client: Client, tmp_path: Path) -> None:
+    video = await make_video(client)
+    (tmp_path / "videos").mkdir(exist_ok=True)
+    (tmp_path / "videos" / "escape").symlink_to(tmp_path / "elsewhere", target_is_directory=True)
+    result = await client.call_tool("download_generation", {"generation_id": video["id"], "directory": "escape"})
+    assert result.is_error and "outside" in text_of(result)
+
+
+async def test_download_of_an_unfinished_video_says_to_wait(client: Client) -> None:
+    started = await call(client, "create_generation", prompt="a slow river", wait=False)
+    result = await client.call_tool("download_generation", {"generation_id": started["id"]})
+    assert result.is_error and "wait=true" in text_of(result)
+
+
+async def test_upscale_and_audio_make_new_generations(client: Client, emulator: Emulator) -> None:
+    video = await make_video(client)
+    upscaled = await call(client, "upscale_generation", generation_id=video["id"], resolution="4k")
+    assert upscaled["state"] == "completed" and upscaled["id"] != video["id"]
+    assert emulator.requests_for("POST", f"/generations/{video['id']}/upscale")[0].body == {"resolution": "4k"}
+    voiced = await call(client, "add_audio", generation_id=video["id"], prompt="wind and soft footsteps")
+    assert voiced["state"] == "completed"
+    assert emulator.requests_for("POST", f"/generations/{video['id']}/audio")[0].body == {
+        "prompt": "wind and soft footsteps"
+    }
+
+
+async def test_cancelling_a_wait_stops_the_polls(client: Client, emulator: Emulator) -> None:
+    emulator.plan_next(dreaming_seconds=60)
+    with anyio.move_on_after(0.5):
+        await client.call_tool("create_generation", {"prompt": "a long wait"})
+    assert len(emulator.requests_for("POST", "/generations/video")) == 1
+    await anyio.sleep(1.0)
+    polls = len(emulator.requests_for("GET", "/generations/*"))
+    assert polls > 0, "it was polling before the call was cancelled"
+    await anyio.sleep(1.0)
+    assert len(emulator.requests_for("GET", "/generations/*")) == polls
+
+
+async def test_twenty_concurrent_waits_share_one_poll_per_tick(client: Client, emulator: Emulator) -> None:
+    started = await call(client, "create_generation", prompt="one video, many watchers", wait=False)
+    emulator.clear_requests()
+    results: list[dict[str, Any]] = []
+
+    async def watch() -> None:
+        results.append(await call(client, "get_generation", generation_id=started["id"], wait=True))
+
+    began = anyio.current_time()
+    async with anyio.create_task_group() as group:
+        for _ in range(20):
+            group.start_soon(watch)
+    elapsed = anyio.current_time() - began
+    assert len(results) == 20 and all(result["state"] == "completed" for result in results)
+    gets = len(emulator.requests_for("GET", f"/generations/{started['id']}"))
+    # One lookup per call, then one shared poll per 0.05 s tick: not one poll per watcher per tick.
+    assert gets - 20 <= elapsed / 0.05 + 2
