@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from urllib.parse import urlsplit
 from uuid import UUID
 
-from pydantic import AfterValidator, Field, StringConstraints
+from pydantic import AfterValidator, Field, StringConstraints, ValidationError
 
 from .errors import InvalidRequestError
 from .models import (
@@ -123,3 +123,18 @@ def check_loop(keyframes: Keyframes | None, loop: bool | None) -> None:
         f"loop=true is not supported for {detail} (Luma refuses it). Set loop=false, or loop a video that only "
         "has a start frame or none."
     )
+
+
+def describe_invalid_arguments(tool: str, error: ValidationError) -> str:
+    """One line per bad field, naming it and what is allowed; pydantic's own text adds types and doc links."""
+    problems = []
+    for detail in error.errors(include_url=False):
+        field = ".".join(str(part) for part in detail["loc"]) or "arguments"
+        got = "" if detail["type"] == "missing" else f" (got {_shorten(detail.get('input'))})"
+        problems.append(f"{field}: {detail['msg']}{got}")
+    return f"Invalid arguments for {tool}; nothing was sent to Luma. " + "; ".join(problems) + "."
+
+
+def _shorten(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else f"{text[:57]}..."

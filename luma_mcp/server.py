@@ -4,15 +4,21 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
+from typing import Any
 
 from mcp.server import MCPServer, ServerRequestContext
+from mcp.server.mcpserver import Context
+from mcp.server.mcpserver.exceptions import ToolError
 from mcp.server.subscriptions import InMemorySubscriptionBus
+from mcp.types import CallToolResult, InputRequiredResult
+from pydantic import ValidationError
 
 from . import __version__
 from .client import LumaClient
 from .context import AppContext
 from .downloads import Downloader
 from .errors import LumaMCPError
+from .inputs import describe_invalid_arguments
 from .poller import Poller, PollSchedule
 from .resources import register_resources
 from .settings import Settings
@@ -31,6 +37,26 @@ Make and manage videos with Luma Dream Machine.
 - Every create costs the user money: don't create again to retry a call that timed out; call list_generations
   or get_generation first.
 """
+
+
+class LumaServer(MCPServer[AppContext]):
+    """Our errors are written for the model, so they reach it as tool errors; so do argument errors, reworded.
+
+    The SDK shows the model a tool error's text, but hides anything else behind "Error executing tool".
+    """
+
+    async def call_tool(
+        self, name: str, arguments: dict[str, Any], context: Context[AppContext, Any] | None = None
+    ) -> CallToolResult | InputRequiredResult:
+        try:
+            return await super().call_tool(name, arguments, context)
+        except ToolError as exc:
+            cause = exc.__cause__
+            if isinstance(cause, ValidationError):
+                raise ToolError(describe_invalid_arguments(name, cause)) from cause
+            if isinstance(cause, LumaMCPError):
+                raise ToolError(str(cause)) from cause
+            raise
 
 
 def build_server(settings: Settings, *, schedule: PollSchedule = PollSchedule()) -> MCPServer[AppContext]:
@@ -53,7 +79,7 @@ def build_server(settings: Settings, *, schedule: PollSchedule = PollSchedule())
             stack.callback(opened.remove, app)
             yield app
 
-    server: MCPServer[AppContext] = MCPServer(
+    server = LumaServer(
         "luma-mcp",
         title="Luma Dream Machine",
         description="Make, extend, upscale and download AI videos with Luma Dream Machine.",

@@ -4,18 +4,16 @@ Each signature is the tool's input schema and each docstring its description, so
 model that calls them.
 """
 
-import functools
 from collections.abc import Awaitable, Callable
-from typing import Annotated, Any, ParamSpec, TypeVar
+from typing import Annotated, Any
 
 import anyio
 from mcp.server import MCPServer
-from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import CallToolResult, TextContent, ToolAnnotations
 from pydantic import BaseModel, Field
 
 from .context import AppContext, AppCtx
-from .errors import GenerationFailedError, InvalidRequestError, LumaMCPError, NotFoundError
+from .errors import GenerationFailedError, InvalidRequestError, NotFoundError
 from .inputs import (
     CallbackUrl,
     Concepts,
@@ -99,26 +97,10 @@ DESTRUCTIVE = ToolAnnotations(read_only_hint=False, destructive_hint=True, idemp
 LOCAL_WRITE = ToolAnnotations(read_only_hint=False, destructive_hint=False, idempotent_hint=True, open_world_hint=True)
 
 GenerationOutput = Annotated[CallToolResult, GenerationResult]
-P = ParamSpec("P")
-R = TypeVar("R")
 
 
 def _app(ctx: AppCtx) -> AppContext:
     return ctx.request_context.lifespan_context
-
-
-def _model_visible_errors(tool: Callable[P, Awaitable[R]]) -> Callable[P, Awaitable[R]]:
-    """Our errors are written for the model, so they go out as tool errors; anything else is a crash and
-    the SDK hides its text."""
-
-    @functools.wraps(tool)
-    async def call(*args: P.args, **kwargs: P.kwargs) -> R:
-        try:
-            return await tool(*args, **kwargs)
-        except LumaMCPError as exc:
-            raise ToolError(str(exc)) from exc
-
-    return call
 
 
 def _structured(result: BaseModel, text: str) -> CallToolResult:
@@ -373,4 +355,4 @@ TOOLS: tuple[tuple[Callable[..., Awaitable[Any]], str, ToolAnnotations], ...] = 
 
 def register_tools(server: MCPServer[AppContext]) -> None:
     for tool, title, hints in TOOLS:
-        server.add_tool(_model_visible_errors(tool), title=title, annotations=hints)
+        server.add_tool(tool, title=title, annotations=hints)
