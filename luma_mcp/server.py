@@ -20,6 +20,7 @@ from .downloads import Downloader
 from .errors import LumaMCPError
 from .inputs import describe_invalid_arguments
 from .poller import Poller, PollSchedule
+from .prompts import register_prompts
 from .resources import register_resources
 from .settings import Settings
 from .subscriptions import ResourceUpdates
@@ -92,6 +93,7 @@ def build_server(settings: Settings, *, schedule: PollSchedule = PollSchedule())
     )
     register_tools(server)
     register_resources(server, current=lambda: opened[-1])
+    register_prompts(server)
     updates.install(server, follow=_follow)
     return server
 

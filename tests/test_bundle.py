@@ -1,0 +1,116 @@
+"""The Claude Desktop bundle: manifest.json agrees with the server, validates and packs with the official
+`mcpb` CLI, and the packed bundle starts the way a client starts it."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import anyio
+import pytest
+from mcp import Client, StdioServerParameters, stdio_client
+
+from luma_mcp import Settings, __version__, build_server
+from luma_mcp.emulator import Emulator
+from luma_mcp.prompts import PROMPTS
+
+pytestmark = pytest.mark.anyio
+
+ROOT = Path(__file__).resolve().parent.parent
+MANIFEST = json.loads((ROOT / "manifest.json").read_text())
+MCPB = "@anthropic-ai/mcpb@2.1.2"
+REQUIRED = os.environ.get("LUMA_MCP_REQUIRE_OUTSIDE_CLIENTS") == "1"
+
+
+def tool_or_skip(name: str) -> str:
+    path = shutil.which(name)
+    if path is None:
+        if REQUIRED:
+            pytest.fail(f"{name} is required here (LUMA_MCP_REQUIRE_OUTSIDE_CLIENTS=1) but is not on PATH")
+        pytest.skip(f"{name} is not installed")
+    return path
+
+
+async def test_the_manifest_lists_exactly_the_servers_tools_and_prompts() -> None:
+    async with Client(build_server(Settings())) as client:
+        tools = (await client.list_tools()).tools
+        prompts = (await client.list_prompts()).prompts
+    assert MANIFEST["version"] == __version__
+    assert MANIFEST["tools"] == [
+        {"name": tool.name, "description": (tool.description or "").split("\n")[0]} for tool in tools
+    ], "manifest.json's tools are out of date"
+    templates = {prompt.__name__: prompt for prompt, _ in PROMPTS}
+    expected_prompts = []
+    for prompt in prompts:
+        names = [argument.name for argument in prompt.arguments or []]
+        text = templates[prompt.name](**{name: f"${{arguments.{name}}}" for name in names})
+        expected_prompts.append(
+            {"name": prompt.name, "description": prompt.description, "arguments": names, "text": text}
+        )
+    assert MANIFEST["prompts"] == expected_prompts, "manifest.json's prompts are out of date"
+
+
+def test_every_user_setting_reaches_the_server_as_a_known_variable() -> None:
+    env = MANIFEST["server"]["mcp_config"]["env"]
+    assert env == {
+        "LUMA_API_KEY": "${user_config.api_key}",
+        "LUMA_MCP_OUTPUT_DIR": "${user_config.output_dir}",
+        "LUMA_MCP_MAX_WAIT": "${user_config.max_wait}",
+    }
+    assert MANIFEST["user_config"]["api_key"]["sensitive"] is True
+    assert MANIFEST["user_config"]["api_key"]["required"] is True
+    settings = Settings.from_env({name: "7" if "WAIT" in name else "/x" for name in env})
+    assert settings.max_wait == 7.0 and settings.api_key == "/x"
+
+
+def substitute(value: Any, variables: dict[str, str]) -> Any:
+    """Expand `${...}` the way an MCPB host does before it launches the server."""
+    if isinstance(value, str):
+        for name, replacement in variables.items():
+            value = value.replace(f"${{{name}}}", replacement)
+        return value
+    if isinstance(value, list):
+        return [substitute(item, variables) for item in value]
+    return {key: substitute(item, variables) for key, item in value.items()}
+
+
+async def test_the_packed_bundle_validates_and_serves_tools(emulator: Emulator, tmp_path: Path) -> None:
+    npx = tool_or_skip("npx")
+    tool_or_skip("uv")
+    validated = await anyio.run_process([npx, "-y", MCPB, "validate", str(ROOT / "manifest.json")], check=False)
+    assert validated.returncode == 0, validated.stdout.decode() + validated.stderr.decode()
+    bundle = tmp_path / "luma-mcp.mcpb"
+    packed = await anyio.run_process([npx, "-y", MCPB, "pack", str(ROOT), str(bundle)], check=False)
+    assert packed.returncode == 0, packed.stdout.decode() + packed.stderr.decode()
+
+    installed = tmp_path / "installed"
+    with zipfile.ZipFile(bundle) as archive:
+        names = archive.namelist()
+        archive.extractall(installed)
+    assert "manifest.json" in names and "luma_mcp/server.py" in names and "pyproject.toml" in names
+    assert not [name for name in names if name.startswith(("tests/", "bench/", ".ci"))]
+
+    config = substitute(
+        MANIFEST["server"]["mcp_config"],
+        {
+            "__dirname": str(installed),
+            "user_config.api_key": emulator.api_key,
+            "user_config.output_dir": str(tmp_path / "videos"),
+            "user_config.max_wait": "20",
+        },
+    )
+    # A host launches the command in the user's environment (PATH, certificates, proxies), plus the bundle's
+    # variables; the one thing a real install would not have is the emulator standing in for Luma.
+    env = {**os.environ, **config["env"], "LUMA_BASE_URL": emulator.base_url}
+    params = StdioServerParameters(command=config["command"], args=config["args"], env=env)
+    with (tmp_path / "stderr.log").open("w") as errlog:
+        async with Client(stdio_client(params, errlog=errlog)) as client:
+            tools = (await client.list_tools()).tools
+            concepts = await client.call_tool("list_concepts", {})
+    assert [tool["name"] for tool in MANIFEST["tools"]] == [tool.name for tool in tools]
+    assert not concepts.is_error and concepts.structured_content is not None
+    assert "dolly_zoom" in concepts.structured_content["concepts"]
