@@ -1,8 +1,9 @@
 """`Poller`: the one place that asks Luma "is it done yet?".
 
 Luma has no push channel we can rely on (callbacks need a public URL), so we poll. However many tool calls,
-resource subscriptions or progress bars wait on one generation, it is fetched at most once per tick, by one
-task; that task ends the moment the generation finishes or the last watcher leaves.
+resource subscriptions or progress bars wait on one generation, it is fetched at most once per tick; and when
+several generations are due at once, one list request answers for all of them, so the requests per tick stay
+flat as in-flight work grows. A generation stops being polled the moment it finishes or its last watcher leaves.
 """
 
 from __future__ import annotations
@@ -23,21 +24,26 @@ from .models import Generation
 
 logger = logging.getLogger(__name__)
 
-Fetch = Callable[[str], Awaitable[Generation]]
+FetchOne = Callable[[str], Awaitable[Generation]]
+FetchNewest = Callable[[int], Awaitable[list[Generation]]]
 OnChange = Callable[[Generation], Awaitable[None]]
 TRANSIENT_ERRORS = (APIConnectionError, RateLimitError, ServerError)
+MAX_LIST_LIMIT = 100
+MAX_CONCURRENT_GETS = 10
 
 
 @dataclass(frozen=True)
 class PollSchedule:
-    """How long to sleep between two GETs of one generation, by how long it has been watched.
+    """How long to wait between two looks at one generation, by how long it has been watched.
 
     `steps` are `(watched_for_seconds, interval_seconds)`, in order. The intervals stay at or under 1.4 s so
-    that completion is noticed within 1.5 s, and at or over 1 s so that a generation costs at most one GET
+    that completion is noticed within 1.5 s, and at or over 1 s so that a generation costs at most one request
     a second; the longer a generation runs, the closer to the slow end we poll. Typical videos take ~100 s.
+    `batch_slack` lets a generation due a little later ride along in a list request that is going out anyway.
     """
 
     steps: tuple[tuple[float, float], ...] = ((0.0, 1.0), (30.0, 1.2), (120.0, 1.4))
+    batch_slack: float = 0.2
 
     def interval(self, watched_for: float) -> float:
         current = self.steps[0][1]
@@ -53,10 +59,11 @@ class Watch:
     """What the poller knows of one generation; shared by everyone watching it."""
 
     generation: Generation
+    started: float
+    due: float
     watchers: int = 0
     error: LumaError | None = None
     changed: anyio.Event = field(default_factory=anyio.Event)
-    scope: anyio.CancelScope = field(default_factory=anyio.CancelScope)
 
     def publish(self, generation: Generation | None = None, error: LumaError | None = None) -> None:
         if generation is not None:
@@ -72,18 +79,28 @@ class Watch:
 
 
 class Poller:
+    """`fetch_one` is `GET /generations/{id}`; `fetch_newest(limit)` is `GET /generations`, newest first."""
+
     def __init__(
-        self, fetch: Fetch, *, schedule: PollSchedule = PollSchedule(), on_change: OnChange | None = None
+        self,
+        fetch_one: FetchOne,
+        fetch_newest: FetchNewest | None = None,
+        *,
+        schedule: PollSchedule = PollSchedule(),
+        on_change: OnChange | None = None,
     ) -> None:
-        self._fetch = fetch
+        self._fetch_one = fetch_one
+        self._fetch_newest = fetch_newest
         self._schedule = schedule
         self._on_change = on_change
         self._watches: dict[str, Watch] = {}
+        self._watches_changed = anyio.Event()
         self._task_group: TaskGroup | None = None
 
     async def __aenter__(self) -> Self:
         self._task_group = anyio.create_task_group()
         await self._task_group.__aenter__()
+        self._task_group.start_soon(self._run, name="poller")
         return self
 
     async def __aexit__(
@@ -103,20 +120,18 @@ class Poller:
         """Keep `generation` polled until it finishes or every watcher has left this block."""
         watch = self._watches.get(generation.id)
         if watch is None:
-            watch = Watch(generation=generation)
+            now = anyio.current_time()
+            watch = Watch(generation=generation, started=now, due=now + self._schedule.interval(0))
             if not generation.is_terminal:
                 self._watches[generation.id] = watch
-                assert self._task_group is not None, "Poller used outside `async with`"
-                self._task_group.start_soon(self._poll, watch, name=f"poll {generation.id}")
+                self._wake()
         watch.watchers += 1
         try:
             yield watch
         finally:
             watch.watchers -= 1
-            if watch.watchers == 0:
-                watch.scope.cancel()
-                if self._watches.get(generation.id) is watch:
-                    del self._watches[generation.id]
+            if watch.watchers == 0 and self._watches.get(generation.id) is watch:
+                del self._watches[generation.id]
 
     def follow(self, generation: Generation) -> Callable[[], None]:
         """Poll `generation` in the background, with nobody waiting, until it finishes or the returned
@@ -158,27 +173,74 @@ class Poller:
                     await watch.next_change(heartbeat)
             return watch.generation
 
-    async def _poll(self, watch: Watch) -> None:
+    def _wake(self) -> None:
+        self._watches_changed.set()
+        self._watches_changed = anyio.Event()
+
+    async def _run(self) -> None:
+        """The one polling loop: sleep until the earliest generation is due, then look at every due one."""
+        while True:
+            changed = self._watches_changed
+            if not self._watches:
+                await changed.wait()
+                continue
+            now = anyio.current_time()
+            earliest = min(watch.due for watch in self._watches.values())
+            if earliest > now:
+                with anyio.move_on_after(earliest - now):
+                    await changed.wait()
+                continue
+            slack = self._schedule.batch_slack if self._fetch_newest is not None else 0.0
+            due = [watch for watch in self._watches.values() if watch.due <= now + slack]
+            for watch in due:
+                watch.due = now + self._schedule.interval(now - watch.started)
+            try:
+                await self._look_at(due)
+            except Exception:
+                logger.exception("A polling round failed; the next one goes ahead as usual")
+
+    async def _look_at(self, due: list[Watch]) -> None:
+        found: dict[str, Generation] = {}
+        if len(due) > 1 and self._fetch_newest is not None:
+            limit = min(MAX_LIST_LIMIT, max(20, 2 * len(due)))
+            try:
+                found = {generation.id: generation for generation in await self._fetch_newest(limit)}
+            except LumaError as exc:
+                logger.info("Listing generations failed (%s); looking at each one instead", exc)
+        for watch in due:
+            if watch.generation.id in found:
+                await self._record(watch, found[watch.generation.id])
+        missing = [watch for watch in due if watch.generation.id not in found]
+        if missing:
+            limiter = anyio.Semaphore(MAX_CONCURRENT_GETS)
+            async with anyio.create_task_group() as group:
+                for watch in missing:
+                    group.start_soon(self._look_at_one, watch, limiter)
+
+    async def _look_at_one(self, watch: Watch, limiter: anyio.Semaphore) -> None:
         generation_id = watch.generation.id
-        started = anyio.current_time()
-        try:
-            with watch.scope:
-                while not watch.generation.is_terminal:
-                    await anyio.sleep(self._schedule.interval(anyio.current_time() - started))
-                    try:
-                        latest = await self._fetch(generation_id)
-                    except TRANSIENT_ERRORS as exc:
-                        logger.info("Polling %s failed for now: %s", generation_id, exc)
-                        continue
-                    except LumaError as exc:
-                        watch.publish(error=exc)
-                        return
-                    if _differs(latest, watch.generation):
-                        watch.publish(latest)
-                        await self._notify(latest)
-        finally:
-            if self._watches.get(generation_id) is watch:
-                del self._watches[generation_id]
+        async with limiter:
+            try:
+                latest = await self._fetch_one(generation_id)
+            except TRANSIENT_ERRORS as exc:
+                logger.info("Polling %s failed for now: %s", generation_id, exc)
+                return
+            except LumaError as exc:
+                self._forget(watch)
+                watch.publish(error=exc)
+                return
+        await self._record(watch, latest)
+
+    async def _record(self, watch: Watch, latest: Generation) -> None:
+        if latest.is_terminal:
+            self._forget(watch)
+        if _differs(latest, watch.generation):
+            watch.publish(latest)
+            await self._notify(latest)
+
+    def _forget(self, watch: Watch) -> None:
+        if self._watches.get(watch.generation.id) is watch:
+            del self._watches[watch.generation.id]
 
     async def _notify(self, generation: Generation) -> None:
         if self._on_change is None:

@@ -19,6 +19,7 @@ from .context import AppContext
 from .downloads import Downloader
 from .errors import LumaMCPError
 from .inputs import describe_invalid_arguments
+from .models import Generation
 from .poller import Poller, PollSchedule
 from .prompts import register_prompts
 from .resources import register_resources
@@ -72,8 +73,12 @@ def build_server(settings: Settings, *, schedule: PollSchedule = PollSchedule())
             client = await stack.enter_async_context(LumaClient(api_key=settings.api_key, base_url=settings.base_url))
             downloader = Downloader(settings.output_dir)
             stack.push_async_callback(downloader.aclose)
+
+            async def newest(limit: int) -> list[Generation]:
+                return (await client.list_generations(limit=limit)).generations
+
             poller = await stack.enter_async_context(
-                Poller(client.get_generation, schedule=schedule, on_change=updates.publish)
+                Poller(client.get_generation, newest, schedule=schedule, on_change=updates.publish)
             )
             app = AppContext(settings, client, poller, downloader, updates)
             opened.append(app)

@@ -133,3 +133,67 @@ async def test_follow_polls_without_a_waiter_until_the_end() -> None:
                 await anyio.sleep(TICK)
         await anyio.sleep(TICK)
         assert poller.watching == frozenset()
+
+
+class ScriptedFleet:
+    """Many generations; each completes on its n-th observation, whether by list or by GET."""
+
+    def __init__(self, observations_to_finish: dict[str, int], listed: set[str] | None = None) -> None:
+        self.left = dict(observations_to_finish)
+        self.listed = set(observations_to_finish) if listed is None else listed
+        self.lists = 0
+        self.gets = 0
+        self.list_error: Exception | None = None
+
+    def observe(self, generation_id: str) -> Generation:
+        self.left[generation_id] -= 1
+        return Generation(id=generation_id, state="completed" if self.left[generation_id] <= 0 else "dreaming")
+
+    async def fetch_one(self, generation_id: str) -> Generation:
+        self.gets += 1
+        return self.observe(generation_id)
+
+    async def fetch_newest(self, limit: int) -> list[Generation]:
+        self.lists += 1
+        if self.list_error is not None:
+            raise self.list_error
+        return [self.observe(generation_id) for generation_id in sorted(self.listed)][:limit]
+
+
+async def wait_for_all(poller: Poller, ids: list[str]) -> list[Generation]:
+    results: list[Generation] = []
+
+    async def wait(generation_id: str) -> None:
+        results.append(await poller.wait(queued(generation_id), timeout=5))
+
+    async with anyio.create_task_group() as group:
+        for generation_id in ids:
+            group.start_soon(wait, generation_id)
+    return results
+
+
+async def test_many_generations_in_flight_cost_one_list_per_tick() -> None:
+    ids = [f"g{number:03}" for number in range(40)]
+    fleet = ScriptedFleet(dict.fromkeys(ids, 5))
+    async with Poller(fleet.fetch_one, fleet.fetch_newest, schedule=FAST) as poller:
+        results = await wait_for_all(poller, ids)
+    assert len(results) == 40 and all(result.state == "completed" for result in results)
+    assert fleet.gets == 0
+    assert fleet.lists <= 6, "five observations each, shared by all forty"
+
+
+async def test_generations_missing_from_the_list_are_fetched_one_by_one() -> None:
+    fleet = ScriptedFleet({"listed": 3, "old": 3}, listed={"listed"})
+    async with Poller(fleet.fetch_one, fleet.fetch_newest, schedule=FAST) as poller:
+        results = await wait_for_all(poller, ["listed", "old"])
+    assert {result.state for result in results} == {"completed"}
+    assert fleet.gets >= 3 and fleet.lists >= 1
+
+
+async def test_a_failing_list_falls_back_to_single_gets() -> None:
+    fleet = ScriptedFleet({"a": 2, "b": 2})
+    fleet.list_error = ServerError("list is down", status_code=500, detail=None)
+    async with Poller(fleet.fetch_one, fleet.fetch_newest, schedule=FAST) as poller:
+        results = await wait_for_all(poller, ["a", "b"])
+    assert {result.state for result in results} == {"completed"}
+    assert fleet.gets == 4
