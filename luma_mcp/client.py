@@ -31,7 +31,7 @@ from .models import (
     GenerationRequest,
     UpscaleRequest,
 )
-from .retries import NOT_PROCESSED_STATUSES, RETRYABLE_STATUSES, RetryPolicy, retry_after_seconds
+from .retries import CREATE_RETRYABLE_STATUSES, RETRYABLE_STATUSES, RetryPolicy, retry_after_seconds
 from .settings import DEFAULT_BASE_URL
 
 logger = logging.getLogger(__name__)
@@ -51,8 +51,8 @@ class LumaClient:
     """A pooled connection to Luma for the life of the process.
 
     Reads are retried on connection errors, 408, 409, 429 and 5xx. A create is retried only when the
-    failure proves Luma never started it (the connection was refused, or Luma answered 408 or 429):
-    a retried create that did reach Luma would be a second paid video.
+    failure proves Luma never started it (the connection was refused, or Luma answered 408): a retried create
+    that did reach Luma would be a second paid video. A 429 on a create is raised for `CreateQueue` to wait out.
     """
 
     def __init__(
@@ -181,10 +181,17 @@ class LumaClient:
             else:
                 if response.is_success:
                     return response.json() if response.content else None
-                error = status_error(response.status_code, _json_or_none(response), method=method, path=f"/{path}")
+                retry_after = retry_after_seconds(response.headers)
+                error = status_error(
+                    response.status_code,
+                    _json_or_none(response),
+                    method=method,
+                    path=f"/{path}",
+                    retry_after=retry_after,
+                )
                 if not self._may_retry(response, idempotent) or retries_taken >= self._retry.retries:
                     raise error
-                delay = self._retry.delay(retries_taken, retry_after_seconds(response.headers))
+                delay = self._retry.delay(retries_taken, retry_after)
                 logger.warning("%s /%s answered %d; retrying in %.1f s", method, path, response.status_code, delay)
             retries_taken += 1
             await anyio.sleep(delay)
@@ -194,7 +201,7 @@ class LumaClient:
         should_retry: str | None = response.headers.get("x-should-retry")
         if should_retry in ("true", "false"):
             return should_retry == "true"
-        retryable = RETRYABLE_STATUSES if idempotent else NOT_PROCESSED_STATUSES
+        retryable = RETRYABLE_STATUSES if idempotent else CREATE_RETRYABLE_STATUSES
         return response.status_code in retryable
 
     async def _send(

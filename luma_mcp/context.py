@@ -7,6 +7,7 @@ from typing import Any
 
 from mcp.server.mcpserver import Context
 
+from .admission import CreateQueue
 from .client import LumaClient
 from .downloads import Downloader
 from .poller import Poller
@@ -21,6 +22,7 @@ class AppContext:
     poller: Poller
     downloader: Downloader
     updates: ResourceUpdates
+    creates: CreateQueue
 
 
 AppCtx = Context[AppContext, Any]

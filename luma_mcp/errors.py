@@ -70,10 +70,11 @@ class APITimeoutError(APIConnectionError):
 
 
 class APIStatusError(LumaError):
-    def __init__(self, message: str, *, status_code: int, detail: str | None) -> None:
+    def __init__(self, message: str, *, status_code: int, detail: str | None, retry_after: float | None = None) -> None:
         super().__init__(message)
         self.status_code = status_code
         self.detail = detail
+        self.retry_after = retry_after
 
 
 class BadRequestError(APIStatusError):
@@ -113,7 +114,9 @@ def detail_text(body: Any) -> str | None:
     return None
 
 
-def status_error(status_code: int, body: Any, *, method: str, path: str) -> APIStatusError:
+def status_error(
+    status_code: int, body: Any, *, method: str, path: str, retry_after: float | None = None
+) -> APIStatusError:
     """Map Luma's answer to the most specific error, with a message that says what to do next."""
     detail = detail_text(body)
     said = f": {detail}" if detail else ""
@@ -141,6 +144,7 @@ def status_error(status_code: int, body: Any, *, method: str, path: str) -> APIS
             "a minute; wait for running generations to finish and try again.",
             status_code=status_code,
             detail=detail,
+            retry_after=retry_after,
         )
     if status_code >= 500:
         return ServerError(

@@ -9,8 +9,9 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 
 RETRYABLE_STATUSES = frozenset({408, 409, 429, 500, 502, 503, 504})
-# A create is paid for. These answers prove Luma did not start a generation, so a retry cannot duplicate one.
-NOT_PROCESSED_STATUSES = frozenset({408, 429})
+# A create is paid for: it is retried here only on an answer that proves Luma did not start it. A 429 proves that
+# too, but it can ask for a minute's wait; `CreateQueue` waits it out within the call's time budget instead.
+CREATE_RETRYABLE_STATUSES = frozenset({408})
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from mcp.types import CallToolResult, InputRequiredResult
 from pydantic import ValidationError
 
 from . import __version__
+from .admission import CreateLimits, CreateQueue
 from .client import LumaClient
 from .context import AppContext
 from .downloads import Downloader
@@ -61,8 +62,10 @@ class LumaServer(MCPServer[AppContext]):
             raise
 
 
-def build_server(settings: Settings, *, schedule: PollSchedule = PollSchedule()) -> MCPServer[AppContext]:
-    """The whole server, ready for any transport."""
+def build_server(
+    settings: Settings, *, schedule: PollSchedule = PollSchedule(), limits: CreateLimits = CreateLimits()
+) -> MCPServer[AppContext]:
+    """The whole server, ready for any transport; `schedule` and `limits` are Luma's pace, as data."""
     bus = InMemorySubscriptionBus()
     updates = ResourceUpdates(bus)
     opened: list[AppContext] = []
@@ -80,7 +83,7 @@ def build_server(settings: Settings, *, schedule: PollSchedule = PollSchedule())
             poller = await stack.enter_async_context(
                 Poller(client.get_generation, newest, schedule=schedule, on_change=updates.publish)
             )
-            app = AppContext(settings, client, poller, downloader, updates)
+            app = AppContext(settings, client, poller, downloader, updates, CreateQueue(limits))
             opened.append(app)
             stack.callback(opened.remove, app)
             yield app

@@ -109,46 +109,54 @@ def _structured(result: BaseModel, text: str) -> CallToolResult:
     )
 
 
-class _Progress:
-    """Turns poller updates into MCP progress that always moves forward, as the spec requires.
+class _Call:
+    """One tool call: the shared parts, a time budget of LUMA_MCP_MAX_WAIT from the start of the call, and MCP
+    progress that only moves forward, as the spec requires.
 
     Luma gives no percentage, so the estimate approaches 100 as time passes and jumps to 100 on completion.
     """
 
     def __init__(self, ctx: AppCtx) -> None:
-        self._ctx = ctx
-        self._started = anyio.current_time()
+        self.ctx = ctx
+        self.app: AppContext = ctx.request_context.lifespan_context
+        self.started = anyio.current_time()
+        self.deadline = self.started + self.app.settings.max_wait
         self._last = 0.0
 
-    async def update(self, generation: Generation) -> None:
-        elapsed = anyio.current_time() - self._started
-        if generation.is_terminal:
-            value = 100.0
-        else:
-            value = max(self._last + 0.01, round(95.0 * elapsed / (elapsed + TYPICAL_SECONDS), 2))
+    async def report(self, message: str, *, done: bool = False) -> None:
+        elapsed = anyio.current_time() - self.started
+        value = 100.0 if done else max(self._last + 0.01, round(95.0 * elapsed / (elapsed + TYPICAL_SECONDS), 2))
         if value <= self._last:
             return
         self._last = value
-        message = generation.state if generation.is_terminal else f"Luma is {generation.state}, {elapsed:.0f} s"
-        await self._ctx.report_progress(value, 100.0, message)
+        await self.ctx.report_progress(value, 100.0, message)
 
+    async def on_update(self, generation: Generation) -> None:
+        if generation.is_terminal:
+            await self.report(generation.state, done=True)
+        else:
+            await self.report(f"Luma is {generation.state}, {anyio.current_time() - self.started:.0f} s")
 
-async def _finish(ctx: AppCtx, generation: Generation, wait: bool) -> CallToolResult:
-    """The common ending of every tool that starts or looks at a generation."""
-    app = _app(ctx)
-    if wait and not generation.is_terminal:
-        generation = await app.poller.wait(generation, timeout=app.settings.max_wait, on_update=_Progress(ctx).update)
-    if generation.state == "failed":
-        raise GenerationFailedError(generation.id, generation.failure_reason)
-    next_step = None
-    if not generation.is_terminal:
-        waited = f"Still {generation.state} after {app.settings.max_wait:.0f} s. " if wait else ""
-        next_step = (
-            f"{waited}Call get_generation with generation_id='{generation.id}' and wait=true to wait for the video "
-            "(videos usually take 1-3 minutes). Do not create it again."
-        )
-    result = GenerationResult.of(generation, next_step)
-    return _structured(result, result.summary())
+    async def create(self, start: Callable[[], Awaitable[Generation]]) -> Generation:
+        """Start a paid generation once Luma's limits allow it (see `CreateQueue`)."""
+        return await self.app.creates.submit(start, deadline=self.deadline, report=self.report)
+
+    async def finish(self, generation: Generation, wait: bool) -> CallToolResult:
+        """The common ending of every tool that starts or looks at a generation."""
+        if wait and not generation.is_terminal:
+            remaining = max(0.0, self.deadline - anyio.current_time())
+            generation = await self.app.poller.wait(generation, timeout=remaining, on_update=self.on_update)
+        if generation.state == "failed":
+            raise GenerationFailedError(generation.id, generation.failure_reason)
+        next_step = None
+        if not generation.is_terminal:
+            waited = f"Still {generation.state} after {anyio.current_time() - self.started:.0f} s. " if wait else ""
+            next_step = (
+                f"{waited}Call get_generation with generation_id='{generation.id}' and wait=true to wait for the "
+                "video (videos usually take 1-3 minutes). Do not create it again."
+            )
+        result = GenerationResult.of(generation, next_step)
+        return _structured(result, result.summary())
 
 
 def _video_options(
@@ -165,8 +173,9 @@ def _video_options(
 
 async def _create(ctx: AppCtx, request: GenerationRequest, wait: bool) -> CallToolResult:
     check_loop(request.keyframes, request.loop)
-    generation = await _app(ctx).client.create_generation(request)
-    return await _finish(ctx, generation, wait)
+    call = _Call(ctx)
+    generation = await call.create(lambda: call.app.client.create_generation(request))
+    return await call.finish(generation, wait)
 
 
 async def create_generation(
@@ -251,8 +260,8 @@ async def extend_generation(
 
 async def get_generation(ctx: AppCtx, generation_id: GenerationId, wait: Wait = False) -> GenerationOutput:
     """Look up a generation's state and video URL; with wait=true, wait for it to finish (with progress)."""
-    generation = await _app(ctx).client.get_generation(str(generation_id))
-    return await _finish(ctx, generation, wait)
+    call = _Call(ctx)
+    return await call.finish(await call.app.client.get_generation(str(generation_id)), wait)
 
 
 async def list_generations(
@@ -313,8 +322,10 @@ async def upscale_generation(
     wait: Wait = True,
 ) -> GenerationOutput:
     """Upscale a completed video to a higher resolution. Costs the user money; the result is a new generation."""
-    generation = await _app(ctx).client.upscale_generation(str(generation_id), UpscaleRequest(resolution=resolution))
-    return await _finish(ctx, generation, wait)
+    request = UpscaleRequest(resolution=resolution)
+    call = _Call(ctx)
+    generation = await call.create(lambda: call.app.client.upscale_generation(str(generation_id), request))
+    return await call.finish(generation, wait)
 
 
 async def add_audio(
@@ -326,8 +337,9 @@ async def add_audio(
 ) -> GenerationOutput:
     """Add a generated soundtrack to a completed video. Costs the user money; the result is a new generation."""
     request = AudioRequest(prompt=prompt, negative_prompt=negative_prompt)
-    generation = await _app(ctx).client.add_audio(str(generation_id), request)
-    return await _finish(ctx, generation, wait)
+    call = _Call(ctx)
+    generation = await call.create(lambda: call.app.client.add_audio(str(generation_id), request))
+    return await call.finish(generation, wait)
 
 
 async def get_credits(ctx: AppCtx) -> CreditBalance:

@@ -11,6 +11,7 @@ from mcp import Client
 from mcp.types import CallToolResult
 
 from luma_mcp import Settings, build_server
+from luma_mcp.admission import CreateLimits
 from luma_mcp.emulator import Emulator
 from luma_mcp.poller import PollSchedule
 
@@ -31,9 +32,11 @@ def settings_for(emulator: Emulator, output_dir: Path, **overrides: Any) -> Sett
 
 
 @asynccontextmanager
-async def connect(settings: Settings, **client_options: Any) -> AsyncIterator[Client]:
+async def connect(
+    settings: Settings, *, limits: CreateLimits = CreateLimits(), **client_options: Any
+) -> AsyncIterator[Client]:
     """An in-memory MCP client connected to a freshly built server."""
-    async with Client(build_server(settings, schedule=FAST_POLLS), **client_options) as client:
+    async with Client(build_server(settings, schedule=FAST_POLLS, limits=limits), **client_options) as client:
         yield client
 
 

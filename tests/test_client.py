@@ -89,13 +89,12 @@ async def test_a_create_that_timed_out_is_found_not_repeated(emulator: Emulator)
     assert len(emulator.requests_for("POST", "/generations/video")) == 1
 
 
-async def test_a_rate_limited_create_is_retried_after_retry_after(luma: LumaClient, emulator: Emulator) -> None:
-    emulator.inject(Fault(status=429, retry_after=0.2, path="/generations/video"))
-    generation = await luma.create_generation(CREATE)
-    assert generation.state == "queued"
-    posts = emulator.requests_for("POST", "/generations/video")
-    assert [request.status for request in posts] == [429, 201]
-    assert posts[1].at - posts[0].at >= 0.2
+async def test_a_rate_limited_create_is_handed_up_with_its_retry_after(luma: LumaClient, emulator: Emulator) -> None:
+    emulator.inject(Fault(status=429, retry_after=30, path="/generations/video"))
+    with pytest.raises(RateLimitError) as raised:
+        await luma.create_generation(CREATE)
+    assert raised.value.retry_after == 30
+    assert len(emulator.requests_for("POST", "/generations/video")) == 1
 
 
 async def test_rate_limit_errors_say_what_luma_allows(luma: LumaClient, emulator: Emulator) -> None:
