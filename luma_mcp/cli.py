@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import logging
 import os
 import sys
 from collections.abc import Sequence
 
-from mcp.server.transport_security import TransportSecuritySettings
+import anyio
 
 from . import __version__
 from .errors import ConfigurationError
+from .http_app import HttpTransport, serve_http
 from .settings import Settings
-
-LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -71,20 +71,15 @@ def run_server(settings: Settings, *, transport: str, host: str, port: int) -> N
     if transport == "stdio":
         server.run("stdio")
         return
-    security = _transport_security(host)
-    if transport == "sse":
-        server.run("sse", host=host, port=port, transport_security=security)
-    else:
-        server.run("streamable-http", host=host, port=port, transport_security=security)
-
-
-def _transport_security(host: str) -> TransportSecuritySettings:
-    """DNS-rebinding protection stays on however the server is bound: only the bound host may be named."""
-    hosts = ["127.0.0.1", "localhost", "[::1]"]
-    if host not in LOOPBACK_HOSTS and host not in ("0.0.0.0", "::"):
-        hosts.append(host)
-    return TransportSecuritySettings(
-        enable_dns_rebinding_protection=True,
-        allowed_hosts=[pattern for name in hosts for pattern in (name, f"{name}:*")],
-        allowed_origins=[f"{scheme}://{name}:*" for name in hosts for scheme in ("http", "https")],
+    http_transport: HttpTransport = "sse" if transport == "sse" else "streamable-http"
+    anyio.run(
+        functools.partial(
+            serve_http,
+            server,
+            http_transport,
+            host=host,
+            port=port,
+            auth_token=settings.auth_token,
+            log_level=settings.log_level,
+        )
     )

@@ -7,22 +7,18 @@ from typing import Any
 
 from mcp.server.mcpserver import Context
 
-from .admission import CreateQueue
-from .client import LumaClient
 from .downloads import Downloader
-from .poller import Poller
 from .settings import Settings
 from .subscriptions import ResourceUpdates
+from .tenants import Tenants
 
 
 @dataclass(frozen=True)
 class AppContext:
     settings: Settings
-    client: LumaClient
-    poller: Poller
+    tenants: Tenants
     downloader: Downloader
     updates: ResourceUpdates
-    creates: CreateQueue
 
 
 AppCtx = Context[AppContext, Any]

@@ -97,18 +97,23 @@ class Poller:
         self._watches_changed = anyio.Event()
         self._task_group: TaskGroup | None = None
 
+    def start(self, task_group: TaskGroup) -> None:
+        """Run the polling loop (and `follow` tasks) in `task_group`, which ends them when it is cancelled."""
+        self._task_group = task_group
+        task_group.start_soon(self._run, name="poller")
+
     async def __aenter__(self) -> Self:
-        self._task_group = anyio.create_task_group()
-        await self._task_group.__aenter__()
-        self._task_group.start_soon(self._run, name="poller")
+        """Standalone use: the poller brings its own task group."""
+        self._own_task_group = anyio.create_task_group()
+        await self._own_task_group.__aenter__()
+        self.start(self._own_task_group)
         return self
 
     async def __aexit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> bool | None:
-        assert self._task_group is not None
-        self._task_group.cancel_scope.cancel()
-        return await self._task_group.__aexit__(exc_type, exc, tb)
+        self._own_task_group.cancel_scope.cancel()
+        return await self._own_task_group.__aexit__(exc_type, exc, tb)
 
     @property
     def watching(self) -> frozenset[str]:

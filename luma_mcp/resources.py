@@ -8,6 +8,7 @@ from typing import Any
 from uuid import UUID
 
 from mcp.server import MCPServer
+from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ResourceError, ResourceNotFoundError
 
 from .context import AppContext
@@ -22,11 +23,11 @@ def register_resources(server: MCPServer[Any], current: Callable[[], AppContext]
     @server.resource(
         "luma://generations/{generation_id}", name="generation", title="Generation", mime_type="application/json"
     )
-    async def generation(generation_id: str) -> str:
+    async def generation(generation_id: str, ctx: Context) -> str:
         """One generation as Luma reports it: state, assets (video and thumbnail URLs), request, failure reason."""
         try:
             UUID(generation_id)
-            found = await current().client.get_generation(generation_id)
+            found = await current().tenants.for_headers(ctx.headers).client.get_generation(generation_id)
         except (ValueError, NotFoundError):
             raise ResourceNotFoundError(f"No generation {generation_id}") from None
         except LumaMCPError as exc:
@@ -39,7 +40,8 @@ def register_resources(server: MCPServer[Any], current: Callable[[], AppContext]
     async def recent_generations() -> str:
         """The user's most recent generations, newest first."""
         try:
-            page = await current().client.list_generations(limit=RECENT_LIMIT)
+            # Static resources get no request context, so they read with the server's own key.
+            page = await current().tenants.for_headers(None).client.list_generations(limit=RECENT_LIMIT)
         except LumaMCPError as exc:
             raise ResourceError(str(exc)) from exc
         return json.dumps([item.model_dump(mode="json") for item in page.generations], indent=2)

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
-from contextlib import AsyncExitStack, asynccontextmanager
+from contextlib import asynccontextmanager
 from typing import Any
 
+import anyio
 from mcp.server import MCPServer, ServerRequestContext
 from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError
@@ -14,18 +15,17 @@ from mcp.types import CallToolResult, InputRequiredResult
 from pydantic import ValidationError
 
 from . import __version__
-from .admission import CreateLimits, CreateQueue
-from .client import LumaClient
+from .admission import CreateLimits
 from .context import AppContext
 from .downloads import Downloader
 from .errors import LumaMCPError
 from .inputs import describe_invalid_arguments
-from .models import Generation
-from .poller import Poller, PollSchedule
+from .poller import PollSchedule
 from .prompts import register_prompts
 from .resources import register_resources
 from .settings import Settings
 from .subscriptions import ResourceUpdates
+from .tenants import Tenants
 from .tools import register_tools
 
 INSTRUCTIONS = """\
@@ -72,21 +72,18 @@ def build_server(
 
     @asynccontextmanager
     async def lifespan(server: MCPServer[AppContext]) -> AsyncIterator[AppContext]:
-        async with AsyncExitStack() as stack:
-            client = await stack.enter_async_context(LumaClient(api_key=settings.api_key, base_url=settings.base_url))
+        async with anyio.create_task_group() as task_group:
+            tenants = Tenants(settings, task_group, schedule=schedule, limits=limits, on_change=updates.publish)
             downloader = Downloader(settings.output_dir)
-            stack.push_async_callback(downloader.aclose)
-
-            async def newest(limit: int) -> list[Generation]:
-                return (await client.list_generations(limit=limit)).generations
-
-            poller = await stack.enter_async_context(
-                Poller(client.get_generation, newest, schedule=schedule, on_change=updates.publish)
-            )
-            app = AppContext(settings, client, poller, downloader, updates, CreateQueue(limits))
+            app = AppContext(settings, tenants, downloader, updates)
             opened.append(app)
-            stack.callback(opened.remove, app)
-            yield app
+            try:
+                yield app
+            finally:
+                opened.remove(app)
+                task_group.cancel_scope.cancel()
+                await tenants.aclose()
+                await downloader.aclose()
 
     server = LumaServer(
         "luma-mcp",
@@ -108,9 +105,9 @@ def build_server(
 
 async def _follow(ctx: ServerRequestContext[AppContext], generation_id: str) -> Callable[[], None] | None:
     """Keep a subscribed generation polled, so its subscribers hear when it changes."""
-    app = ctx.lifespan_context
+    tenant = ctx.lifespan_context.tenants.for_headers(getattr(ctx.request, "headers", None))
     try:
-        generation = await app.client.get_generation(generation_id)
+        generation = await tenant.client.get_generation(generation_id)
     except LumaMCPError:
         return None
-    return app.poller.follow(generation)
+    return tenant.poller.follow(generation)

@@ -30,6 +30,7 @@ class Settings:
     output_dir: Path = DEFAULT_OUTPUT_DIR
     max_wait: float = DEFAULT_MAX_WAIT
     log_level: LogLevel = "INFO"
+    auth_token: str | None = field(default=None, repr=False)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Settings:
@@ -50,4 +51,12 @@ class Settings:
         log_level = next((level for level in LOG_LEVELS if level == raw_level), None)
         if log_level is None:
             raise ConfigurationError(f"LUMA_MCP_LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, not {raw_level!r}")
-        return cls(api_key=api_key, base_url=base_url, output_dir=output_dir, max_wait=max_wait, log_level=log_level)
+        auth_token = (environ.get("LUMA_MCP_AUTH_TOKEN") or "").strip() or None
+        return cls(
+            api_key=api_key,
+            base_url=base_url,
+            output_dir=output_dir,
+            max_wait=max_wait,
+            log_level=log_level,
+            auth_token=auth_token,
+        )

@@ -12,6 +12,7 @@ from mcp.server import MCPServer
 from mcp.types import CallToolResult, TextContent, ToolAnnotations
 from pydantic import BaseModel, Field
 
+from .client import LumaClient
 from .context import AppContext, AppCtx
 from .errors import GenerationFailedError, InvalidRequestError, NotFoundError
 from .inputs import (
@@ -103,6 +104,11 @@ def _app(ctx: AppCtx) -> AppContext:
     return ctx.request_context.lifespan_context
 
 
+def _luma(ctx: AppCtx) -> LumaClient:
+    """The Luma account this request acts for (see `Tenants`)."""
+    return _app(ctx).tenants.for_headers(ctx.headers).client
+
+
 def _structured(result: BaseModel, text: str) -> CallToolResult:
     return CallToolResult(
         content=[TextContent(type="text", text=text)], structured_content=result.model_dump(mode="json")
@@ -118,9 +124,11 @@ class _Call:
 
     def __init__(self, ctx: AppCtx) -> None:
         self.ctx = ctx
-        self.app: AppContext = ctx.request_context.lifespan_context
+        app = _app(ctx)
+        self.tenant = app.tenants.for_headers(ctx.headers)
+        self.luma = self.tenant.client
         self.started = anyio.current_time()
-        self.deadline = self.started + self.app.settings.max_wait
+        self.deadline = self.started + app.settings.max_wait
         self._last = 0.0
 
     async def report(self, message: str, *, done: bool = False) -> None:
@@ -139,13 +147,13 @@ class _Call:
 
     async def create(self, start: Callable[[], Awaitable[Generation]]) -> Generation:
         """Start a paid generation once Luma's limits allow it (see `CreateQueue`)."""
-        return await self.app.creates.submit(start, deadline=self.deadline, report=self.report)
+        return await self.tenant.creates.submit(start, deadline=self.deadline, report=self.report)
 
     async def finish(self, generation: Generation, wait: bool) -> CallToolResult:
         """The common ending of every tool that starts or looks at a generation."""
         if wait and not generation.is_terminal:
             remaining = max(0.0, self.deadline - anyio.current_time())
-            generation = await self.app.poller.wait(generation, timeout=remaining, on_update=self.on_update)
+            generation = await self.tenant.poller.wait(generation, timeout=remaining, on_update=self.on_update)
         if generation.state == "failed":
             raise GenerationFailedError(generation.id, generation.failure_reason)
         next_step = None
@@ -174,7 +182,7 @@ def _video_options(
 async def _create(ctx: AppCtx, request: GenerationRequest, wait: bool) -> CallToolResult:
     check_loop(request.keyframes, request.loop)
     call = _Call(ctx)
-    generation = await call.create(lambda: call.app.client.create_generation(request))
+    generation = await call.create(lambda: call.luma.create_generation(request))
     return await call.finish(generation, wait)
 
 
@@ -261,7 +269,7 @@ async def extend_generation(
 async def get_generation(ctx: AppCtx, generation_id: GenerationId, wait: Wait = False) -> GenerationOutput:
     """Look up a generation's state and video URL; with wait=true, wait for it to finish (with progress)."""
     call = _Call(ctx)
-    return await call.finish(await call.app.client.get_generation(str(generation_id)), wait)
+    return await call.finish(await call.luma.get_generation(str(generation_id)), wait)
 
 
 async def list_generations(
@@ -270,7 +278,7 @@ async def list_generations(
     offset: Annotated[int, Field(ge=0, le=100_000, description="How many of the newest to skip.")] = 0,
 ) -> GenerationList:
     """List the user's generations, newest first."""
-    page = await _app(ctx).client.list_generations(limit=limit, offset=offset)
+    page = await _luma(ctx).list_generations(limit=limit, offset=offset)
     generations = [GenerationResult.of(generation) for generation in page.generations]
     return GenerationList(
         generations=generations,
@@ -283,19 +291,19 @@ async def list_generations(
 
 async def delete_generation(ctx: AppCtx, generation_id: GenerationId) -> Deleted:
     """Delete a generation and its video from the user's Luma account. This cannot be undone."""
-    await _app(ctx).client.delete_generation(str(generation_id))
+    await _luma(ctx).delete_generation(str(generation_id))
     return Deleted(id=str(generation_id))
 
 
 async def list_concepts(ctx: AppCtx) -> ConceptList:
     """List the camera concept keys create_generation accepts in its concepts list (e.g. dolly_zoom)."""
-    return ConceptList(concepts=await _app(ctx).client.list_concepts())
+    return ConceptList(concepts=await _luma(ctx).list_concepts())
 
 
 async def list_camera_motions(ctx: AppCtx) -> CameraMotionList:
     """List camera-motion phrases to write into a prompt, e.g. 'camera orbit left'."""
     try:
-        return CameraMotionList(camera_motions=await _app(ctx).client.list_camera_motions(), source="luma")
+        return CameraMotionList(camera_motions=await _luma(ctx).list_camera_motions(), source="luma")
     except NotFoundError:
         return CameraMotionList(camera_motions=list(BUILT_IN_CAMERA_MOTIONS), source="built-in")
 
@@ -309,10 +317,9 @@ async def download_generation(
     ] = None,
 ) -> Download:
     """Save a completed generation's video (MP4) and thumbnail (JPEG) into the output folder; returns the paths."""
-    app = _app(ctx)
-    app.downloader.target_directory(directory)
-    generation = await app.client.get_generation(str(generation_id))
-    return await app.downloader.save(generation, directory)
+    downloader = _app(ctx).downloader
+    downloader.target_directory(directory)
+    return await downloader.save(await _luma(ctx).get_generation(str(generation_id)), directory)
 
 
 async def upscale_generation(
@@ -324,7 +331,7 @@ async def upscale_generation(
     """Upscale a completed video to a higher resolution. Costs the user money; the result is a new generation."""
     request = UpscaleRequest(resolution=resolution)
     call = _Call(ctx)
-    generation = await call.create(lambda: call.app.client.upscale_generation(str(generation_id), request))
+    generation = await call.create(lambda: call.luma.upscale_generation(str(generation_id), request))
     return await call.finish(generation, wait)
 
 
@@ -338,13 +345,13 @@ async def add_audio(
     """Add a generated soundtrack to a completed video. Costs the user money; the result is a new generation."""
     request = AudioRequest(prompt=prompt, negative_prompt=negative_prompt)
     call = _Call(ctx)
-    generation = await call.create(lambda: call.app.client.add_audio(str(generation_id), request))
+    generation = await call.create(lambda: call.luma.add_audio(str(generation_id), request))
     return await call.finish(generation, wait)
 
 
 async def get_credits(ctx: AppCtx) -> CreditBalance:
     """Show the Luma API credit balance left on the user's account."""
-    credits = await _app(ctx).client.get_credits()
+    credits = await _luma(ctx).get_credits()
     return CreditBalance(
         credit_balance_cents=credits.credit_balance, credit_balance_usd=round(credits.credit_balance / 100, 2)
     )

@@ -151,12 +151,14 @@ async def test_sse_transport_serves_tools(emulator: Emulator, tmp_path: Path) ->
     assert result.structured_content["state"] == "completed"
 
 
-async def test_http_refuses_a_foreign_host_header(emulator: Emulator, tmp_path: Path) -> None:
+async def test_http_refuses_a_foreign_host_or_origin(emulator: Emulator, tmp_path: Path) -> None:
+    headers = {"Content-Type": "application/json", "Accept": "application/json, text/event-stream"}
+    request = {"jsonrpc": "2.0", "id": 1, "method": "tools/list"}
     async with http_server("streamable-http", server_env(emulator, tmp_path), tmp_path / "server.log") as url:
         async with httpx.AsyncClient() as http:
-            response = await http.post(
-                f"{url}/mcp",
-                headers={"Host": "evil.example", "Content-Type": "application/json", "Accept": "application/json"},
-                json={"jsonrpc": "2.0", "id": 1, "method": "tools/list"},
+            foreign_host = await http.post(f"{url}/mcp", headers={**headers, "Host": "evil.example"}, json=request)
+            foreign_origin = await http.post(
+                f"{url}/mcp", headers={**headers, "Origin": "http://evil.example"}, json=request
             )
-    assert response.status_code == 421
+    assert foreign_host.status_code == 421
+    assert foreign_origin.status_code == 403
