@@ -5,6 +5,7 @@ __version__ = "0.1.0"
 from .client import LumaClient
 from .errors import (
     APIConnectionError,
+    APIResponseError,
     APIStatusError,
     APITimeoutError,
     AuthenticationError,
@@ -27,6 +28,7 @@ from .settings import Settings
 
 __all__ = [
     "APIConnectionError",
+    "APIResponseError",
     "APIStatusError",
     "APITimeoutError",
     "AuthenticationError",

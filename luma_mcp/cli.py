@@ -13,7 +13,7 @@ import anyio
 
 from . import __version__
 from .errors import ConfigurationError
-from .http_app import HttpTransport, serve_http
+from .http_app import HttpTransport, check_exposure, serve_http
 from .settings import Settings
 
 
@@ -72,6 +72,10 @@ def run_server(settings: Settings, *, transport: str, host: str, port: int) -> N
         server.run("stdio")
         return
     http_transport: HttpTransport = "sse" if transport == "sse" else "streamable-http"
+    try:
+        check_exposure(host, settings.auth_token)
+    except ConfigurationError as exc:
+        sys.exit(f"luma-mcp: {exc}")
     anyio.run(
         functools.partial(
             serve_http,

@@ -6,16 +6,20 @@ Only this module knows httpx; everything above it sees `luma_mcp.models` and `lu
 from __future__ import annotations
 
 import logging
+from collections import deque
 from datetime import UTC, datetime, timedelta
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, Self, TypeVar
 
 import anyio
 import httpx
+from pydantic import TypeAdapter, ValidationError
 
 from . import __version__
 from .errors import (
     APIConnectionError,
+    APIResponseError,
+    APIStatusError,
     APITimeoutError,
     ConfigurationError,
     CreateOutcomeUnknownError,
@@ -41,6 +45,8 @@ DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=5.0)
 # clock may run ahead of Luma's. An identical request made within that margin would be taken for the lost one.
 RECOVERY_WINDOW = 10
 CLOCK_SKEW = timedelta(seconds=15)
+T = TypeVar("T")
+_STRINGS: TypeAdapter[list[str]] = TypeAdapter(list[str])
 MISSING_KEY_MESSAGE = (
     "No Luma API key is configured. Set the LUMA_API_KEY environment variable in the MCP client's server "
     "configuration (create a key at https://lumalabs.ai/dream-machine/api/keys) and restart the server."
@@ -66,6 +72,8 @@ class LumaClient:
     ) -> None:
         self._api_key = api_key
         self._retry = retry
+        # Ids of paid generations already handed out, so a lost answer is never matched to one of them.
+        self._started: deque[str] = deque(maxlen=RECOVERY_WINDOW * 10)
         headers = {"Accept": "application/json", "User-Agent": f"luma-mcp/{__version__}"}
         if api_key:
             headers["Authorization"] = f"Bearer {api_key}"
@@ -84,77 +92,86 @@ class LumaClient:
     async def aclose(self) -> None:
         await self._http.aclose()
 
-    @property
-    def has_api_key(self) -> bool:
-        return bool(self._api_key)
-
     async def create_generation(self, request: GenerationRequest) -> Generation:
-        """Start a paid generation. If its answer is lost (a broken connection, a timeout, a 5xx), Luma may have
-        started it anyway, so we look for it among the newest generations before reporting a failure."""
-        body = request.body()
-        sent_at = datetime.now(UTC)
-        try:
-            return Generation.model_validate(
-                await self._request("POST", "generations/video", json=body, idempotent=False)
-            )
-        except (APIConnectionError, ServerError) as exc:
-            if isinstance(exc, APIConnectionError) and not exc.may_have_reached_luma:
-                raise
-            lost = exc
-        try:
-            found = await self._find_created(body, sent_at)
-        except LumaError:
-            found = None
-            verdict = "Luma could not be asked whether it started the generation"
-        else:
-            verdict = "no matching generation is in list_generations yet"
-        if found is not None:
-            logger.warning("Create answer lost (%s); Luma had started it as %s", lost, found.id)
-            return found
-        raise CreateOutcomeUnknownError(
-            f"{lost} Luma may or may not have started the video and {verdict}. Call list_generations in a "
-            "minute before creating it again, so the user is not charged twice."
-        ) from lost
+        return await self._start("generations/video", request.body(), what="create", findable=True)
 
     async def get_generation(self, generation_id: str) -> Generation:
-        return Generation.model_validate(await self._request("GET", f"generations/{generation_id}"))
+        return await self._get(f"generations/{generation_id}", Generation)
 
     async def list_generations(self, *, limit: int = 100, offset: int = 0) -> GenerationPage:
-        body = await self._request("GET", "generations", params={"limit": limit, "offset": offset})
-        return GenerationPage.model_validate(body)
+        return await self._get("generations", GenerationPage, params={"limit": limit, "offset": offset})
 
     async def delete_generation(self, generation_id: str) -> None:
         await self._request("DELETE", f"generations/{generation_id}")
 
     async def upscale_generation(self, generation_id: str, request: UpscaleRequest) -> Generation:
-        body = await self._request(
-            "POST", f"generations/{generation_id}/upscale", json=request.body(), idempotent=False
-        )
-        return Generation.model_validate(body)
+        # Luma's echo of an upscale or audio request does not name its source, so a lost answer cannot be found.
+        return await self._start(f"generations/{generation_id}/upscale", request.body(), what="upscale", findable=False)
 
     async def add_audio(self, generation_id: str, request: AudioRequest) -> Generation:
-        body = await self._request("POST", f"generations/{generation_id}/audio", json=request.body(), idempotent=False)
-        return Generation.model_validate(body)
+        return await self._start(f"generations/{generation_id}/audio", request.body(), what="audio", findable=False)
 
     async def list_concepts(self) -> list[str]:
-        return [str(key) for key in await self._request("GET", "generations/concepts/list")]
+        return await self._get("generations/concepts/list", _STRINGS)
 
     async def list_camera_motions(self) -> list[str]:
         """Legacy endpoint, gone from Luma's current spec: expect `NotFoundError`."""
-        return [str(phrase) for phrase in await self._request("GET", "generations/camera_motion/list")]
+        return await self._get("generations/camera_motion/list", _STRINGS)
 
     async def get_credits(self) -> Credits:
-        return Credits.model_validate(await self._request("GET", "credits"))
+        return await self._get("credits", Credits)
 
     async def ping(self) -> None:
         await self._request("GET", "ping")
 
-    async def _find_created(self, body: dict[str, Any], sent_at: datetime) -> Generation | None:
-        """The newest generation whose echoed request matches `body` and that was created after we sent it."""
+    async def _get(self, path: str, shape: type[T] | TypeAdapter[T], *, params: dict[str, Any] | None = None) -> T:
+        return _parse(shape, await self._request("GET", path, params=params), f"GET /{path}")
+
+    async def _start(self, path: str, body: dict[str, Any], *, what: str, findable: bool) -> Generation:
+        """Start something Luma charges for. If its answer is lost (a broken connection, a timeout, a 5xx, an
+        unreadable reply), Luma may have started it anyway: look for it among the newest generations before
+        reporting a failure, and then say plainly that the outcome is unknown."""
+        sent_at = datetime.now(UTC)
+        try:
+            started = _parse(
+                Generation, await self._request("POST", path, json=body, idempotent=False), f"POST /{path}"
+            )
+        except (APIConnectionError, ServerError, APIResponseError) as exc:
+            if isinstance(exc, APIConnectionError) and not exc.may_have_reached_luma:
+                raise
+            lost: LumaError = exc
+        else:
+            self._started.append(started.id)
+            return started
+        verdict = "which generation it would be cannot be told from Luma's list"
+        if findable:
+            try:
+                found = await self._find_started(body, sent_at)
+            except LumaError:
+                verdict = "Luma could not be asked whether it started it"
+            else:
+                if found is not None:
+                    logger.warning("The answer to a %s was lost (%s); Luma had started it as %s", what, lost, found.id)
+                    self._started.append(found.id)
+                    return found
+                verdict = "no matching generation shows in list_generations yet"
+        raise CreateOutcomeUnknownError(
+            f"Luma's answer to the {what} request was lost ({_what_happened(lost)}), so it may or may not have "
+            f"started, and {verdict}. Call list_generations in a minute and check before trying again, so the "
+            "user is not charged twice."
+        ) from lost
+
+    async def _find_started(self, body: dict[str, Any], sent_at: datetime) -> Generation | None:
+        """The newest generation, not already handed out, whose echoed request matches `body` and that was
+        created after we sent it."""
         earliest = sent_at - CLOCK_SKEW
         for generation in (await self.list_generations(limit=RECOVERY_WINDOW)).generations:
             echoed = generation.request or {}
-            if all(echoed.get(key) == value for key, value in body.items()) and _created_after(generation, earliest):
+            if (
+                generation.id not in self._started
+                and all(echoed.get(key) == value for key, value in body.items())
+                and _created_after(generation, earliest)
+            ):
                 return generation
         return None
 
@@ -176,11 +193,11 @@ class LumaClient:
             except APIConnectionError as exc:
                 if retries_taken >= self._retry.retries or (not idempotent and exc.may_have_reached_luma):
                     raise
-                delay = self._retry.delay(retries_taken)
+                delay = self._retry.backoff(retries_taken)
                 logger.warning("%s /%s: %s; retrying in %.1f s", method, path, exc, delay)
             else:
                 if response.is_success:
-                    return response.json() if response.content else None
+                    return _json_body(response, f"{method} /{path}")
                 retry_after = retry_after_seconds(response.headers)
                 error = status_error(
                     response.status_code,
@@ -189,20 +206,23 @@ class LumaClient:
                     path=f"/{path}",
                     retry_after=retry_after,
                 )
-                if not self._may_retry(response, idempotent) or retries_taken >= self._retry.retries:
+                wait = self._retry.delay(retries_taken, retry_after)
+                if wait is None or not self._may_retry(response, idempotent) or retries_taken >= self._retry.retries:
                     raise error
-                delay = self._retry.delay(retries_taken, retry_after)
+                delay = wait
                 logger.warning("%s /%s answered %d; retrying in %.1f s", method, path, response.status_code, delay)
             retries_taken += 1
             await anyio.sleep(delay)
 
     @staticmethod
     def _may_retry(response: httpx.Response, idempotent: bool) -> bool:
+        """Luma's `x-should-retry` header may forbid a retry, but never licenses repeating a paid request."""
         should_retry: str | None = response.headers.get("x-should-retry")
-        if should_retry in ("true", "false"):
-            return should_retry == "true"
-        retryable = RETRYABLE_STATUSES if idempotent else CREATE_RETRYABLE_STATUSES
-        return response.status_code in retryable
+        if should_retry == "false":
+            return False
+        if idempotent:
+            return should_retry == "true" or response.status_code in RETRYABLE_STATUSES
+        return response.status_code in CREATE_RETRYABLE_STATUSES
 
     async def _send(
         self, method: str, path: str, *, json: dict[str, Any] | None, params: dict[str, Any] | None
@@ -228,6 +248,36 @@ def _created_after(generation: Generation, earliest: datetime) -> bool:
     except ValueError:
         return False
     return created.tzinfo is not None and created >= earliest
+
+
+def _what_happened(error: LumaError) -> str:
+    if isinstance(error, APIStatusError):
+        return f"HTTP {error.status_code}"
+    if isinstance(error, APITimeoutError):
+        return "it timed out"
+    if isinstance(error, APIResponseError):
+        return "the reply could not be read"
+    return "the connection broke"
+
+
+def _parse(shape: type[T] | TypeAdapter[T], body: Any, where: str) -> T:
+    """Validate a 2xx body; an answer we cannot read is Luma's fault, reported as a `LumaError`."""
+    adapter = shape if isinstance(shape, TypeAdapter) else TypeAdapter(shape)
+    try:
+        return adapter.validate_python(body)
+    except ValidationError as exc:
+        raise APIResponseError(
+            f"Luma's answer to {where} was not in the expected shape ({exc.error_count()} problems)."
+        ) from exc
+
+
+def _json_body(response: httpx.Response, where: str) -> Any:
+    if not response.content:
+        return None
+    try:
+        return response.json()
+    except ValueError as exc:
+        raise APIResponseError(f"Luma's answer to {where} was not JSON (HTTP {response.status_code}).") from exc
 
 
 def _json_or_none(response: httpx.Response) -> Any:

@@ -39,14 +39,14 @@ class Downloader:
     async def aclose(self) -> None:
         await self._http.aclose()
 
-    async def save(self, generation: Generation, directory: str | None = None) -> Download:
+    async def save(self, generation: Generation, target: Path) -> Download:
+        """Save into `target`, a folder `target_directory` approved."""
         video_url = generation.assets.video if generation.assets else None
         if generation.state != "completed" or not video_url:
             raise InvalidRequestError(
                 f"Generation {generation.id} is {generation.state} and has no video yet. Call get_generation with "
                 "wait=true until it is completed, then download it."
             )
-        target = self.target_directory(directory)
         video_path = target / f"{generation.id}.mp4"
         video_bytes = await self._fetch(video_url, video_path)
         thumbnail_url = generation.assets.image if generation.assets else None

@@ -7,6 +7,7 @@ LumaMCPError
  ├── GenerationFailedError         Luma finished the generation with state "failed"
  └── LumaError                     talking to Luma went wrong
       ├── CreateOutcomeUnknownError  a create's answer was lost and the generation was not found
+      ├── APIResponseError         Luma answered 2xx with something we cannot read
       ├── APIConnectionError       no usable answer (refused, dropped, or timed out)
       │    └── APITimeoutError
       └── APIStatusError           Luma answered with a non-2xx status
@@ -55,6 +56,10 @@ class LumaError(LumaMCPError):
 
 class CreateOutcomeUnknownError(LumaError):
     """Luma may or may not have started a paid generation; the message tells the model how to find out."""
+
+
+class APIResponseError(LumaError):
+    pass
 
 
 class APIConnectionError(LumaError):
@@ -139,9 +144,10 @@ def status_error(
             detail=detail,
         )
     if status_code == 429:
+        asks = f" Luma asks to wait {retry_after:.0f} s." if retry_after else ""
         return RateLimitError(
-            f"Luma's rate limit was hit (429){said}. Luma allows 10 video generations in flight and 20 creates "
-            "a minute; wait for running generations to finish and try again.",
+            f"Luma's rate limit was hit (429){said}.{asks} Luma allows 10 video generations in flight and 20 "
+            "creates a minute; wait for running generations to finish and try again.",
             status_code=status_code,
             detail=detail,
             retry_after=retry_after,

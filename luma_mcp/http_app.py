@@ -15,6 +15,8 @@ from mcp.server import MCPServer
 from mcp.server.transport_security import TransportSecuritySettings
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from .errors import ConfigurationError
+
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 WILDCARD_HOSTS = ("0.0.0.0", "::")
 HttpTransport = Literal["streamable-http", "sse"]
@@ -48,6 +50,16 @@ async def _refuse(send: Send) -> None:
     await send({"type": "http.response.body", "body": body.encode()})
 
 
+def check_exposure(host: str, auth_token: str | None) -> None:
+    """Host and Origin checks only stop browsers; any machine that can reach a non-loopback address can send
+    whatever Host it likes. So a server bound beyond loopback must demand a token."""
+    if host not in LOOPBACK_HOSTS and not auth_token:
+        raise ConfigurationError(
+            f"--host {host} would let other machines spend your Luma credits. Set LUMA_MCP_AUTH_TOKEN to a long "
+            "random secret (clients then send 'Authorization: Bearer <token>'), or bind to 127.0.0.1."
+        )
+
+
 def transport_security(host: str) -> TransportSecuritySettings:
     """DNS-rebinding protection stays on however the server is bound: only loopback names and the bound host."""
     hosts = ["127.0.0.1", "localhost", "[::1]"]
@@ -72,6 +84,7 @@ def http_app(server: MCPServer[Any], transport: HttpTransport, *, host: str, aut
 async def serve_http(
     server: MCPServer[Any], transport: HttpTransport, *, host: str, port: int, auth_token: str | None, log_level: str
 ) -> None:
+    check_exposure(host, auth_token)
     app = http_app(server, transport, host=host, auth_token=auth_token)
     config = uvicorn.Config(app, host=host, port=port, log_level=log_level.lower(), access_log=False)
     await uvicorn.Server(config).serve()

@@ -14,12 +14,12 @@ Model = Literal["ray-2", "ray-flash-2", "ray-1-6"]
 Resolution = Literal["540p", "720p", "1080p", "4k"]
 Duration = Literal["5s", "9s"]
 AspectRatio = Literal["16:9", "9:16", "1:1", "4:3", "3:4", "21:9", "9:21"]
-State = Literal["queued", "dreaming", "completed", "failed"]
 
 MODELS: tuple[str, ...] = get_args(Model)
 RESOLUTIONS: tuple[str, ...] = get_args(Resolution)
 DURATIONS: tuple[str, ...] = get_args(Duration)
 ASPECT_RATIOS: tuple[str, ...] = get_args(AspectRatio)
+
 TERMINAL_STATES = frozenset({"completed", "failed"})
 PROMPT_MIN_LENGTH = 3
 PROMPT_MAX_LENGTH = 5000

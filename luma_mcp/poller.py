@@ -19,7 +19,7 @@ from typing import Self
 import anyio
 from anyio.abc import TaskGroup
 
-from .errors import APIConnectionError, LumaError, RateLimitError, ServerError
+from .errors import APIConnectionError, APIResponseError, LumaError, RateLimitError, ServerError
 from .models import Generation
 
 logger = logging.getLogger(__name__)
@@ -27,7 +27,8 @@ logger = logging.getLogger(__name__)
 FetchOne = Callable[[str], Awaitable[Generation]]
 FetchNewest = Callable[[int], Awaitable[list[Generation]]]
 OnChange = Callable[[Generation], Awaitable[None]]
-TRANSIENT_ERRORS = (APIConnectionError, RateLimitError, ServerError)
+# Worth another look next tick; anything else (a 404, a refused key) ends the wait with that error.
+TRANSIENT_ERRORS = (APIConnectionError, APIResponseError, RateLimitError, ServerError)
 MAX_LIST_LIMIT = 100
 MAX_CONCURRENT_GETS = 10
 
@@ -36,13 +37,14 @@ MAX_CONCURRENT_GETS = 10
 class PollSchedule:
     """How long to wait between two looks at one generation, by how long it has been watched.
 
-    `steps` are `(watched_for_seconds, interval_seconds)`, in order. The intervals stay at or under 1.4 s so
-    that completion is noticed within 1.5 s, and at or over 1 s so that a generation costs at most one request
-    a second; the longer a generation runs, the closer to the slow end we poll. Typical videos take ~100 s.
+    `steps` are `(watched_for_seconds, interval_seconds)`, in order. Looks start a fixed interval apart, so
+    completion is noticed within one interval plus one round trip: at most 1.2 s leaves 0.3 s for the round trip
+    within our 1.5 s target. At least 1 s keeps a generation to one request a second; the longer a generation
+    runs, the closer to the slow end we poll. Typical videos take ~100 s.
     `batch_slack` lets a generation due a little later ride along in a list request that is going out anyway.
     """
 
-    steps: tuple[tuple[float, float], ...] = ((0.0, 1.0), (30.0, 1.2), (120.0, 1.4))
+    steps: tuple[tuple[float, float], ...] = ((0.0, 1.0), (30.0, 1.1), (90.0, 1.2))
     batch_slack: float = 0.2
 
     def interval(self, watched_for: float) -> float:

@@ -24,14 +24,17 @@ class RetryPolicy:
     retries: int = 3
     initial_delay: float = 0.5
     max_delay: float = 8.0
-    max_retry_after: float = 60.0
+    max_retry_after: float = 20.0
 
-    def delay(self, retries_taken: int, retry_after: float | None = None) -> float:
-        """Seconds to sleep before the next try; a server's `Retry-After` wins when it is sane."""
-        if retry_after is not None and 0 <= retry_after <= self.max_retry_after:
-            return retry_after
-        backoff = min(self.initial_delay * 2.0**retries_taken, self.max_delay)
-        return backoff * random.uniform(0.75, 1.0)
+    def delay(self, retries_taken: int, retry_after: float | None = None) -> float | None:
+        """Seconds to sleep before the next try: the server's `Retry-After` when it gives one, else backoff.
+        None when the server asks for a longer wait than a tool call can afford: give up and say so."""
+        if retry_after is None:
+            return self.backoff(retries_taken)
+        return max(0.0, retry_after) if retry_after <= self.max_retry_after else None
+
+    def backoff(self, retries_taken: int) -> float:
+        return min(self.initial_delay * 2.0**retries_taken, self.max_delay) * random.uniform(0.75, 1.0)
 
 
 def retry_after_seconds(headers: Mapping[str, str], now: datetime | None = None) -> float | None:

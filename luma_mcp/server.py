@@ -9,7 +9,7 @@ from typing import Any
 import anyio
 from mcp.server import MCPServer, ServerRequestContext
 from mcp.server.mcpserver import Context
-from mcp.server.mcpserver.exceptions import ToolError
+from mcp.server.mcpserver.exceptions import ToolError, UnexpectedToolError
 from mcp.server.subscriptions import InMemorySubscriptionBus
 from mcp.types import CallToolResult, InputRequiredResult
 from pydantic import ValidationError
@@ -55,10 +55,12 @@ class LumaServer(MCPServer[AppContext]):
             return await super().call_tool(name, arguments, context)
         except ToolError as exc:
             cause = exc.__cause__
-            if isinstance(cause, ValidationError):
-                raise ToolError(describe_invalid_arguments(name, cause)) from cause
             if isinstance(cause, LumaMCPError):
                 raise ToolError(str(cause)) from cause
+            # The SDK raises a plain ToolError only for arguments that fail the schema; an
+            # UnexpectedToolError caused by a ValidationError is a crash in the tool, not the caller's fault.
+            if isinstance(cause, ValidationError) and not isinstance(exc, UnexpectedToolError):
+                raise ToolError(describe_invalid_arguments(name, cause)) from cause
             raise
 
 
@@ -73,7 +75,9 @@ def build_server(
     @asynccontextmanager
     async def lifespan(server: MCPServer[AppContext]) -> AsyncIterator[AppContext]:
         async with anyio.create_task_group() as task_group:
-            tenants = Tenants(settings, task_group, schedule=schedule, limits=limits, on_change=updates.publish)
+            tenants = Tenants(
+                settings, task_group, schedule=schedule, limits=limits, on_change=updates.generation_changed
+            )
             downloader = Downloader(settings.output_dir)
             app = AppContext(settings, tenants, downloader, updates)
             opened.append(app)

@@ -124,11 +124,11 @@ class _Call:
 
     def __init__(self, ctx: AppCtx) -> None:
         self.ctx = ctx
-        app = _app(ctx)
-        self.tenant = app.tenants.for_headers(ctx.headers)
+        self.app = _app(ctx)
+        self.tenant = self.app.tenants.for_headers(ctx.headers)
         self.luma = self.tenant.client
         self.started = anyio.current_time()
-        self.deadline = self.started + app.settings.max_wait
+        self.deadline = self.started + self.app.settings.max_wait
         self._last = 0.0
 
     async def report(self, message: str, *, done: bool = False) -> None:
@@ -147,7 +147,9 @@ class _Call:
 
     async def create(self, start: Callable[[], Awaitable[Generation]]) -> Generation:
         """Start a paid generation once Luma's limits allow it (see `CreateQueue`)."""
-        return await self.tenant.creates.submit(start, deadline=self.deadline, report=self.report)
+        generation = await self.tenant.creates.submit(start, deadline=self.deadline, report=self.report)
+        await self.app.updates.changed(generation.id)
+        return generation
 
     async def finish(self, generation: Generation, wait: bool) -> CallToolResult:
         """The common ending of every tool that starts or looks at a generation."""
@@ -292,6 +294,7 @@ async def list_generations(
 async def delete_generation(ctx: AppCtx, generation_id: GenerationId) -> Deleted:
     """Delete a generation and its video from the user's Luma account. This cannot be undone."""
     await _luma(ctx).delete_generation(str(generation_id))
+    await _app(ctx).updates.changed(str(generation_id))
     return Deleted(id=str(generation_id))
 
 
@@ -318,8 +321,8 @@ async def download_generation(
 ) -> Download:
     """Save a completed generation's video (MP4) and thumbnail (JPEG) into the output folder; returns the paths."""
     downloader = _app(ctx).downloader
-    downloader.target_directory(directory)
-    return await downloader.save(await _luma(ctx).get_generation(str(generation_id)), directory)
+    target = downloader.target_directory(directory)
+    return await downloader.save(await _luma(ctx).get_generation(str(generation_id)), target)
 
 
 async def upscale_generation(

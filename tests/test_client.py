@@ -8,6 +8,7 @@ import pytest
 
 from luma_mcp import (
     APIConnectionError,
+    APIResponseError,
     AuthenticationError,
     BadRequestError,
     ConfigurationError,
@@ -20,6 +21,7 @@ from luma_mcp import (
     ServerError,
 )
 from luma_mcp.emulator import Emulator, Fault
+from luma_mcp.models import UpscaleRequest
 from luma_mcp.retries import retry_after_seconds
 
 pytestmark = pytest.mark.anyio
@@ -157,4 +159,56 @@ def test_backoff_grows_and_is_capped() -> None:
     assert 0.75 <= policy.delay(1) <= 1.0
     assert 6.0 <= policy.delay(10) <= 8.0
     assert policy.delay(0, retry_after=2.0) == 2.0
-    assert policy.delay(0, retry_after=600.0) <= 0.5, "an absurd Retry-After falls back to backoff"
+    assert policy.delay(0, retry_after=600.0) is None, "never retry sooner than asked: give up instead"
+
+
+async def test_a_long_retry_after_is_reported_not_shortened(luma: LumaClient, emulator: Emulator) -> None:
+    emulator.inject(Fault(status=429, retry_after=120, path="/credits"))
+    with pytest.raises(RateLimitError, match="wait 120 s") as raised:
+        await luma.get_credits()
+    assert raised.value.retry_after == 120
+    assert len(emulator.requests_for("GET", "/credits")) == 1
+
+
+async def test_x_should_retry_never_repeats_a_paid_request(luma: LumaClient, emulator: Emulator) -> None:
+    """Luma's header may license retrying reads, never a create that Luma already started."""
+    emulator.inject(
+        Fault(status=500, after_processing=True, path="/generations/video", headers=(("x-should-retry", "true"),))
+    )
+    generation = await luma.create_generation(CREATE)
+    assert len(emulator.requests_for("POST", "/generations/video")) == 1
+    assert [item.id for item in (await luma.list_generations()).generations] == [generation.id]
+
+
+async def test_an_unreadable_answer_is_a_typed_error(luma: LumaClient, emulator: Emulator) -> None:
+    emulator.inject(Fault(status=200, detail="<html>proxy error</html>", path="/credits"))
+    with pytest.raises(APIResponseError, match="GET /credits"):
+        await luma.get_credits()
+
+
+async def test_a_lost_upscale_answer_says_to_check_before_retrying(luma: LumaClient, emulator: Emulator) -> None:
+    source = await luma.create_generation(CREATE)
+    emulator.finish_now(source.id)
+    upscale = f"/generations/{source.id}/upscale"
+    emulator.inject(Fault(status=502, after_processing=True, path=upscale))
+    with pytest.raises(CreateOutcomeUnknownError, match="list_generations") as raised:
+        await luma.upscale_generation(source.id, UpscaleRequest(resolution="4k"))
+    assert "try again shortly" not in str(raised.value)
+    assert len(emulator.requests_for("POST", upscale)) == 1
+
+
+async def test_an_answer_is_never_matched_to_a_generation_already_returned(
+    luma: LumaClient, emulator: Emulator
+) -> None:
+    first = await luma.create_generation(CREATE)
+    emulator.inject(Fault(drop=True, path="/generations/video"))
+    with pytest.raises(CreateOutcomeUnknownError):
+        await luma.create_generation(CREATE)
+    assert [item.id for item in (await luma.list_generations()).generations] == [first.id]
+
+
+async def test_ping_checks_the_key(luma: LumaClient, emulator: Emulator) -> None:
+    await luma.ping()
+    async with LumaClient(api_key="luma-wrong", base_url=emulator.base_url, retry=QUICK_RETRIES) as wrong:
+        with pytest.raises(AuthenticationError):
+            await wrong.ping()

@@ -3,8 +3,10 @@ the emulator. These tests see only what a real client sees."""
 
 from __future__ import annotations
 
+import json
 import os
 import socket
+import subprocess
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -162,3 +164,56 @@ async def test_http_refuses_a_foreign_host_or_origin(emulator: Emulator, tmp_pat
             )
     assert foreign_host.status_code == 421
     assert foreign_origin.status_code == 403
+
+
+async def test_stdout_carries_nothing_but_protocol_messages(emulator: Emulator, tmp_path: Path) -> None:
+    """The SDK's client skips stray lines silently, so read the raw stream: every line must be JSON-RPC."""
+    messages = [
+        {
+            "jsonrpc": "2.0",
+            "id": 1,
+            "method": "initialize",
+            "params": {
+                "protocolVersion": "2025-11-25",
+                "capabilities": {},
+                "clientInfo": {"name": "raw", "version": "1"},
+            },
+        },
+        {"jsonrpc": "2.0", "method": "notifications/initialized"},
+        {"jsonrpc": "2.0", "id": 2, "method": "tools/list"},
+        {
+            "jsonrpc": "2.0",
+            "id": 3,
+            "method": "tools/call",
+            "params": {
+                "name": "create_generation",
+                "arguments": {"prompt": "a raw stdio check"},
+                "_meta": {"progressToken": 7},
+            },
+        },
+        {
+            "jsonrpc": "2.0",
+            "id": 4,
+            "method": "tools/call",
+            "params": {"name": "get_generation", "arguments": {"generation_id": "bad"}},
+        },
+    ]
+    env = {**os.environ, **server_env(emulator, tmp_path)}
+    async with await anyio.open_process(SERVER, env=env, stderr=subprocess.DEVNULL) as process:
+        assert process.stdin is not None and process.stdout is not None
+        lines: list[str] = []
+        buffer = b""
+        with anyio.fail_after(30):
+            for message in messages:
+                await process.stdin.send((json.dumps(message) + "\n").encode())
+                if "id" not in message:
+                    continue
+                while not any(json.loads(line).get("id") == message["id"] for line in lines):
+                    buffer += await process.stdout.receive()
+                    *complete, buffer = buffer.split(b"\n")
+                    lines.extend(line.decode() for line in complete if line.strip())
+        await process.stdin.aclose()
+    parsed = [json.loads(line) for line in lines]
+    assert all(message.get("jsonrpc") == "2.0" for message in parsed)
+    assert any(message.get("method") == "notifications/progress" for message in parsed)
+    assert {message.get("id") for message in parsed} >= {1, 2, 3, 4}

@@ -77,20 +77,51 @@ async def test_a_2025_client_subscribes_and_hears_the_generation_finish(emulator
     assert json.loads(getattr(contents[0], "text", ""))["state"] == "completed"
 
 
-async def test_a_2026_client_listens_and_hears_a_waited_generation_change(emulator: Emulator, tmp_path: Path) -> None:
+async def test_a_2026_client_that_only_listens_hears_the_generation_finish(emulator: Emulator, tmp_path: Path) -> None:
+    """Listening alone keeps the generation polled: no tool call needs to be waiting on it."""
     async with connect(settings_for(emulator, tmp_path)) as client:
         video = await create(client, wait=False)
         uri = f"luma://generations/{video['id']}"
         events: list[Any] = []
         async with client.listen(resource_subscriptions=[uri]) as subscription:
-            async with anyio.create_task_group() as group:
-
-                async def collect() -> None:
-                    async for event in subscription:
-                        events.append(event)
-
-                group.start_soon(collect)
-                await client.call_tool("get_generation", {"generation_id": video["id"], "wait": True})
-                await anyio.sleep(0.1)
-                group.cancel_scope.cancel()
+            with anyio.fail_after(5):
+                async for event in subscription:
+                    events.append(event)
+                    if emulator.generation(video["id"])["state"] == "completed":  # type: ignore[index]
+                        break
     assert events and all(getattr(event, "uri", None) == uri for event in events)
+
+
+async def test_polling_for_a_listener_stops_when_it_stops_listening(emulator: Emulator, tmp_path: Path) -> None:
+    emulator.plan_next(dreaming_seconds=30)
+    async with connect(settings_for(emulator, tmp_path)) as client:
+        video = await create(client, wait=False)
+        polls = f"/generations/{video['id']}"
+        async with client.listen(resource_subscriptions=[f"luma://generations/{video['id']}"]):
+            await anyio.sleep(0.5)
+        await anyio.sleep(0.3)
+        after = len(emulator.requests_for("GET", polls))
+        await anyio.sleep(0.5)
+        assert after > 1 and len(emulator.requests_for("GET", polls)) == after
+
+
+@pytest.mark.filterwarnings("ignore:resources/subscribe is removed")
+async def test_the_recent_list_announces_creates_and_deletes(emulator: Emulator, tmp_path: Path) -> None:
+    updated: list[str] = []
+
+    async def on_message(message: Any) -> None:
+        if isinstance(message, ResourceUpdatedNotification):
+            updated.append(message.params.uri)
+
+    async with connect(settings_for(emulator, tmp_path), mode="legacy", message_handler=on_message) as client:
+        await client.subscribe_resource("luma://generations")
+        video = await create(client, wait=False)
+        with anyio.fail_after(5):
+            while not updated:
+                await anyio.sleep(0.05)
+        updated.clear()
+        await client.call_tool("delete_generation", {"generation_id": video["id"]})
+        with anyio.fail_after(5):
+            while not updated:
+                await anyio.sleep(0.05)
+    assert set(updated) == {"luma://generations"}

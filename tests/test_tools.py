@@ -10,7 +10,7 @@ import anyio
 import pytest
 from mcp import Client
 
-from luma_mcp.emulator import Emulator
+from luma_mcp.emulator import Emulator, Fault
 from tests.helpers import connect, settings_for, text_of
 
 pytestmark = pytest.mark.anyio
@@ -375,3 +375,11 @@ async def test_twenty_concurrent_waits_share_one_poll_per_tick(client: Client, e
     gets = len(emulator.requests_for("GET", f"/generations/{started['id']}"))
     # One lookup per call, then one shared poll per 0.05 s tick: not one poll per watcher per tick.
     assert gets - 20 <= elapsed / 0.05 + 2
+
+
+async def test_an_unreadable_answer_while_polling_does_not_end_the_wait(client: Client, emulator: Emulator) -> None:
+    emulator.inject(Fault(status=200, count=3, detail="<html>a proxy page</html>", method="GET", path="/generations/*"))
+    finished = await call(client, "create_generation", prompt="a river at dusk")
+    assert finished["state"] == "completed"
+    assert [request.status for request in emulator.requests_for("GET", "/generations/*")][:3] == [200, 200, 200]
+    assert (await client.list_tools()).tools, "the server is still up"

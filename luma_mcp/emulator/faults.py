@@ -29,6 +29,8 @@ class Fault:
     after_processing: bool = False
     detail: str | None = None
     """The ``{"detail": ...}`` message; the HTTP reason phrase when unset."""
+    headers: tuple[tuple[str, str], ...] = ()
+    """Extra response headers, e.g. ``(("x-should-retry", "true"),)``."""
 
     def matches(self, method: str, path: str) -> bool:
         return (self.method is None or self.method.upper() == method.upper()) and path_matches(self.path, path)

@@ -79,7 +79,9 @@ class RequestInterceptor:
         if fault.drop:
             await _send_truncated_response(send)
             return DROPPED_STATUS
-        headers = {} if fault.retry_after is None else {"Retry-After": f"{fault.retry_after:g}"}
+        headers = dict(fault.headers)
+        if fault.retry_after is not None:
+            headers["Retry-After"] = f"{fault.retry_after:g}"
         detail = fault.detail or HTTPStatus(fault.status).phrase
         await JSONResponse({"detail": detail}, status_code=fault.status, headers=headers)(scope, receive, send)
         return fault.status
