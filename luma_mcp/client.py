@@ -95,11 +95,12 @@ class LumaClient:
     async def create_generation(self, request: GenerationRequest) -> Generation:
         return await self._start("generations/video", request.body(), what="create", findable=True)
 
-    async def get_generation(self, generation_id: str) -> Generation:
-        return await self._get(f"generations/{generation_id}", Generation)
+    async def get_generation(self, generation_id: str, *, once: bool = False) -> Generation:
+        """`once`: no retries, for a poller that looks again next tick anyway."""
+        return await self._get(f"generations/{generation_id}", Generation, once=once)
 
-    async def list_generations(self, *, limit: int = 100, offset: int = 0) -> GenerationPage:
-        return await self._get("generations", GenerationPage, params={"limit": limit, "offset": offset})
+    async def list_generations(self, *, limit: int = 100, offset: int = 0, once: bool = False) -> GenerationPage:
+        return await self._get("generations", GenerationPage, params={"limit": limit, "offset": offset}, once=once)
 
     async def delete_generation(self, generation_id: str) -> None:
         await self._request("DELETE", f"generations/{generation_id}")
@@ -124,8 +125,10 @@ class LumaClient:
     async def ping(self) -> None:
         await self._request("GET", "ping")
 
-    async def _get(self, path: str, shape: type[T] | TypeAdapter[T], *, params: dict[str, Any] | None = None) -> T:
-        return _parse(shape, await self._request("GET", path, params=params), f"GET /{path}")
+    async def _get(
+        self, path: str, shape: type[T] | TypeAdapter[T], *, params: dict[str, Any] | None = None, once: bool = False
+    ) -> T:
+        return _parse(shape, await self._request("GET", path, params=params, once=once), f"GET /{path}")
 
     async def _start(self, path: str, body: dict[str, Any], *, what: str, findable: bool) -> Generation:
         """Start something Luma charges for. If its answer is lost (a broken connection, a timeout, a 5xx, an
@@ -183,15 +186,17 @@ class LumaClient:
         json: dict[str, Any] | None = None,
         params: dict[str, Any] | None = None,
         idempotent: bool = True,
+        once: bool = False,
     ) -> Any:
         if not self._api_key:
             raise ConfigurationError(MISSING_KEY_MESSAGE)
+        retries = 0 if once else self._retry.retries
         retries_taken = 0
         while True:
             try:
                 response = await self._send(method, path, json=json, params=params)
             except APIConnectionError as exc:
-                if retries_taken >= self._retry.retries or (not idempotent and exc.may_have_reached_luma):
+                if retries_taken >= retries or (not idempotent and exc.may_have_reached_luma):
                     raise
                 delay = self._retry.backoff(retries_taken)
                 logger.warning("%s /%s: %s; retrying in %.1f s", method, path, exc, delay)
@@ -207,7 +212,7 @@ class LumaClient:
                     retry_after=retry_after,
                 )
                 wait = self._retry.delay(retries_taken, retry_after)
-                if wait is None or not self._may_retry(response, idempotent) or retries_taken >= self._retry.retries:
+                if wait is None or not self._may_retry(response, idempotent) or retries_taken >= retries:
                     raise error
                 delay = wait
                 logger.warning("%s /%s answered %d; retrying in %.1f s", method, path, response.status_code, delay)

@@ -41,11 +41,12 @@ class PollSchedule:
     completion is noticed within one interval plus one round trip: at most 1.2 s leaves 0.3 s for the round trip
     within our 1.5 s target. At least 1 s keeps a generation to one request a second; the longer a generation
     runs, the closer to the slow end we poll. Typical videos take ~100 s.
-    `batch_slack` lets a generation due a little later ride along in a list request that is going out anyway.
+    `batch_slack` lets a generation due within that many seconds ride along in a list request that is going out
+    anyway; at one interval, every generation in flight soon shares a single list request per tick.
     """
 
     steps: tuple[tuple[float, float], ...] = ((0.0, 1.0), (30.0, 1.1), (90.0, 1.2))
-    batch_slack: float = 0.2
+    batch_slack: float = 1.0
 
     def interval(self, watched_for: float) -> float:
         current = self.steps[0][1]
@@ -64,6 +65,7 @@ class Watch:
     started: float
     due: float
     watchers: int = 0
+    looking: bool = False
     error: LumaError | None = None
     changed: anyio.Event = field(default_factory=anyio.Event)
 
@@ -97,6 +99,7 @@ class Poller:
         self._on_change = on_change
         self._watches: dict[str, Watch] = {}
         self._watches_changed = anyio.Event()
+        self._get_slots = anyio.Semaphore(MAX_CONCURRENT_GETS)
         self._task_group: TaskGroup | None = None
 
     def start(self, task_group: TaskGroup) -> None:
@@ -185,48 +188,59 @@ class Poller:
         self._watches_changed = anyio.Event()
 
     async def _run(self) -> None:
-        """The one polling loop: sleep until the earliest generation is due, then look at every due one."""
+        """The one scheduling loop: sleep until the earliest generation is due, then send its look off in a
+        task of its own, so a slow answer for one generation never delays the others."""
         while True:
             changed = self._watches_changed
-            if not self._watches:
+            idle = [watch for watch in self._watches.values() if not watch.looking]
+            if not idle:
                 await changed.wait()
                 continue
             now = anyio.current_time()
-            earliest = min(watch.due for watch in self._watches.values())
+            earliest = min(watch.due for watch in idle)
             if earliest > now:
                 with anyio.move_on_after(earliest - now):
                     await changed.wait()
                 continue
-            slack = self._schedule.batch_slack if self._fetch_newest is not None else 0.0
-            due = [watch for watch in self._watches.values() if watch.due <= now + slack]
-            for watch in due:
+            due = [watch for watch in idle if watch.due <= now]
+            riders: list[Watch] = []
+            if self._fetch_newest is not None:
+                riders = [w for w in idle if now < w.due <= now + self._schedule.batch_slack]
+            batch = due + riders if len(due) + len(riders) > 1 else due
+            for watch in batch:
+                watch.looking = True
                 watch.due = now + self._schedule.interval(now - watch.started)
-            try:
-                await self._look_at(due)
-            except Exception:
-                logger.exception("A polling round failed; the next one goes ahead as usual")
+            assert self._task_group is not None
+            self._task_group.start_soon(self._look_at, batch, frozenset(due))
 
-    async def _look_at(self, due: list[Watch]) -> None:
-        found: dict[str, Generation] = {}
-        if len(due) > 1 and self._fetch_newest is not None:
-            limit = min(MAX_LIST_LIMIT, max(20, 2 * len(due)))
-            try:
-                found = {generation.id: generation for generation in await self._fetch_newest(limit)}
-            except LumaError as exc:
-                logger.info("Listing generations failed (%s); looking at each one instead", exc)
-        for watch in due:
-            if watch.generation.id in found:
-                await self._record(watch, found[watch.generation.id])
-        missing = [watch for watch in due if watch.generation.id not in found]
-        if missing:
-            limiter = anyio.Semaphore(MAX_CONCURRENT_GETS)
+    async def _look_at(self, batch: list[Watch], due: frozenset[Watch]) -> None:
+        """One list request for the whole batch when there is more than one; then a GET for each generation
+        that was due and is not in the list. Riders (due a little later) just wait for their own turn."""
+        try:
+            found: dict[str, Generation] = {}
+            if len(batch) > 1 and self._fetch_newest is not None:
+                limit = min(MAX_LIST_LIMIT, max(20, 2 * len(batch)))
+                try:
+                    found = {generation.id: generation for generation in await self._fetch_newest(limit)}
+                except LumaError as exc:
+                    logger.info("Listing generations failed (%s); looking at each one instead", exc)
+            for watch in batch:
+                if watch.generation.id in found:
+                    await self._record(watch, found[watch.generation.id])
+            missing = [w for w in batch if w.generation.id not in found and w in due]
             async with anyio.create_task_group() as group:
                 for watch in missing:
-                    group.start_soon(self._look_at_one, watch, limiter)
+                    group.start_soon(self._look_at_one, watch)
+        except Exception:
+            logger.exception("A polling round failed; the next one goes ahead as usual")
+        finally:
+            for watch in batch:
+                watch.looking = False
+            self._wake()
 
-    async def _look_at_one(self, watch: Watch, limiter: anyio.Semaphore) -> None:
+    async def _look_at_one(self, watch: Watch) -> None:
         generation_id = watch.generation.id
-        async with limiter:
+        async with self._get_slots:
             try:
                 latest = await self._fetch_one(generation_id)
             except TRANSIENT_ERRORS as exc:

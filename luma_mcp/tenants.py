@@ -58,10 +58,14 @@ class Tenants:
     def _open_tenant(self, api_key: str | None) -> Tenant:
         client = LumaClient(api_key=api_key, base_url=self._settings.base_url)
 
-        async def newest(limit: int) -> list[Generation]:
-            return (await client.list_generations(limit=limit)).generations
+        # Polls are not retried: the poller looks again next tick anyway, and retrying would hold up the round.
+        async def one(generation_id: str) -> Generation:
+            return await client.get_generation(generation_id, once=True)
 
-        poller = Poller(client.get_generation, newest, schedule=self._schedule, on_change=self._on_change)
+        async def newest(limit: int) -> list[Generation]:
+            return (await client.list_generations(limit=limit, once=True)).generations
+
+        poller = Poller(one, newest, schedule=self._schedule, on_change=self._on_change)
         poller.start(self._task_group)
         return Tenant(client, poller, CreateQueue(self._limits))
 

@@ -5,7 +5,7 @@ model that calls them.
 """
 
 from collections.abc import Awaitable, Callable
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 import anyio
 from mcp.server import MCPServer
@@ -14,7 +14,7 @@ from pydantic import BaseModel, Field
 
 from .client import LumaClient
 from .context import AppContext, AppCtx
-from .errors import GenerationFailedError, InvalidRequestError, NotFoundError
+from .errors import APITimeoutError, GenerationFailedError, InvalidRequestError, NotFoundError
 from .inputs import (
     CallbackUrl,
     Concepts,
@@ -98,10 +98,24 @@ DESTRUCTIVE = ToolAnnotations(read_only_hint=False, destructive_hint=True, idemp
 LOCAL_WRITE = ToolAnnotations(read_only_hint=False, destructive_hint=False, idempotent_hint=True, open_world_hint=True)
 
 GenerationOutput = Annotated[CallToolResult, GenerationResult]
+T = TypeVar("T")
 
 
 def _app(ctx: AppCtx) -> AppContext:
     return ctx.request_context.lifespan_context
+
+
+async def _within(seconds: float, request: Awaitable[T]) -> T:
+    """A Luma read gives up at the call's time limit (LUMA_MCP_MAX_WAIT, at least a second): clients abandon a
+    call after 60 s or so, and a hanging Luma must not hold one past that."""
+    limit = max(seconds, 1.0)
+    with anyio.move_on_after(limit):
+        return await request
+    raise APITimeoutError(f"Luma did not answer within {limit:.0f} s (the call's time limit). Try again in a minute.")
+
+
+async def _read(ctx: AppCtx, request: Awaitable[T]) -> T:
+    return await _within(_app(ctx).settings.max_wait, request)
 
 
 def _luma(ctx: AppCtx) -> LumaClient:
@@ -155,7 +169,15 @@ class _Call:
         """The common ending of every tool that starts or looks at a generation."""
         if wait and not generation.is_terminal:
             remaining = max(0.0, self.deadline - anyio.current_time())
-            generation = await self.tenant.poller.wait(generation, timeout=remaining, on_update=self.on_update)
+            try:
+                generation = await self.tenant.poller.wait(generation, timeout=remaining, on_update=self.on_update)
+            except NotFoundError as exc:
+                raise NotFoundError(
+                    f"Generation {generation.id} no longer exists: it was deleted while this call waited for it. "
+                    "Call list_generations to see the generations that remain.",
+                    status_code=exc.status_code,
+                    detail=exc.detail,
+                ) from exc
         if generation.state == "failed":
             raise GenerationFailedError(generation.id, generation.failure_reason)
         next_step = None
@@ -271,7 +293,8 @@ async def extend_generation(
 async def get_generation(ctx: AppCtx, generation_id: GenerationId, wait: Wait = False) -> GenerationOutput:
     """Look up a generation's state and video URL; with wait=true, wait for it to finish (with progress)."""
     call = _Call(ctx)
-    return await call.finish(await call.luma.get_generation(str(generation_id)), wait)
+    generation = await _within(call.deadline - anyio.current_time(), call.luma.get_generation(str(generation_id)))
+    return await call.finish(generation, wait)
 
 
 async def list_generations(
@@ -280,7 +303,7 @@ async def list_generations(
     offset: Annotated[int, Field(ge=0, le=100_000, description="How many of the newest to skip.")] = 0,
 ) -> GenerationList:
     """List the user's generations, newest first."""
-    page = await _luma(ctx).list_generations(limit=limit, offset=offset)
+    page = await _read(ctx, _luma(ctx).list_generations(limit=limit, offset=offset))
     generations = [GenerationResult.of(generation) for generation in page.generations]
     return GenerationList(
         generations=generations,
@@ -293,20 +316,20 @@ async def list_generations(
 
 async def delete_generation(ctx: AppCtx, generation_id: GenerationId) -> Deleted:
     """Delete a generation and its video from the user's Luma account. This cannot be undone."""
-    await _luma(ctx).delete_generation(str(generation_id))
+    await _read(ctx, _luma(ctx).delete_generation(str(generation_id)))
     await _app(ctx).updates.changed(str(generation_id))
     return Deleted(id=str(generation_id))
 
 
 async def list_concepts(ctx: AppCtx) -> ConceptList:
     """List the camera concept keys create_generation accepts in its concepts list (e.g. dolly_zoom)."""
-    return ConceptList(concepts=await _luma(ctx).list_concepts())
+    return ConceptList(concepts=await _read(ctx, _luma(ctx).list_concepts()))
 
 
 async def list_camera_motions(ctx: AppCtx) -> CameraMotionList:
     """List camera-motion phrases to write into a prompt, e.g. 'camera orbit left'."""
     try:
-        return CameraMotionList(camera_motions=await _luma(ctx).list_camera_motions(), source="luma")
+        return CameraMotionList(camera_motions=await _read(ctx, _luma(ctx).list_camera_motions()), source="luma")
     except NotFoundError:
         return CameraMotionList(camera_motions=list(BUILT_IN_CAMERA_MOTIONS), source="built-in")
 
@@ -322,7 +345,7 @@ async def download_generation(
     """Save a completed generation's video (MP4) and thumbnail (JPEG) into the output folder; returns the paths."""
     downloader = _app(ctx).downloader
     target = downloader.target_directory(directory)
-    return await downloader.save(await _luma(ctx).get_generation(str(generation_id)), target)
+    return await downloader.save(await _read(ctx, _luma(ctx).get_generation(str(generation_id))), target)
 
 
 async def upscale_generation(
@@ -354,7 +377,7 @@ async def add_audio(
 
 async def get_credits(ctx: AppCtx) -> CreditBalance:
     """Show the Luma API credit balance left on the user's account."""
-    credits = await _luma(ctx).get_credits()
+    credits = await _read(ctx, _luma(ctx).get_credits())
     return CreditBalance(
         credit_balance_cents=credits.credit_balance, credit_balance_usd=round(credits.credit_balance / 100, 2)
     )
