@@ -65,12 +65,18 @@ async def _demo(output_dir: str | None) -> int:
 
 
 async def _call(client: Client, tool: str, arguments: dict[str, Any]) -> dict[str, Any]:
+    """Call a tool, drawing its MCP progress notifications as a bar when stdout is a terminal."""
+    terminal = sys.stdout.isatty()
+
     async def show(progress: float, total: float | None, message: str | None) -> None:
-        filled = int(30 * progress / (total or 100))
-        print(f"\r   [{'#' * filled}{'.' * (30 - filled)}] {progress:5.1f}% {message or ''}"[:100], end="", flush=True)
+        if terminal:
+            filled = int(30 * progress / (total or 100))
+            bar = f"   [{'#' * filled}{'.' * (30 - filled)}] {progress:5.1f}% {message or ''}"
+            print(f"\r{bar:<80.80}", end="", flush=True)
 
     result: CallToolResult = await client.call_tool(tool, arguments, progress_callback=show)
-    print("\r" + " " * 100 + "\r", end="")
+    if terminal:
+        print(f"\r{'':<80}\r", end="")
     if result.is_error or result.structured_content is None:
         text = " ".join(getattr(block, "text", "") for block in result.content)
         raise SystemExit(f"{tool} failed: {text}")

@@ -61,11 +61,12 @@ class Downloader:
         )
 
     def target_directory(self, directory: str | None) -> Path:
-        """`directory` is relative to the output directory; anything that resolves outside it is refused."""
+        """The folder to save into, made if need be: `directory` is relative to the output directory, and
+        anything that resolves outside it, or cannot be made, is refused before Luma is asked anything."""
         root = self.output_dir.expanduser().resolve()
-        if not directory:
-            return root
-        relative = Path(directory)
+        if directory and not all(char.isprintable() for char in directory):
+            raise InvalidRequestError(f"directory must not contain control characters; got {directory!r}.")
+        relative = Path(directory or ".")
         if relative.is_absolute() or ".." in relative.parts:
             raise InvalidRequestError(
                 f"directory must be a relative path inside the output directory {root}, without '..'; "
@@ -76,12 +77,17 @@ class Downloader:
             raise InvalidRequestError(
                 f"directory {directory!r} leads outside the output directory {root} (through a symlink); refused."
             )
+        try:
+            target.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise InvalidRequestError(
+                f"Cannot save into {target}: {exc.strerror or exc}. Choose another directory."
+            ) from None
         return target
 
     async def _fetch(self, url: str, destination: Path) -> int:
         if urlsplit(url).scheme not in ("http", "https"):
             raise InvalidRequestError(f"Refusing to download {url!r}: only http(s) asset URLs are fetched.")
-        await anyio.Path(destination.parent).mkdir(parents=True, exist_ok=True)
         descriptor, temporary = tempfile.mkstemp(dir=destination.parent, prefix=f".{destination.name}.", suffix=".part")
         os.close(descriptor)
         try:

@@ -24,8 +24,11 @@ MAX_CONCEPTS = 10
 
 
 def _http_url(value: str) -> str:
+    # urlsplit quietly drops tabs, newlines and leading control characters, so refuse them before it looks.
     parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
+    if any(char.isspace() or not char.isprintable() for char in value) or parts.scheme not in ("http", "https"):
+        raise ValueError("must be a public http(s) URL without spaces, such as https://example.com/frame.jpg")
+    if not parts.netloc:
         raise ValueError("must be a public http(s) URL, such as https://example.com/frame.jpg")
     return value
 
@@ -40,6 +43,11 @@ Prompt = Annotated[
             "'camera orbit left' (see list_camera_motions)."
         )
     ),
+]
+AudioPrompt = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=PROMPT_MIN_LENGTH, max_length=PROMPT_MAX_LENGTH),
+    Field(description="The sound to add, e.g. 'wind in the trees, distant thunder'."),
 ]
 GenerationId = Annotated[UUID, Field(description="A generation's id, a UUID as returned by create_generation.")]
 ImageUrl = Annotated[str, AfterValidator(_http_url), Field(description="Public http(s) URL of a JPEG or PNG image.")]
@@ -136,5 +144,8 @@ def describe_invalid_arguments(tool: str, error: ValidationError) -> str:
 
 
 def _shorten(value: object) -> str:
-    text = repr(value)
+    try:
+        text = repr(value)
+    except ValueError:  # an int too long to print (Python's 4300-digit limit)
+        return "a number too large to show"
     return text if len(text) <= 60 else f"{text[:57]}..."

@@ -16,6 +16,7 @@ from .client import LumaClient
 from .context import AppContext, AppCtx
 from .errors import APITimeoutError, GenerationFailedError, InvalidRequestError, NotFoundError
 from .inputs import (
+    AudioPrompt,
     CallbackUrl,
     Concepts,
     Direction,
@@ -364,7 +365,7 @@ async def upscale_generation(
 async def add_audio(
     ctx: AppCtx,
     generation_id: GenerationId,
-    prompt: Annotated[str, Field(min_length=3, max_length=5000, description="The sound to add.")],
+    prompt: AudioPrompt,
     negative_prompt: Annotated[str | None, Field(max_length=5000, description="Sounds to avoid.")] = None,
     wait: Wait = True,
 ) -> GenerationOutput:
