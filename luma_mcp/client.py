@@ -41,6 +41,11 @@ from .settings import DEFAULT_BASE_URL
 logger = logging.getLogger(__name__)
 
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=5.0)
+# A poll is repeated next tick anyway, so it must not hold its generation up for long.
+POLL_TIMEOUT_CAP = 5.0
+# Paid requests answer fast when Luma is well; a tighter bound keeps a tool call within its time limit, and a
+# timeout here goes down the lost-answer path (look for the generation) like any other lost answer.
+PAID_TIMEOUT_CAP = 20.0
 # Finding a create whose answer was lost: how many of the newest generations to look through, and how far our
 # clock may run ahead of Luma's. An identical request made within that margin would be taken for the lost one.
 RECOVERY_WINDOW = 10
@@ -80,6 +85,8 @@ class LumaClient:
         self._http = httpx.AsyncClient(
             base_url=base_url.rstrip("/") + "/", headers=headers, timeout=timeout, transport=transport
         )
+        self._poll_timeout = _capped(self._http.timeout, POLL_TIMEOUT_CAP)
+        self._paid_timeout = _capped(self._http.timeout, PAID_TIMEOUT_CAP)
 
     async def __aenter__(self) -> Self:
         return self
@@ -95,12 +102,12 @@ class LumaClient:
     async def create_generation(self, request: GenerationRequest) -> Generation:
         return await self._start("generations/video", request.body(), what="create", findable=True)
 
-    async def get_generation(self, generation_id: str, *, once: bool = False) -> Generation:
-        """`once`: no retries, for a poller that looks again next tick anyway."""
-        return await self._get(f"generations/{generation_id}", Generation, once=once)
+    async def get_generation(self, generation_id: str, *, poll: bool = False) -> Generation:
+        """`poll`: one quick try (no retries, a short timeout), for a poller that looks again next tick anyway."""
+        return await self._get(f"generations/{generation_id}", Generation, poll=poll)
 
-    async def list_generations(self, *, limit: int = 100, offset: int = 0, once: bool = False) -> GenerationPage:
-        return await self._get("generations", GenerationPage, params={"limit": limit, "offset": offset}, once=once)
+    async def list_generations(self, *, limit: int = 100, offset: int = 0, poll: bool = False) -> GenerationPage:
+        return await self._get("generations", GenerationPage, params={"limit": limit, "offset": offset}, poll=poll)
 
     async def delete_generation(self, generation_id: str) -> None:
         await self._request("DELETE", f"generations/{generation_id}")
@@ -126,9 +133,9 @@ class LumaClient:
         await self._request("GET", "ping")
 
     async def _get(
-        self, path: str, shape: type[T] | TypeAdapter[T], *, params: dict[str, Any] | None = None, once: bool = False
+        self, path: str, shape: type[T] | TypeAdapter[T], *, params: dict[str, Any] | None = None, poll: bool = False
     ) -> T:
-        return _parse(shape, await self._request("GET", path, params=params, once=once), f"GET /{path}")
+        return _parse(shape, await self._request("GET", path, params=params, poll=poll), f"GET /{path}")
 
     async def _start(self, path: str, body: dict[str, Any], *, what: str, findable: bool) -> Generation:
         """Start something Luma charges for. If its answer is lost (a broken connection, a timeout, a 5xx, an
@@ -186,15 +193,16 @@ class LumaClient:
         json: dict[str, Any] | None = None,
         params: dict[str, Any] | None = None,
         idempotent: bool = True,
-        once: bool = False,
+        poll: bool = False,
     ) -> Any:
         if not self._api_key:
             raise ConfigurationError(MISSING_KEY_MESSAGE)
-        retries = 0 if once else self._retry.retries
+        retries = 0 if poll else self._retry.retries
+        timeout = self._poll_timeout if poll else self._paid_timeout if not idempotent else None
         retries_taken = 0
         while True:
             try:
-                response = await self._send(method, path, json=json, params=params)
+                response = await self._send(method, path, json=json, params=params, timeout=timeout)
             except APIConnectionError as exc:
                 if retries_taken >= retries or (not idempotent and exc.may_have_reached_luma):
                     raise
@@ -230,12 +238,20 @@ class LumaClient:
         return response.status_code in CREATE_RETRYABLE_STATUSES
 
     async def _send(
-        self, method: str, path: str, *, json: dict[str, Any] | None, params: dict[str, Any] | None
+        self,
+        method: str,
+        path: str,
+        *,
+        json: dict[str, Any] | None,
+        params: dict[str, Any] | None,
+        timeout: httpx.Timeout | None,
     ) -> httpx.Response:
         """Translate httpx's exceptions into ours, at exactly this one place."""
         where = f"{method} /{path}"
         try:
-            return await self._http.request(method, path, json=json, params=params)
+            return await self._http.request(
+                method, path, json=json, params=params, timeout=httpx.USE_CLIENT_DEFAULT if timeout is None else timeout
+            )
         except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
             raise APIConnectionError(
                 f"Could not connect to Luma for {where} ({type(exc).__name__}). Check the network and LUMA_BASE_URL.",
@@ -253,6 +269,15 @@ def _created_after(generation: Generation, earliest: datetime) -> bool:
     except ValueError:
         return False
     return created.tzinfo is not None and created >= earliest
+
+
+def _capped(timeout: httpx.Timeout, cap: float) -> httpx.Timeout:
+    def limit(seconds: float | None) -> float:
+        return cap if seconds is None else min(seconds, cap)
+
+    return httpx.Timeout(
+        connect=limit(timeout.connect), read=limit(timeout.read), write=limit(timeout.write), pool=limit(timeout.pool)
+    )
 
 
 def _what_happened(error: LumaError) -> str:

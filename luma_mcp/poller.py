@@ -19,16 +19,24 @@ from typing import Self
 import anyio
 from anyio.abc import TaskGroup
 
-from .errors import APIConnectionError, APIResponseError, LumaError, RateLimitError, ServerError
+from .errors import APIConnectionError, APIResponseError, APIStatusError, LumaError
 from .models import Generation
+from .retries import RETRYABLE_STATUSES
 
 logger = logging.getLogger(__name__)
 
 FetchOne = Callable[[str], Awaitable[Generation]]
 FetchNewest = Callable[[int], Awaitable[list[Generation]]]
 OnChange = Callable[[Generation], Awaitable[None]]
-# Worth another look next tick; anything else (a 404, a refused key) ends the wait with that error.
-TRANSIENT_ERRORS = (APIConnectionError, APIResponseError, RateLimitError, ServerError)
+
+
+def is_transient(error: LumaError) -> bool:
+    """Worth another look next tick; anything else (a 404, a refused key) ends the wait with that error."""
+    if isinstance(error, APIStatusError):
+        return error.status_code in RETRYABLE_STATUSES
+    return isinstance(error, APIConnectionError | APIResponseError)
+
+
 MAX_LIST_LIMIT = 100
 MAX_CONCURRENT_GETS = 10
 
@@ -189,7 +197,8 @@ class Poller:
 
     async def _run(self) -> None:
         """The one scheduling loop: sleep until the earliest generation is due, then send its look off in a
-        task of its own, so a slow answer for one generation never delays the others."""
+        task of its own. A generation waiting on an answer is left out of later rounds until that answer (or
+        its timeout) comes, so a slow answer for one generation never delays the others."""
         while True:
             changed = self._watches_changed
             idle = [watch for watch in self._watches.values() if not watch.looking]
@@ -209,47 +218,61 @@ class Poller:
             batch = due + riders if len(due) + len(riders) > 1 else due
             for watch in batch:
                 watch.looking = True
-                watch.due = now + self._schedule.interval(now - watch.started)
+            for watch in due:
+                self._reschedule(watch, now)
             assert self._task_group is not None
             self._task_group.start_soon(self._look_at, batch, frozenset(due))
 
+    def _reschedule(self, watch: Watch, looked_at: float) -> None:
+        watch.due = looked_at + self._schedule.interval(looked_at - watch.started)
+
+    def _done_looking(self, watch: Watch) -> None:
+        watch.looking = False
+        self._wake()
+
     async def _look_at(self, batch: list[Watch], due: frozenset[Watch]) -> None:
         """One list request for the whole batch when there is more than one; then a GET for each generation
-        that was due and is not in the list. Riders (due a little later) just wait for their own turn."""
-        try:
-            found: dict[str, Generation] = {}
-            if len(batch) > 1 and self._fetch_newest is not None:
-                limit = min(MAX_LIST_LIMIT, max(20, 2 * len(batch)))
-                try:
-                    found = {generation.id: generation for generation in await self._fetch_newest(limit)}
-                except LumaError as exc:
-                    logger.info("Listing generations failed (%s); looking at each one instead", exc)
+        that was due and is not in the list. A rider (due a little later) not in the list keeps its turn."""
+        found: dict[str, Generation] = {}
+        if len(batch) > 1 and self._fetch_newest is not None:
+            limit = min(MAX_LIST_LIMIT, max(20, 2 * len(batch)))
+            asked_at = anyio.current_time()
+            try:
+                found = {generation.id: generation for generation in await self._fetch_newest(limit)}
+            except LumaError as exc:
+                logger.info("Listing generations failed (%s); looking at each one instead", exc)
+            except Exception:
+                logger.exception("Listing generations failed unexpectedly; looking at each one instead")
+            for watch in batch:
+                if watch.generation.id in found:
+                    self._reschedule(watch, asked_at)
+        async with anyio.create_task_group() as group:
             for watch in batch:
                 if watch.generation.id in found:
                     await self._record(watch, found[watch.generation.id])
-            missing = [w for w in batch if w.generation.id not in found and w in due]
-            async with anyio.create_task_group() as group:
-                for watch in missing:
+                    self._done_looking(watch)
+                elif watch in due:
                     group.start_soon(self._look_at_one, watch)
-        except Exception:
-            logger.exception("A polling round failed; the next one goes ahead as usual")
-        finally:
-            for watch in batch:
-                watch.looking = False
-            self._wake()
+                else:
+                    self._done_looking(watch)
 
     async def _look_at_one(self, watch: Watch) -> None:
         generation_id = watch.generation.id
-        async with self._get_slots:
-            try:
+        try:
+            async with self._get_slots:
                 latest = await self._fetch_one(generation_id)
-            except TRANSIENT_ERRORS as exc:
+        except LumaError as exc:
+            if is_transient(exc):
                 logger.info("Polling %s failed for now: %s", generation_id, exc)
-                return
-            except LumaError as exc:
+            else:
                 self._forget(watch)
                 watch.publish(error=exc)
-                return
+            return
+        except Exception:
+            logger.exception("Polling %s failed unexpectedly; trying again next tick", generation_id)
+            return
+        finally:
+            self._done_looking(watch)
         await self._record(watch, latest)
 
     async def _record(self, watch: Watch, latest: Generation) -> None:

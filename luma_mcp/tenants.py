@@ -60,10 +60,10 @@ class Tenants:
 
         # Polls are not retried: the poller looks again next tick anyway, and retrying would hold up the round.
         async def one(generation_id: str) -> Generation:
-            return await client.get_generation(generation_id, once=True)
+            return await client.get_generation(generation_id, poll=True)
 
         async def newest(limit: int) -> list[Generation]:
-            return (await client.list_generations(limit=limit, once=True)).generations
+            return (await client.list_generations(limit=limit, poll=True)).generations
 
         poller = Poller(one, newest, schedule=self._schedule, on_change=self._on_change)
         poller.start(self._task_group)

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import functools
+from collections import Counter
+
 import anyio
 import pytest
 
-from luma_mcp import Generation, NotFoundError, Poller, PollSchedule, ServerError
+from luma_mcp import APIStatusError, Generation, NotFoundError, Poller, PollSchedule, ServerError
 
 pytestmark = pytest.mark.anyio
 
@@ -143,6 +146,7 @@ class ScriptedFleet:
         self.listed = set(observations_to_finish) if listed is None else listed
         self.lists = 0
         self.gets = 0
+        self.gets_of: Counter[str] = Counter()
         self.list_error: Exception | None = None
 
     def observe(self, generation_id: str) -> Generation:
@@ -151,6 +155,7 @@ class ScriptedFleet:
 
     async def fetch_one(self, generation_id: str) -> Generation:
         self.gets += 1
+        self.gets_of[generation_id] += 1
         return self.observe(generation_id)
 
     async def fetch_newest(self, limit: int) -> list[Generation]:
@@ -197,3 +202,40 @@ async def test_a_failing_list_falls_back_to_single_gets() -> None:
         results = await wait_for_all(poller, ["a", "b"])
     assert {result.state for result in results} == {"completed"}
     assert fleet.gets == 4
+
+
+async def test_a_conflict_while_polling_is_tried_again() -> None:
+    luma = ScriptedLuma(APIStatusError("conflict", status_code=409, detail=None), "completed")
+    async with Poller(luma.fetch, schedule=FAST) as poller:
+        assert (await poller.wait(queued(), timeout=5)).state == "completed"
+
+
+async def test_a_hanging_look_at_one_generation_does_not_hold_up_another() -> None:
+    """Both are due together; the slow one's hanging GET must not keep the fast one from its next looks."""
+    looks = Counter[str]()
+
+    async def fetch(generation_id: str) -> Generation:
+        looks[generation_id] += 1
+        if generation_id == "slow":
+            await anyio.sleep(30)
+        return Generation(id=generation_id, state="completed" if looks[generation_id] >= 3 else "dreaming")
+
+    async with Poller(fetch, schedule=FAST) as poller:
+        async with anyio.create_task_group() as group:
+            group.start_soon(functools.partial(poller.wait, queued("slow"), timeout=60))
+            with anyio.fail_after(2):
+                assert (await poller.wait(queued("fast"), timeout=5)).state == "completed"
+            group.cancel_scope.cancel()
+
+
+async def test_an_older_generation_left_out_of_the_list_is_still_looked_at() -> None:
+    """A generation that keeps riding along with a younger one, but is too old to be in the list, gets its GETs."""
+    fleet = ScriptedFleet({"old": 10_000, "new": 10_000}, listed={"new"})
+    schedule = PollSchedule(steps=((0.0, 0.05), (0.1, 0.09)), batch_slack=0.09)
+    async with Poller(fleet.fetch_one, fleet.fetch_newest, schedule=schedule) as poller:
+        async with poller.watch(queued("old")):
+            await anyio.sleep(0.3)
+            async with poller.watch(queued("new")):
+                before = fleet.gets_of["old"]
+                await anyio.sleep(1.0)
+                assert fleet.gets_of["old"] - before >= 6, "about one look per 0.09 s interval"
