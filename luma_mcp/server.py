@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
+from uuid import UUID
 
 import anyio
 from mcp.server import MCPServer, ServerRequestContext
@@ -20,11 +21,12 @@ from .context import AppContext
 from .downloads import Downloader
 from .errors import LumaMCPError
 from .inputs import describe_invalid_arguments
+from .models import Generation
 from .poller import PollSchedule
 from .prompts import register_prompts
 from .resources import register_resources
 from .settings import Settings
-from .subscriptions import ResourceUpdates
+from .subscriptions import GENERATION_URI_PREFIX, ResourceUpdates
 from .tenants import Tenants
 from .tools import register_tools
 
@@ -107,11 +109,13 @@ def build_server(
     return server
 
 
-async def _follow(ctx: ServerRequestContext[AppContext], generation_id: str) -> Callable[[], None] | None:
-    """Keep a subscribed generation polled, so its subscribers hear when it changes."""
-    tenant = ctx.lifespan_context.tenants.for_headers(getattr(ctx.request, "headers", None))
+def _follow(ctx: ServerRequestContext[AppContext], uri: str) -> Callable[[], None] | None:
+    """Keep a subscribed generation polled, for the subscriber's own Luma account, so it hears the changes."""
+    generation_id = uri.removeprefix(GENERATION_URI_PREFIX)
     try:
-        generation = await tenant.client.get_generation(generation_id)
-    except LumaMCPError:
-        return None
-    return tenant.poller.follow(generation)
+        UUID(generation_id)
+    except ValueError:
+        return None  # the recent list, or not a generation at all: nothing to poll
+    tenant = ctx.lifespan_context.tenants.for_headers(getattr(ctx.request, "headers", None))
+    # The first poll brings the real state; until then the generation is taken to be queued.
+    return tenant.poller.follow(Generation(id=generation_id))

@@ -2,19 +2,19 @@
 
 2026-era clients listen with `subscriptions/listen`; 2025-era clients (Claude among them) use
 `resources/subscribe`, which `MCPServer` does not serve, so we register it on the low-level server and remember
-each subscribing session ourselves. Either way a subscribed generation is kept polled (a "follow") for as long as
-anyone subscribes to it, so its subscribers hear when it finishes even if no tool call is waiting on it.
+each subscribing connection ourselves. Every subscription to a generation also holds a "follow" on the poller,
+so its subscribers hear when it finishes even if no tool call waits on it; the poller shares one poll among all
+follows and waits of a generation, and each subscription releases its own follow when it ends.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from collections.abc import Callable
 from typing import Any
 
 from mcp.server import MCPServer, ServerRequestContext
-from mcp.server.session import ServerSession
+from mcp.server.connection import Connection
 from mcp.server.subscriptions import ListenHandler, ResourceUpdated, SubscriptionBus
 from mcp.types import (
     EmptyResult,
@@ -32,24 +32,26 @@ RECENT_URI = "luma://generations"
 GENERATION_URI_PREFIX = f"{RECENT_URI}/"
 
 Stop = Callable[[], None]
-Follow = Callable[[ServerRequestContext[Any], str], Awaitable[Stop | None]]
+# Starts polling the generation a URI names, for the tenant of the request; None when there is nothing to follow.
+Follow = Callable[[ServerRequestContext[Any], str], Stop | None]
 
 
 def generation_uri(generation_id: str) -> str:
     return f"{GENERATION_URI_PREFIX}{generation_id}"
 
 
-@dataclass
-class _Following:
-    subscribers: int = 0
-    stop: Stop | None = None
+def _connection(ctx: ServerRequestContext[Any]) -> Connection:
+    # The SDK makes a new ServerSession for every request; the Connection behind it is the one object that lives
+    # as long as the client does (and offers `exit_stack` for cleanup when it goes). No public accessor yet.
+    connection: Connection = ctx.session._connection
+    return connection
 
 
 class ResourceUpdates:
     def __init__(self, bus: SubscriptionBus) -> None:
         self._bus = bus
-        self._sessions: dict[str, set[ServerSession]] = {}
-        self._following: dict[str, _Following] = {}
+        # 2025-era subscriptions: (connection, uri) -> the follow it holds, if any.
+        self._subscriptions: dict[tuple[Connection, str], Stop | None] = {}
 
     async def generation_changed(self, generation: Generation) -> None:
         await self.changed(generation.id)
@@ -58,65 +60,45 @@ class ResourceUpdates:
         """A generation was created, changed or deleted: its own resource and the recent list both changed."""
         for uri in (generation_uri(generation_id), RECENT_URI):
             await self._bus.publish(ResourceUpdated(uri=uri))
-            for session in list(self._sessions.get(uri, ())):
-                try:
-                    await session.send_resource_updated(uri)
-                except Exception:
-                    logger.info("Dropping a closed session's subscription to %s", uri)
-                    self._sessions[uri].discard(session)
+            for connection, subscribed in list(self._subscriptions):
+                if subscribed == uri:
+                    await connection.send_resource_updated(uri)
 
     def install(self, server: MCPServer[Any], follow: Follow) -> None:
-        """Serve `resources/subscribe` and wrap `subscriptions/listen`; `follow` starts polling a generation."""
+        """Serve `resources/subscribe` and wrap `subscriptions/listen`, following what each subscribes to."""
         listen = ListenHandler(self._bus)
 
-        async def hold(ctx: ServerRequestContext[Any], uri: str) -> None:
-            if not uri.startswith(GENERATION_URI_PREFIX):
-                return
-            following = self._following.setdefault(uri, _Following())
-            following.subscribers += 1
-            if following.subscribers == 1:
-                # Registered before awaiting, so a second subscriber arriving meanwhile does not follow twice.
-                following.stop = await follow(ctx, uri.removeprefix(GENERATION_URI_PREFIX))
+        def forget(connection: Connection, uri: str) -> None:
+            stop = self._subscriptions.pop((connection, uri), None)
+            if stop is not None:
+                stop()
 
-        def release(uri: str) -> None:
-            following = self._following.get(uri)
-            if following is None:
-                return
-            following.subscribers -= 1
-            if following.subscribers <= 0:
-                del self._following[uri]
-                if following.stop is not None:
-                    following.stop()
+        def forget_connection(connection: Connection) -> None:
+            for held, uri in [key for key in self._subscriptions if key[0] is connection]:
+                forget(held, uri)
 
         async def subscribe(ctx: ServerRequestContext[Any], params: SubscribeRequestParams) -> EmptyResult:
-            uri = str(params.uri)
-            sessions = self._sessions.setdefault(uri, set())
-            if ctx.session not in sessions:
-                sessions.add(ctx.session)
-                await hold(ctx, uri)
+            connection, uri = _connection(ctx), str(params.uri)
+            if not any(held is connection for held, _ in self._subscriptions):
+                connection.exit_stack.callback(forget_connection, connection)
+            if (connection, uri) not in self._subscriptions:
+                self._subscriptions[(connection, uri)] = follow(ctx, uri)
             return EmptyResult()
 
         async def unsubscribe(ctx: ServerRequestContext[Any], params: UnsubscribeRequestParams) -> EmptyResult:
-            uri = str(params.uri)
-            sessions = self._sessions.get(uri, set())
-            if ctx.session in sessions:
-                sessions.discard(ctx.session)
-                release(uri)
-            if not sessions:
-                self._sessions.pop(uri, None)
+            forget(_connection(ctx), str(params.uri))
             return EmptyResult()
 
         async def listen_and_follow(
             ctx: ServerRequestContext[Any], params: SubscriptionsListenRequestParams
         ) -> SubscriptionsListenResult:
-            uris = list(dict.fromkeys(params.notifications.resource_subscriptions or ()))
+            stops = [follow(ctx, uri) for uri in dict.fromkeys(params.notifications.resource_subscriptions or ())]
             try:
-                for uri in uris:
-                    await hold(ctx, uri)
                 return await listen(ctx, params)
             finally:
-                for uri in uris:
-                    release(uri)
+                for stop in stops:
+                    if stop is not None:
+                        stop()
 
         lowlevel = server._lowlevel_server
         lowlevel.add_request_handler("resources/subscribe", SubscribeRequestParams, subscribe)

@@ -125,3 +125,55 @@ async def test_the_recent_list_announces_creates_and_deletes(emulator: Emulator,
             while not updated:
                 await anyio.sleep(0.05)
     assert set(updated) == {"luma://generations"}
+
+
+async def polls_stop(emulator: Emulator, generation_id: str) -> bool:
+    """True when nobody polls the generation any more: no GET for it over a few ticks."""
+    path = f"/generations/{generation_id}"
+    await anyio.sleep(0.2)
+    before = len(emulator.requests_for("GET", path))
+    await anyio.sleep(0.4)
+    return len(emulator.requests_for("GET", path)) == before
+
+
+@pytest.mark.filterwarnings("ignore:resources/")
+async def test_a_2025_subscription_is_polled_until_unsubscribed_or_disconnected(
+    emulator: Emulator, tmp_path: Path
+) -> None:
+    emulator.plan_next(dreaming_seconds=60)
+    emulator.plan_next(dreaming_seconds=60)
+    async with connect(settings_for(emulator, tmp_path), mode="legacy") as client:
+        first = await create(client, wait=False)
+        second = await create(client, wait=False)
+        for _ in range(2):  # subscribing twice to one URI holds it once
+            await client.subscribe_resource(f"luma://generations/{first['id']}")
+        assert not await polls_stop(emulator, first["id"]), "subscribed: it is being polled"
+        await client.unsubscribe_resource(f"luma://generations/{first['id']}")
+        assert await polls_stop(emulator, first["id"]), "unsubscribed: polling stopped"
+        await client.subscribe_resource(f"luma://generations/{second['id']}")
+        assert not await polls_stop(emulator, second["id"])
+    assert await polls_stop(emulator, second["id"]), "the client left without unsubscribing: polling stopped"
+
+
+@pytest.mark.filterwarnings("ignore:resources/")
+async def test_one_notification_per_change_however_often_a_client_subscribes(
+    emulator: Emulator, tmp_path: Path
+) -> None:
+    updated: list[str] = []
+
+    async def on_message(message: Any) -> None:
+        if isinstance(message, ResourceUpdatedNotification):
+            updated.append(message.params.uri)
+
+    async with connect(settings_for(emulator, tmp_path), mode="legacy", message_handler=on_message) as client:
+        emulator.plan_next(dreaming_seconds=60)
+        video = await create(client, wait=False)
+        uri = f"luma://generations/{video['id']}"
+        for _ in range(3):
+            await client.subscribe_resource(uri)
+        emulator.finish_now(video["id"])
+        with anyio.fail_after(5):
+            while uri not in updated:
+                await anyio.sleep(0.05)
+        await anyio.sleep(0.3)
+    assert updated.count(uri) == 1
