@@ -19,7 +19,7 @@ from typing import Self
 import anyio
 from anyio.abc import TaskGroup
 
-from .errors import APIConnectionError, APIResponseError, APIStatusError, LumaError
+from .errors import APIConnectionError, APIResponseError, APIStatusError, LumaError, LumaMCPError
 from .models import Generation
 from .retries import RETRYABLE_STATUSES
 
@@ -30,7 +30,7 @@ FetchNewest = Callable[[int], Awaitable[list[Generation]]]
 OnChange = Callable[[Generation], Awaitable[None]]
 
 
-def is_transient(error: LumaError) -> bool:
+def is_transient(error: LumaMCPError) -> bool:
     """Worth another look next tick; anything else (a 404, a refused key) ends the wait with that error."""
     if isinstance(error, APIStatusError):
         return error.status_code in RETRYABLE_STATUSES
@@ -74,10 +74,10 @@ class Watch:
     due: float
     watchers: int = 0
     looking: bool = False
-    error: LumaError | None = None
+    error: LumaMCPError | None = None
     changed: anyio.Event = field(default_factory=anyio.Event)
 
-    def publish(self, generation: Generation | None = None, error: LumaError | None = None) -> None:
+    def publish(self, generation: Generation | None = None, error: LumaMCPError | None = None) -> None:
         if generation is not None:
             self.generation = generation
         self.error = error
@@ -108,12 +108,21 @@ class Poller:
         self._watches: dict[str, Watch] = {}
         self._watches_changed = anyio.Event()
         self._get_slots = anyio.Semaphore(MAX_CONCURRENT_GETS)
+        self._stopped = anyio.CancelScope()
         self._task_group: TaskGroup | None = None
 
     def start(self, task_group: TaskGroup) -> None:
         """Run the polling loop (and `follow` tasks) in `task_group`, which ends them when it is cancelled."""
         self._task_group = task_group
-        task_group.start_soon(self._run, name="poller")
+        task_group.start_soon(self._run_until_stopped, name="poller")
+
+    def stop(self) -> None:
+        """End the polling loop; for a poller nobody watches through any more."""
+        self._stopped.cancel()
+
+    async def _run_until_stopped(self) -> None:
+        with self._stopped:
+            await self._run()
 
     async def __aenter__(self) -> Self:
         """Standalone use: the poller brings its own task group."""
@@ -239,7 +248,7 @@ class Poller:
             asked_at = anyio.current_time()
             try:
                 found = {generation.id: generation for generation in await self._fetch_newest(limit)}
-            except LumaError as exc:
+            except LumaMCPError as exc:
                 logger.info("Listing generations failed (%s); looking at each one instead", exc)
             except Exception:
                 logger.exception("Listing generations failed unexpectedly; looking at each one instead")
@@ -261,7 +270,7 @@ class Poller:
         try:
             async with self._get_slots:
                 latest = await self._fetch_one(generation_id)
-        except LumaError as exc:
+        except LumaMCPError as exc:
             if is_transient(exc):
                 logger.info("Polling %s failed for now: %s", generation_id, exc)
             else:

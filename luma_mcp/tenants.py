@@ -7,6 +7,7 @@ each passing their own key in the `X-Luma-Api-Key` header; their generations, po
 from __future__ import annotations
 
 import hashlib
+from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -19,6 +20,8 @@ from .poller import OnChange, Poller, PollSchedule
 from .settings import Settings
 
 API_KEY_HEADER = "x-luma-api-key"
+# Past this many accounts, the least recently used one with nothing in flight is closed (and reopened on demand).
+MAX_OPEN_TENANTS = 64
 
 
 @dataclass(frozen=True)
@@ -43,17 +46,27 @@ class Tenants:
         self._schedule = schedule
         self._limits = limits
         self._on_change = on_change
-        # Keyed by a digest, so the registry never holds a second copy of anyone's key as a dict key.
-        self._open: dict[str, Tenant] = {}
+        # Keyed by a digest, so the registry never holds a second copy of anyone's key; oldest use first.
+        self._open: OrderedDict[str, Tenant] = OrderedDict()
 
     def for_headers(self, headers: Mapping[str, str] | None) -> Tenant:
         """The tenant of a request: its own key from the header (HTTP), else the server's LUMA_API_KEY."""
         key = (headers or {}).get(API_KEY_HEADER, "").strip() or self._settings.api_key
         digest = hashlib.sha256((key or "").encode()).hexdigest()
-        tenant = self._open.get(digest)
-        if tenant is None:
-            tenant = self._open[digest] = self._open_tenant(key)
+        tenant = self._open.pop(digest, None) or self._open_tenant(key)
+        self._open[digest] = tenant
+        self._close_idle()
         return tenant
+
+    def _close_idle(self) -> None:
+        while len(self._open) > MAX_OPEN_TENANTS:
+            candidates = list(self._open.items())[:-1]  # never the tenant just asked for
+            idle = next((digest for digest, tenant in candidates if not tenant.poller.watching), None)
+            if idle is None:
+                return
+            tenant = self._open.pop(idle)
+            tenant.poller.stop()
+            self._task_group.start_soon(tenant.client.aclose)
 
     def _open_tenant(self, api_key: str | None) -> Tenant:
         client = LumaClient(api_key=api_key, base_url=self._settings.base_url)
