@@ -19,7 +19,7 @@ from typing import Self
 import anyio
 from anyio.abc import TaskGroup
 
-from .errors import APIConnectionError, APIResponseError, APIStatusError, LumaError, LumaMCPError
+from .errors import APIConnectionError, APIResponseError, APIStatusError, LumaMCPError
 from .models import Generation
 from .retries import RETRYABLE_STATUSES
 
