@@ -73,17 +73,7 @@ def run_server(settings: Settings, *, transport: str, host: str, port: int) -> N
         return
     http_transport: HttpTransport = "sse" if transport == "sse" else "streamable-http"
     try:
-        check_exposure(host, settings.auth_token)
+        check_exposure(host, settings)
     except ConfigurationError as exc:
         sys.exit(f"luma-mcp: {exc}")
-    anyio.run(
-        functools.partial(
-            serve_http,
-            server,
-            http_transport,
-            host=host,
-            port=port,
-            auth_token=settings.auth_token,
-            log_level=settings.log_level,
-        )
-    )
+    anyio.run(functools.partial(serve_http, server, http_transport, host=host, port=port, settings=settings))

@@ -31,6 +31,7 @@ class Settings:
     max_wait: float = DEFAULT_MAX_WAIT
     log_level: LogLevel = "INFO"
     auth_token: str | None = field(default=None, repr=False)
+    allowed_hosts: tuple[str, ...] = ()
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Settings:
@@ -52,6 +53,9 @@ class Settings:
         if log_level is None:
             raise ConfigurationError(f"LUMA_MCP_LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, not {raw_level!r}")
         auth_token = (environ.get("LUMA_MCP_AUTH_TOKEN") or "").strip() or None
+        allowed_hosts = tuple(
+            name.strip() for name in environ.get("LUMA_MCP_ALLOWED_HOSTS", "").split(",") if name.strip()
+        )
         return cls(
             api_key=api_key,
             base_url=base_url,
@@ -59,4 +63,5 @@ class Settings:
             max_wait=max_wait,
             log_level=log_level,
             auth_token=auth_token,
+            allowed_hosts=allowed_hosts,
         )
