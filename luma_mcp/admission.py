@@ -23,29 +23,33 @@ Report = Callable[[str], Awaitable[None]]
 @dataclass(frozen=True)
 class CreateLimits:
     """`per_window` creates per `window` seconds (Luma: 20 a minute). When Luma answers 429 without a
-    Retry-After (all 10 in-flight slots taken, say), try again after `busy_retry` seconds."""
+    Retry-After (all 10 in-flight slots taken, say), try again after `busy_retry` seconds. Queueing stops
+    `reserve` seconds (at most half the call's time) before the call's deadline, so the create itself, which may
+    take up to 20 s, still answers within the call."""
 
     per_window: int = 20
     window: float = 60.0
     busy_retry: float = 5.0
+    reserve: float = 15.0
 
 
 class CreateQueue:
     def __init__(self, limits: CreateLimits = CreateLimits()) -> None:
         self._limits = limits
         self._sent: deque[float] = deque()
-        self._lock = anyio.Lock()
 
     async def submit(self, create: Callable[[], Awaitable[T]], *, deadline: float, report: Report) -> T:
-        """Run `create` once a slot is free; give up with `RateLimitError` if none frees before `deadline`
-        (an `anyio.current_time()` value)."""
+        """Run `create` once a slot is free; give up with `RateLimitError` if none frees in time for it to run
+        before `deadline` (an `anyio.current_time()` value)."""
+        now = anyio.current_time()
+        latest_start = deadline - min(self._limits.reserve, max(0.0, deadline - now) / 2)
         while True:
-            await self._take_slot(deadline, report)
+            await self._take_slot(latest_start, report)
             try:
                 return await create()
             except RateLimitError as exc:
                 delay = exc.retry_after if exc.retry_after is not None else self._limits.busy_retry
-                if anyio.current_time() + delay > deadline:
+                if anyio.current_time() + delay > latest_start:
                     raise RateLimitError(
                         f"{exc} Still no free slot after waiting; nothing was created. Try again in a minute, or "
                         "wait for running generations with get_generation(wait=true) first.",
@@ -56,27 +60,28 @@ class CreateQueue:
                 await report(f"Luma is at its limit of videos in flight; queued here, trying again in {delay:.0f} s")
                 await anyio.sleep(delay)
 
-    async def _take_slot(self, deadline: float, report: Report) -> None:
-        async with self._lock:
-            while True:
-                now = anyio.current_time()
-                limit, window = self._limits.per_window, self._limits.window
-                while self._sent and self._sent[0] <= now - window:
-                    self._sent.popleft()
-                if len(self._sent) < limit:
-                    self._sent.append(now)
-                    return
-                free_at = self._sent[0] + window
-                if free_at > deadline:
-                    raise RateLimitError(
-                        f"Luma allows {limit} creates per {window:.0f} s and that many were sent; the next slot "
-                        f"frees in {free_at - now:.0f} s, after this call's wait limit. Nothing was created; "
-                        "try again then.",
-                        status_code=429,
-                        detail=None,
-                        retry_after=free_at - now,
-                    )
-                await report(
-                    f"Luma allows {limit} creates per {window:.0f} s; queued here, sending in {free_at - now:.0f} s"
+    async def _take_slot(self, latest_start: float, report: Report) -> None:
+        # No lock: nothing awaits between counting the window and taking the slot, so two callers cannot both
+        # take the last one; a caller that loses a race for a freed slot simply waits for the next.
+        while True:
+            now = anyio.current_time()
+            limit, window = self._limits.per_window, self._limits.window
+            while self._sent and self._sent[0] <= now - window:
+                self._sent.popleft()
+            if len(self._sent) < limit:
+                self._sent.append(now)
+                return
+            free_at = self._sent[0] + window
+            if free_at > latest_start:
+                raise RateLimitError(
+                    f"Luma allows {limit} creates per {window:.0f} s and that many were sent; the next slot "
+                    f"frees in {free_at - now:.0f} s, after this call's wait limit. Nothing was created; "
+                    "try again then.",
+                    status_code=429,
+                    detail=None,
+                    retry_after=free_at - now,
                 )
-                await anyio.sleep(free_at - now)
+            await report(
+                f"Luma allows {limit} creates per {window:.0f} s; queued here, sending in {free_at - now:.0f} s"
+            )
+            await anyio.sleep(free_at - now)

@@ -6,6 +6,7 @@ API key.
 
 from __future__ import annotations
 
+import logging
 import os
 import tempfile
 from pathlib import Path
@@ -14,9 +15,11 @@ from urllib.parse import urlsplit
 import anyio
 import httpx
 
-from .errors import APIConnectionError, InvalidRequestError, LumaError
+from .errors import APIConnectionError, InvalidRequestError, LumaError, LumaMCPError
 from .models import Generation
 from .results import Download
+
+logger = logging.getLogger(__name__)
 
 MAX_DOWNLOAD_BYTES = 2 * 1024**3
 CHUNK_SIZE = 256 * 1024
@@ -49,16 +52,27 @@ class Downloader:
             )
         video_path = target / f"{generation.id}.mp4"
         video_bytes = await self._fetch(video_url, video_path)
-        thumbnail_url = generation.assets.image if generation.assets else None
-        thumbnail_path = target / f"{generation.id}.jpg" if thumbnail_url else None
-        if thumbnail_url and thumbnail_path:
-            await self._fetch(thumbnail_url, thumbnail_path)
+        thumbnail_path = await self._save_thumbnail(generation, target)
         return Download(
             id=generation.id,
             video_path=str(video_path),
             thumbnail_path=str(thumbnail_path) if thumbnail_path else None,
             video_bytes=video_bytes,
         )
+
+    async def _save_thumbnail(self, generation: Generation, target: Path) -> Path | None:
+        """Best effort: the video is what was asked for, and a missing thumbnail must not make the model fetch
+        the video again."""
+        url = generation.assets.image if generation.assets else None
+        if not url:
+            return None
+        path = target / f"{generation.id}.jpg"
+        try:
+            await self._fetch(url, path)
+        except LumaMCPError as exc:
+            logger.warning("Saved the video of %s but not its thumbnail: %s", generation.id, exc)
+            return None
+        return path
 
     def target_directory(self, directory: str | None) -> Path:
         """The folder to save into, made if need be: `directory` is relative to the output directory, and

@@ -132,7 +132,8 @@ def status_error(
         )
     if status_code in (401, 403):
         return AuthenticationError(
-            f"Luma refused the API key ({status_code}){said}. Check LUMA_API_KEY; keys are made at "
+            f"Luma refused the API key ({status_code}){said}. Check the key: LUMA_API_KEY in the server's "
+            "configuration (or the X-Luma-Api-Key header, over HTTP); keys are made at "
             "https://lumalabs.ai/dream-machine/api/keys.",
             status_code=status_code,
             detail=detail,

@@ -72,3 +72,16 @@ async def test_nothing_but_a_plain_get_goes_to_the_asset_host(emulator: Emulator
             await downloader.aclose()
     assert saved.video_bytes == 112 and len(seen) == 2
     assert all("authorization" not in headers for headers in seen)
+
+
+async def test_a_missing_thumbnail_does_not_fail_the_download(emulator: Emulator, tmp_path: Path) -> None:
+    generation = await finished_generation(emulator)
+    assert generation.assets is not None and generation.assets.image is not None
+    generation.assets.image = generation.assets.image.replace("/thumb.jpg", "/missing.jpg")
+    downloader = Downloader(tmp_path)
+    try:
+        saved = await downloader.save(generation, tmp_path)
+    finally:
+        await downloader.aclose()
+    assert saved.thumbnail_path is None
+    assert Path(saved.video_path).read_bytes()[4:8] == b"ftyp"
