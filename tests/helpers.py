@@ -15,6 +15,14 @@ from luma_mcp.admission import CreateLimits
 from luma_mcp.emulator import Emulator
 from luma_mcp.poller import PollSchedule
 
+# A 2025-era handshake, for tests that speak raw HTTP to the server.
+INITIALIZE = {
+    "jsonrpc": "2.0",
+    "id": 1,
+    "method": "initialize",
+    "params": {"protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "probe", "version": "1"}},
+}
+
 # Fast polls keep the suite quick; the product schedule is measured in bench/, not here.
 FAST_POLLS = PollSchedule(steps=((0.0, 0.05),))
 

@@ -10,15 +10,10 @@ import pytest
 from luma_mcp import ConfigurationError, Settings, build_server
 from luma_mcp.emulator.runner import serving
 from luma_mcp.http_app import check_exposure, http_app
+from tests.helpers import INITIALIZE
 
 pytestmark = pytest.mark.anyio
 
-INITIALIZE = {
-    "jsonrpc": "2.0",
-    "id": 1,
-    "method": "initialize",
-    "params": {"protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "probe", "version": "1"}},
-}
 ACCEPT = {"Accept": "application/json, text/event-stream", "Content-Type": "application/json"}
 
 

@@ -14,16 +14,10 @@ from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
 
 from luma_mcp.emulator import EmulatorConfig, run_emulator
+from tests.helpers import INITIALIZE
 from tests.test_end_to_end import http_server, server_env
 
 pytestmark = pytest.mark.anyio
-
-INITIALIZE = {
-    "jsonrpc": "2.0",
-    "id": 1,
-    "method": "initialize",
-    "params": {"protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "probe", "version": "1"}},
-}
 
 
 @asynccontextmanager
