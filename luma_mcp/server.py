@@ -76,19 +76,25 @@ def build_server(
 
     @asynccontextmanager
     async def lifespan(server: MCPServer[AppContext]) -> AsyncIterator[AppContext]:
-        async with anyio.create_task_group() as task_group:
-            tenants = Tenants(
-                settings, task_group, schedule=schedule, limits=limits, on_change=updates.generation_changed
-            )
-            downloader = Downloader(settings.output_dir)
-            app = AppContext(settings, tenants, downloader, updates)
-            opened.append(app)
-            try:
-                yield app
-            finally:
-                opened.remove(app)
-                task_group.cancel_scope.cancel()
-                await tenants.aclose()
+        downloader = Downloader(settings.output_dir)
+        tenants: Tenants | None = None
+        try:
+            async with anyio.create_task_group() as task_group:
+                tenants = Tenants(
+                    settings, task_group, schedule=schedule, limits=limits, on_change=updates.generation_changed
+                )
+                app = AppContext(settings, tenants, downloader, updates)
+                opened.append(app)
+                try:
+                    yield app
+                finally:
+                    opened.remove(app)
+                    task_group.cancel_scope.cancel()  # the pollers
+        finally:
+            # Outside the cancelled task group, and shielded, so the connections really close.
+            with anyio.CancelScope(shield=True):
+                if tenants is not None:
+                    await tenants.aclose()
                 await downloader.aclose()
 
     server = LumaServer(
