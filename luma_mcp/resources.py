@@ -13,6 +13,7 @@ from mcp.server.mcpserver.exceptions import ResourceError, ResourceNotFoundError
 
 from .context import AppContext
 from .errors import LumaMCPError, NotFoundError
+from .subscriptions import RECENT_URI, generation_uri
 
 RECENT_LIMIT = 20
 
@@ -21,7 +22,7 @@ def register_resources(server: MCPServer[Any], current: Callable[[], AppContext]
     """`current` returns the open AppContext: the SDK injects no context into static resources."""
 
     @server.resource(
-        "luma://generations/{generation_id}", name="generation", title="Generation", mime_type="application/json"
+        generation_uri("{generation_id}"), name="generation", title="Generation", mime_type="application/json"
     )
     async def generation(generation_id: str, ctx: Context) -> str:
         """One generation as Luma reports it: state, assets (video and thumbnail URLs), request, failure reason."""
@@ -34,9 +35,7 @@ def register_resources(server: MCPServer[Any], current: Callable[[], AppContext]
             raise ResourceError(str(exc)) from exc
         return found.model_dump_json(indent=2)
 
-    @server.resource(
-        "luma://generations", name="recent-generations", title="Recent generations", mime_type="application/json"
-    )
+    @server.resource(RECENT_URI, name="recent-generations", title="Recent generations", mime_type="application/json")
     async def recent_generations() -> str:
         """The user's most recent generations, newest first."""
         try:

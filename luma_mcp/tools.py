@@ -10,7 +10,7 @@ from typing import Annotated, Any, TypeVar
 import anyio
 from mcp.server import MCPServer
 from mcp.types import CallToolResult, TextContent, ToolAnnotations
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from .client import LumaClient
 from .context import AppContext, AppCtx
@@ -48,6 +48,7 @@ from .results import (
     GenerationList,
     GenerationResult,
 )
+from .tenants import Tenant
 
 # Luma's camera_motion/list endpoint left the API spec in 2025; these phrases still steer the camera in prompts.
 BUILT_IN_CAMERA_MOTIONS = (
@@ -119,15 +120,13 @@ async def _read(ctx: AppCtx, request: Awaitable[T]) -> T:
     return await _within(_app(ctx).settings.max_wait, request)
 
 
-def _luma(ctx: AppCtx) -> LumaClient:
+def _tenant(ctx: AppCtx) -> Tenant:
     """The Luma account this request acts for (see `Tenants`)."""
-    return _app(ctx).tenants.for_headers(ctx.headers).client
+    return _app(ctx).tenants.for_headers(ctx.headers)
 
 
-def _structured(result: BaseModel, text: str) -> CallToolResult:
-    return CallToolResult(
-        content=[TextContent(type="text", text=text)], structured_content=result.model_dump(mode="json")
-    )
+def _luma(ctx: AppCtx) -> LumaClient:
+    return _tenant(ctx).client
 
 
 class _Call:
@@ -140,7 +139,7 @@ class _Call:
     def __init__(self, ctx: AppCtx) -> None:
         self.ctx = ctx
         self.app = _app(ctx)
-        self.tenant = self.app.tenants.for_headers(ctx.headers)
+        self.tenant = _tenant(ctx)
         self.luma = self.tenant.client
         self.started = anyio.current_time()
         self.deadline = self.started + self.app.settings.max_wait
@@ -189,7 +188,9 @@ class _Call:
                 "video (videos usually take 1-3 minutes). Do not create it again."
             )
         result = GenerationResult.of(generation, next_step)
-        return _structured(result, result.summary())
+        return CallToolResult(
+            content=[TextContent(type="text", text=result.summary())], structured_content=result.model_dump(mode="json")
+        )
 
 
 def _video_options(
