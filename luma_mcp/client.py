@@ -49,6 +49,7 @@ PAID_TIMEOUT_CAP = 20.0
 # Finding a create whose answer was lost: how many of the newest generations to look through, and how far our
 # clock may run ahead of Luma's. An identical request made within that margin would be taken for the lost one.
 RECOVERY_WINDOW = 10
+HANDED_OUT_MEMORY: int = RECOVERY_WINDOW * 10
 CLOCK_SKEW = timedelta(seconds=15)
 T = TypeVar("T")
 _STRINGS: TypeAdapter[list[str]] = TypeAdapter(list[str])
@@ -74,11 +75,15 @@ class LumaClient:
         timeout: httpx.Timeout | float = DEFAULT_TIMEOUT,
         retry: RetryPolicy = RetryPolicy(),
         transport: httpx.AsyncBaseTransport | None = None,
+        handed_out: deque[str] | None = None,
     ) -> None:
         self._api_key = api_key
         self._retry = retry
-        # Ids of paid generations already handed out, so a lost answer is never matched to one of them.
-        self._started: deque[str] = deque(maxlen=RECOVERY_WINDOW * 10)
+        # Ids of paid generations already handed out, so a lost answer is never matched to one of them; the
+        # caller may keep them across clients of one account.
+        self._started: deque[str] = deque(maxlen=HANDED_OUT_MEMORY) if handed_out is None else handed_out
+        self.key_accepted = False
+        """True once Luma has answered any request with success, which proves the key is real."""
         headers = {"Accept": "application/json", "User-Agent": f"luma-mcp/{__version__}"}
         if api_key:
             headers["Authorization"] = f"Bearer {api_key}"
@@ -98,6 +103,10 @@ class LumaClient:
 
     async def aclose(self) -> None:
         await self._http.aclose()
+
+    @property
+    def is_closed(self) -> bool:
+        return self._http.is_closed
 
     async def create_generation(self, request: GenerationRequest) -> Generation:
         return await self._start("generations/video", request.body(), what="create", findable=True)
@@ -210,6 +219,7 @@ class LumaClient:
                 logger.warning("%s /%s: %s; retrying in %.1f s", method, path, exc, delay)
             else:
                 if response.is_success:
+                    self.key_accepted = True
                     return _json_body(response, f"{method} /{path}")
                 retry_after = retry_after_seconds(response.headers)
                 error = status_error(

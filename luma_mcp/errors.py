@@ -102,6 +102,14 @@ class ServerError(APIStatusError):
     pass
 
 
+def outcome_unknown(tool: str) -> str:
+    """For a paid call that ended in a way nobody planned for: it may have reached Luma, so say so."""
+    return (
+        f"{tool} ended unexpectedly after its request may have reached Luma, so it may have been charged. Check "
+        "list_generations for the new generation before trying again, so the user is not charged twice."
+    )
+
+
 def detail_text(body: Any) -> str | None:
     """Luma's error body is `{"detail": str}`; a FastAPI-style 422 puts a list of `{loc, msg}` there instead."""
     if not isinstance(body, dict):

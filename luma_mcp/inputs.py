@@ -4,7 +4,9 @@ into Luma requests. Anything refused here is refused before a request leaves the
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from collections.abc import Collection, Mapping
+from difflib import get_close_matches
+from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 from uuid import UUID
 
@@ -130,6 +132,24 @@ def check_loop(keyframes: Keyframes | None, loop: bool | None) -> None:
     raise InvalidRequestError(
         f"loop=true is not supported for {detail} (Luma refuses it). Set loop=false, or loop a video that only "
         "has a start frame or none."
+    )
+
+
+def check_argument_names(tool: str, arguments: Mapping[str, Any], known: Collection[str]) -> None:
+    """Refuse argument names the tool does not have: ignored, a misspelt `aspectratio` would make a 16:9 video
+    the user pays for."""
+    unknown = [name for name in arguments if name not in known]
+    if not unknown:
+        return
+    problems = []
+    for name in unknown:
+        nearest = get_close_matches(name, list(known), n=1, cutoff=0.6)
+        hint = f" (did you mean {nearest[0]!r}?)" if nearest else ""
+        problems.append(f"{_shorten(name)} is not an argument of {tool}{hint}")
+    raise InvalidRequestError(
+        f"Unknown arguments for {tool}; nothing was sent to Luma. "
+        + "; ".join(problems)
+        + f". Its arguments are: {', '.join(known)}."
     )
 
 

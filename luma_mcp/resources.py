@@ -3,32 +3,31 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from typing import Any
 from uuid import UUID
 
 from mcp.server import MCPServer
-from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ResourceError, ResourceNotFoundError
 
-from .context import AppContext
 from .errors import LumaMCPError, NotFoundError
 from .subscriptions import RECENT_URI, generation_uri
+from .tenants import leased_tenant
 
 RECENT_LIMIT = 20
 
 
-def register_resources(server: MCPServer[Any], current: Callable[[], AppContext]) -> None:
-    """`current` returns the open AppContext: the SDK injects no context into static resources."""
+def register_resources(server: MCPServer[Any]) -> None:
+    """Both read with the caller's own account, which the server leases for the read (static resources get no
+    request context from the SDK, so the lease is how they learn whose account it is)."""
 
     @server.resource(
         generation_uri("{generation_id}"), name="generation", title="Generation", mime_type="application/json"
     )
-    async def generation(generation_id: str, ctx: Context) -> str:
+    async def generation(generation_id: str) -> str:
         """One generation as Luma reports it: state, assets (video and thumbnail URLs), request, failure reason."""
         try:
             UUID(generation_id)
-            found = await current().tenants.for_headers(ctx.headers).client.get_generation(generation_id)
+            found = await leased_tenant().client.get_generation(generation_id)
         except (ValueError, NotFoundError):
             raise ResourceNotFoundError(f"No generation {generation_id}") from None
         except LumaMCPError as exc:
@@ -39,8 +38,7 @@ def register_resources(server: MCPServer[Any], current: Callable[[], AppContext]
     async def recent_generations() -> str:
         """The user's most recent generations, newest first."""
         try:
-            # Static resources get no request context, so they read with the server's own key.
-            page = await current().tenants.for_headers(None).client.list_generations(limit=RECENT_LIMIT)
+            page = await leased_tenant().client.list_generations(limit=RECENT_LIMIT)
         except LumaMCPError as exc:
             raise ResourceError(str(exc)) from exc
         return json.dumps([item.model_dump(mode="json") for item in page.generations], indent=2)

@@ -2,33 +2,35 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from functools import partial
 from typing import Any
 from uuid import UUID
 
 import anyio
+from mcp import MCPError
 from mcp.server import MCPServer, ServerRequestContext
+from mcp.server.lowlevel.helper_types import ReadResourceContents
 from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError, UnexpectedToolError
-from mcp.server.subscriptions import InMemorySubscriptionBus
-from mcp.types import CallToolResult, InputRequiredResult
-from pydantic import ValidationError
+from mcp.types import INVALID_PARAMS, CallToolResult, InputRequiredResult, Tool
+from pydantic import AnyUrl, ValidationError
 
 from . import __version__
 from .admission import CreateLimits
 from .context import AppContext
 from .downloads import Downloader
-from .errors import LumaMCPError
-from .inputs import describe_invalid_arguments
+from .errors import ConfigurationError, InvalidRequestError, LumaMCPError, outcome_unknown
+from .inputs import check_argument_names, describe_invalid_arguments
 from .models import Generation
 from .poller import PollSchedule
 from .prompts import register_prompts
 from .resources import register_resources
 from .settings import Settings
-from .subscriptions import GENERATION_URI_PREFIX, ResourceUpdates
-from .tenants import Tenants
-from .tools import register_tools
+from .subscriptions import GENERATION_URI_PREFIX, ResourceUpdates, Stop, SubscriberAccount
+from .tenants import Tenant, Tenants
+from .tools import PAID_TOOLS, register_tools
 
 INSTRUCTIONS = """\
 Make and manage videos with Luma Dream Machine.
@@ -45,16 +47,28 @@ Make and manage videos with Luma Dream Machine.
 
 
 class LumaServer(MCPServer[AppContext]):
-    """Our errors are written for the model, so they reach it as tool errors; so do argument errors, reworded.
+    """Every tool call and resource read acts for the caller's own Luma account, held open for the whole call.
 
-    The SDK shows the model a tool error's text, but hides anything else behind "Error executing tool".
+    Our errors are written for the model, so they reach it as tool errors; so do argument errors, reworded, and
+    argument names the tool does not have (which would otherwise be ignored, and a video made without them). The
+    SDK shows the model a tool error's text, but hides anything else behind "Error executing tool".
     """
+
+    async def list_tools(self) -> list[Tool]:
+        return [
+            tool.model_copy(update={"input_schema": {**tool.input_schema, "additionalProperties": False}})
+            for tool in await super().list_tools()
+        ]
 
     async def call_tool(
         self, name: str, arguments: dict[str, Any], context: Context[AppContext, Any] | None = None
     ) -> CallToolResult | InputRequiredResult:
         try:
-            return await super().call_tool(name, arguments, context)
+            await self._refuse_unknown_arguments(name, arguments)
+            async with self._lease(context):
+                return await super().call_tool(name, arguments, context)
+        except LumaMCPError as exc:
+            raise ToolError(str(exc)) from exc
         except ToolError as exc:
             cause = exc.__cause__
             if isinstance(cause, LumaMCPError):
@@ -63,16 +77,44 @@ class LumaServer(MCPServer[AppContext]):
             # UnexpectedToolError caused by a ValidationError is a crash in the tool, not the caller's fault.
             if isinstance(cause, ValidationError) and not isinstance(exc, UnexpectedToolError):
                 raise ToolError(describe_invalid_arguments(name, cause)) from cause
+            if name in PAID_TOOLS:
+                raise ToolError(outcome_unknown(name)) from exc
             raise
+
+    async def read_resource(
+        self, uri: AnyUrl | str, context: Context[AppContext, Any] | None = None
+    ) -> Iterable[ReadResourceContents] | InputRequiredResult:
+        try:
+            async with self._lease(context):
+                return await super().read_resource(uri, context)
+        except InvalidRequestError as exc:
+            raise MCPError(INVALID_PARAMS, str(exc)) from exc
+
+    def _lease(self, context: Context[AppContext, Any] | None) -> AbstractAsyncContextManager[Tenant]:
+        if context is None:
+            raise ConfigurationError("luma-mcp serves tools and resources only within an MCP request")
+        return context.request_context.lifespan_context.tenants.lease(context.headers)
+
+    async def _refuse_unknown_arguments(self, name: str, arguments: dict[str, Any]) -> None:
+        if self._argument_names is None:
+            self._argument_names = {
+                tool.name: tuple(tool.input_schema.get("properties", {})) for tool in await super().list_tools()
+            }
+        known = self._argument_names.get(name)
+        if known is not None:
+            check_argument_names(name, arguments, known)
+
+    _argument_names: dict[str, tuple[str, ...]] | None = None
 
 
 def build_server(
     settings: Settings, *, schedule: PollSchedule = PollSchedule(), limits: CreateLimits = CreateLimits()
 ) -> MCPServer[AppContext]:
     """The whole server, ready for any transport; `schedule` and `limits` are Luma's pace, as data."""
-    bus = InMemorySubscriptionBus()
-    updates = ResourceUpdates(bus)
-    opened: list[AppContext] = []
+    updates = ResourceUpdates()
+
+    async def account_changed(account: str, generation: Generation) -> None:
+        updates.changed(account, generation.id)
 
     @asynccontextmanager
     async def lifespan(server: MCPServer[AppContext]) -> AsyncIterator[AppContext]:
@@ -80,16 +122,12 @@ def build_server(
         tenants: Tenants | None = None
         try:
             async with anyio.create_task_group() as task_group:
-                tenants = Tenants(
-                    settings, task_group, schedule=schedule, limits=limits, on_change=updates.generation_changed
-                )
-                app = AppContext(settings, tenants, downloader, updates)
-                opened.append(app)
+                tenants = Tenants(settings, task_group, schedule=schedule, limits=limits, on_change=account_changed)
+                task_group.start_soon(updates.run, task_group, name="resource updates")
                 try:
-                    yield app
+                    yield AppContext(settings, tenants, downloader, updates)
                 finally:
-                    opened.remove(app)
-                    task_group.cancel_scope.cancel()  # the pollers
+                    task_group.cancel_scope.cancel()  # the pollers and the update senders
         finally:
             # Outside the cancelled task group, and shielded, so the connections really close.
             with anyio.CancelScope(shield=True):
@@ -105,23 +143,26 @@ def build_server(
         website_url="https://lumalabs.ai/dream-machine/api",
         version=__version__,
         lifespan=lifespan,
-        subscriptions=bus,
         log_level=settings.log_level,
     )
     register_tools(server)
-    register_resources(server, current=lambda: opened[-1])
+    register_resources(server)
     register_prompts(server)
-    updates.install(server, follow=_follow)
+    updates.install(server, resolve=_subscriber_account)
     return server
 
 
-def _follow(ctx: ServerRequestContext[AppContext], uri: str) -> Callable[[], None] | None:
-    """Keep a subscribed generation polled, for the subscriber's own Luma account, so it hears the changes."""
+def _subscriber_account(ctx: ServerRequestContext[AppContext]) -> SubscriberAccount:
+    """The account a subscription request acts for; its subscriptions keep generations polled on that account."""
+    tenant = ctx.lifespan_context.tenants.for_headers(getattr(ctx.request, "headers", None))
+    return SubscriberAccount(tenant.account, partial(_follow, tenant))
+
+
+def _follow(tenant: Tenant, uri: str) -> Stop | None:
     generation_id = uri.removeprefix(GENERATION_URI_PREFIX)
     try:
         UUID(generation_id)
     except ValueError:
         return None  # the recent list, or not a generation at all: nothing to poll
-    tenant = ctx.lifespan_context.tenants.for_headers(getattr(ctx.request, "headers", None))
     # The first poll brings the real state; until then the generation is taken to be queued.
     return tenant.poller.follow(Generation(id=generation_id))

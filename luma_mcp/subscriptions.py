@@ -1,22 +1,33 @@
-"""`ResourceUpdates`: tells subscribed MCP clients that a generation changed, in both eras of the protocol.
+"""`ResourceUpdates`: tells subscribed MCP clients that a generation changed, in both eras of the protocol, for the
+subscriber's own Luma account only, and never on a tool call's path.
 
-2026-era clients listen with `subscriptions/listen`; 2025-era clients (Claude among them) use
-`resources/subscribe`, which `MCPServer` does not serve, so we register it on the low-level server and remember
-each subscribing connection ourselves. Every subscription to a generation also holds a "follow" on the poller,
-so its subscribers hear when it finishes even if no tool call waits on it; the poller shares one poll among all
-follows and waits of a generation, and each subscription releases its own follow when it ends.
+2026-era clients listen with `subscriptions/listen`; each account has its own bus and listen handler, so a stream
+only ever hears of its own account's generations. 2025-era clients (Claude among them) use `resources/subscribe`,
+which `MCPServer` does not serve, so we register it on the low-level server and keep one `LegacySubscriber` per
+connection, with its own sender task and a queue bounded by what it subscribed to: a client that stops reading
+only stalls its own sender, which gives up on it after `SEND_TIMEOUT` and drops its subscriptions.
+
+Every subscription to a generation also holds a "follow" on its account's poller, so its subscribers hear when it
+finishes even if no tool call waits on it. Follows are capped per listen request, per connection and per account,
+so one request cannot make the server poll Luma for thousands of ids.
 """
 
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
+import anyio
+from anyio.abc import TaskGroup
+from mcp import MCPError
 from mcp.server import MCPServer, ServerRequestContext
 from mcp.server.connection import Connection
-from mcp.server.subscriptions import ListenHandler, ResourceUpdated, SubscriptionBus
+from mcp.server.subscriptions import InMemorySubscriptionBus, ListenHandler, ResourceUpdated
 from mcp.types import (
+    INVALID_PARAMS,
     EmptyResult,
     SubscribeRequestParams,
     SubscriptionsListenRequestParams,
@@ -24,16 +35,37 @@ from mcp.types import (
     UnsubscribeRequestParams,
 )
 
-from .models import Generation
+from .errors import InvalidRequestError
 
 logger = logging.getLogger(__name__)
 
 RECENT_URI = "luma://generations"
 GENERATION_URI_PREFIX = f"{RECENT_URI}/"
 
+MAX_URIS_PER_LISTEN = 100
+MAX_SUBSCRIPTIONS_PER_CONNECTION = 100
+MAX_FOLLOWS_PER_ACCOUNT = 200
+"""Generations one account may have polled for subscribers at once, across all its connections."""
+MAX_LISTENS_PER_ACCOUNT = 64
+MAX_PENDING_CHANGES = 4096
+"""Changes waiting to be fanned out; past this (a stalled event loop) the newest are dropped and logged."""
+SEND_TIMEOUT = 5.0
+"""A 2025-era subscriber that cannot take one notification in this long has stopped reading: it is dropped."""
+
 Stop = Callable[[], None]
-# Starts polling the generation a URI names, for the tenant of the request; None when there is nothing to follow.
-Follow = Callable[[ServerRequestContext[Any], str], Stop | None]
+
+
+@dataclass(frozen=True)
+class SubscriberAccount:
+    """The account a subscription request acts for, and how to keep one of its generations polled."""
+
+    account: str
+    follow: Callable[[str], Stop | None]
+    """Starts polling the generation a URI names; None when the URI names nothing to poll."""
+
+
+ResolveAccount = Callable[[ServerRequestContext[Any]], SubscriberAccount]
+"""Raises `InvalidRequestError` for a request whose key is unusable."""
 
 
 def generation_uri(generation_id: str) -> str:
@@ -47,60 +79,196 @@ def _connection(ctx: ServerRequestContext[Any]) -> Connection:
     return connection
 
 
+@dataclass(eq=False)
+class _AccountChannel:
+    """One account's 2026-era listen streams."""
+
+    bus: InMemorySubscriptionBus = field(default_factory=InMemorySubscriptionBus)
+    listen: ListenHandler = field(init=False)
+    streams: int = 0
+
+    def __post_init__(self) -> None:
+        self.listen = ListenHandler(self.bus, max_subscriptions=MAX_LISTENS_PER_ACCOUNT)
+
+
+@dataclass(eq=False)
+class LegacySubscriber:
+    """One 2025-era connection's subscriptions, and the task that sends it their notifications."""
+
+    connection: Connection
+    subscriptions: dict[tuple[str, str], Stop | None] = field(default_factory=dict)
+    """(account, uri) -> the follow that subscription holds."""
+    scope: anyio.CancelScope = field(default_factory=anyio.CancelScope)
+    _pending: dict[str, None] = field(default_factory=dict)  # an ordered set of URIs: a repeat coalesces
+    _wake: anyio.Event = field(default_factory=anyio.Event)
+
+    def post(self, account: str, uri: str) -> None:
+        if (account, uri) in self.subscriptions:
+            self._pending[uri] = None
+            self._wake.set()
+
+    async def send_until_stalled(self) -> None:
+        """Send pending notifications in order; return when one cannot be sent within `SEND_TIMEOUT`."""
+        while True:
+            await self._wake.wait()
+            self._wake = anyio.Event()
+            while self._pending:
+                uri = next(iter(self._pending))
+                del self._pending[uri]
+                with anyio.move_on_after(SEND_TIMEOUT):
+                    await self.connection.send_resource_updated(uri)
+                    continue
+                return
+
+
 class ResourceUpdates:
-    def __init__(self, bus: SubscriptionBus) -> None:
-        self._bus = bus
-        # 2025-era subscriptions: (connection, uri) -> the follow it holds, if any.
-        self._subscriptions: dict[tuple[Connection, str], Stop | None] = {}
+    def __init__(self) -> None:
+        self._channels: dict[str, _AccountChannel] = {}
+        self._subscribers: dict[Connection, LegacySubscriber] = {}
+        self._follows: Counter[str] = Counter()
+        self._send_changes, self._changes = anyio.create_memory_object_stream[tuple[str, str]](MAX_PENDING_CHANGES)
+        self._task_group: TaskGroup | None = None
 
-    async def generation_changed(self, generation: Generation) -> None:
-        await self.changed(generation.id)
+    def changed(self, account: str, generation_id: str) -> None:
+        """A generation of `account` was created, changed or deleted. Never blocks: the fan-out happens in
+        `run`, so a tool call never waits on a subscriber."""
+        try:
+            self._send_changes.send_nowait((account, generation_id))
+        except anyio.WouldBlock:
+            logger.warning("Too many resource updates pending; dropped one for generation %s", generation_id)
 
-    async def changed(self, generation_id: str) -> None:
-        """A generation was created, changed or deleted: its own resource and the recent list both changed."""
-        for uri in (generation_uri(generation_id), RECENT_URI):
-            await self._bus.publish(ResourceUpdated(uri=uri))
-            for connection, subscribed in list(self._subscriptions):
-                if subscribed == uri:
-                    await connection.send_resource_updated(uri)
+    async def run(self, task_group: TaskGroup) -> None:
+        """Fan changes out to their account's subscribers until cancelled; subscribers' senders run in
+        `task_group`."""
+        self._task_group = task_group
+        async with self._changes:
+            async for account, generation_id in self._changes:
+                for uri in (generation_uri(generation_id), RECENT_URI):
+                    channel = self._channels.get(account)
+                    if channel is not None:
+                        await channel.bus.publish(ResourceUpdated(uri=uri))
+                    for subscriber in list(self._subscribers.values()):
+                        subscriber.post(account, uri)
 
-    def install(self, server: MCPServer[Any], follow: Follow) -> None:
-        """Serve `resources/subscribe` and wrap `subscriptions/listen`, following what each subscribes to."""
-        listen = ListenHandler(self._bus)
+    def install(self, server: MCPServer[Any], resolve: ResolveAccount) -> None:
+        """Serve `resources/subscribe` and `subscriptions/listen` per account, following what each subscribes to."""
+        lowlevel = server._lowlevel_server
+        lowlevel.add_request_handler("resources/subscribe", SubscribeRequestParams, self._subscribe_handler(resolve))
+        lowlevel.add_request_handler("resources/unsubscribe", UnsubscribeRequestParams, self._unsubscribe_handler)
+        lowlevel.add_request_handler(
+            "subscriptions/listen", SubscriptionsListenRequestParams, self._listen_handler(resolve)
+        )
 
-        def forget(connection: Connection, uri: str) -> None:
-            stop = self._subscriptions.pop((connection, uri), None)
-            if stop is not None:
-                stop()
-
-        def forget_connection(connection: Connection) -> None:
-            for held, uri in [key for key in self._subscriptions if key[0] is connection]:
-                forget(held, uri)
-
+    def _subscribe_handler(self, resolve: ResolveAccount) -> Any:
         async def subscribe(ctx: ServerRequestContext[Any], params: SubscribeRequestParams) -> EmptyResult:
-            connection, uri = _connection(ctx), str(params.uri)
-            if not any(held is connection for held, _ in self._subscriptions):
-                connection.exit_stack.callback(forget_connection, connection)
-            if (connection, uri) not in self._subscriptions:
-                self._subscriptions[(connection, uri)] = follow(ctx, uri)
+            who, uri = _resolved(resolve, ctx), str(params.uri)
+            subscriber = self._subscriber(_connection(ctx))
+            if (who.account, uri) not in subscriber.subscriptions:
+                if len(subscriber.subscriptions) >= MAX_SUBSCRIPTIONS_PER_CONNECTION:
+                    raise MCPError(
+                        INVALID_PARAMS,
+                        f"This connection already has {MAX_SUBSCRIPTIONS_PER_CONNECTION} subscriptions, the most "
+                        "allowed; unsubscribe from finished generations first.",
+                    )
+                subscriber.subscriptions[(who.account, uri)] = self._follow(who, uri)
             return EmptyResult()
 
-        async def unsubscribe(ctx: ServerRequestContext[Any], params: UnsubscribeRequestParams) -> EmptyResult:
-            forget(_connection(ctx), str(params.uri))
-            return EmptyResult()
+        return subscribe
 
-        async def listen_and_follow(
+    async def _unsubscribe_handler(
+        self, ctx: ServerRequestContext[Any], params: UnsubscribeRequestParams
+    ) -> EmptyResult:
+        subscriber = self._subscribers.get(_connection(ctx))
+        if subscriber is not None:
+            for key in [key for key in subscriber.subscriptions if key[1] == str(params.uri)]:
+                stop = subscriber.subscriptions.pop(key)
+                if stop is not None:
+                    stop()
+        return EmptyResult()
+
+    def _listen_handler(self, resolve: ResolveAccount) -> Any:
+        async def listen(
             ctx: ServerRequestContext[Any], params: SubscriptionsListenRequestParams
         ) -> SubscriptionsListenResult:
-            stops = [follow(ctx, uri) for uri in dict.fromkeys(params.notifications.resource_subscriptions or ())]
+            who = _resolved(resolve, ctx)
+            uris = list(dict.fromkeys(params.notifications.resource_subscriptions or ()))
+            if len(uris) > MAX_URIS_PER_LISTEN:
+                raise MCPError(
+                    INVALID_PARAMS,
+                    f"A listen request may name at most {MAX_URIS_PER_LISTEN} resources; it named {len(uris)}.",
+                )
+            channel = self._channels.setdefault(who.account, _AccountChannel())
+            channel.streams += 1
+            stops: list[Stop | None] = []
             try:
-                return await listen(ctx, params)
+                stops.extend(self._follow(who, uri) for uri in uris)
+                return await channel.listen(ctx, params)
             finally:
                 for stop in stops:
                     if stop is not None:
                         stop()
+                channel.streams -= 1
+                if channel.streams == 0 and self._channels.get(who.account) is channel:
+                    del self._channels[who.account]
 
-        lowlevel = server._lowlevel_server
-        lowlevel.add_request_handler("resources/subscribe", SubscribeRequestParams, subscribe)
-        lowlevel.add_request_handler("resources/unsubscribe", UnsubscribeRequestParams, unsubscribe)
-        lowlevel.add_request_handler("subscriptions/listen", SubscriptionsListenRequestParams, listen_and_follow)
+        return listen
+
+    def _follow(self, who: SubscriberAccount, uri: str) -> Stop | None:
+        """Follow within the account's cap; the returned stop releases the follow once, however often called."""
+        if self._follows[who.account] >= MAX_FOLLOWS_PER_ACCOUNT:
+            raise MCPError(
+                INVALID_PARAMS,
+                f"This account already has {MAX_FOLLOWS_PER_ACCOUNT} generations subscribed to, the most allowed; "
+                "unsubscribe from some first.",
+            )
+        stop = who.follow(uri)
+        if stop is None:
+            return None
+        self._follows[who.account] += 1
+        released = False
+
+        def release() -> None:
+            nonlocal released
+            if not released:
+                released = True
+                stop()
+                self._follows[who.account] -= 1
+                if self._follows[who.account] <= 0:
+                    del self._follows[who.account]
+
+        return release
+
+    def _subscriber(self, connection: Connection) -> LegacySubscriber:
+        subscriber = self._subscribers.get(connection)
+        if subscriber is None:
+            assert self._task_group is not None, "ResourceUpdates.run() is not running"
+            subscriber = self._subscribers[connection] = LegacySubscriber(connection)
+            connection.exit_stack.callback(self._drop, subscriber)
+            self._task_group.start_soon(self._serve, subscriber, name="resource updates")
+        return subscriber
+
+    async def _serve(self, subscriber: LegacySubscriber) -> None:
+        with subscriber.scope:
+            try:
+                await subscriber.send_until_stalled()
+            except Exception as exc:  # the connection went away under us
+                logger.info("Stopped sending resource updates to a closed connection (%s)", type(exc).__name__)
+            else:
+                logger.warning("A subscriber stopped reading for %.0f s; dropped its subscriptions", SEND_TIMEOUT)
+            self._drop(subscriber)
+
+    def _drop(self, subscriber: LegacySubscriber) -> None:
+        if self._subscribers.get(subscriber.connection) is subscriber:
+            del self._subscribers[subscriber.connection]
+        subscriber.scope.cancel()
+        for stop in subscriber.subscriptions.values():
+            if stop is not None:
+                stop()
+        subscriber.subscriptions.clear()
+
+
+def _resolved(resolve: ResolveAccount, ctx: ServerRequestContext[Any]) -> SubscriberAccount:
+    try:
+        return resolve(ctx)
+    except InvalidRequestError as exc:
+        raise MCPError(INVALID_PARAMS, str(exc)) from None

@@ -48,7 +48,7 @@ from .results import (
     GenerationList,
     GenerationResult,
 )
-from .tenants import Tenant
+from .tenants import Tenant, leased_tenant
 
 # Luma's camera_motion/list endpoint left the API spec in 2025; these phrases still steer the camera in prompts.
 BUILT_IN_CAMERA_MOTIONS = (
@@ -120,13 +120,8 @@ async def _read(ctx: AppCtx, request: Awaitable[T]) -> T:
     return await _within(_app(ctx).settings.max_wait, request)
 
 
-def _tenant(ctx: AppCtx) -> Tenant:
-    """The Luma account this request acts for (see `Tenants`)."""
-    return _app(ctx).tenants.for_headers(ctx.headers)
-
-
-def _luma(ctx: AppCtx) -> LumaClient:
-    return _tenant(ctx).client
+def _luma() -> LumaClient:
+    return leased_tenant().client
 
 
 class _Call:
@@ -139,7 +134,7 @@ class _Call:
     def __init__(self, ctx: AppCtx) -> None:
         self.ctx = ctx
         self.app = _app(ctx)
-        self.tenant = _tenant(ctx)
+        self.tenant: Tenant = leased_tenant()
         self.luma = self.tenant.client
         self.started = anyio.current_time()
         self.deadline = self.started + self.app.settings.max_wait
@@ -162,7 +157,7 @@ class _Call:
     async def create(self, start: Callable[[], Awaitable[Generation]]) -> Generation:
         """Start a paid generation once Luma's limits allow it (see `CreateQueue`)."""
         generation = await self.tenant.creates.submit(start, deadline=self.deadline, report=self.report)
-        await self.app.updates.changed(generation.id)
+        self.app.updates.changed(self.tenant.account, generation.id)
         return generation
 
     async def finish(self, generation: Generation, wait: bool) -> CallToolResult:
@@ -305,7 +300,7 @@ async def list_generations(
     offset: Annotated[int, Field(ge=0, le=100_000, description="How many of the newest to skip.")] = 0,
 ) -> GenerationList:
     """List the user's generations, newest first."""
-    page = await _read(ctx, _luma(ctx).list_generations(limit=limit, offset=offset))
+    page = await _read(ctx, _luma().list_generations(limit=limit, offset=offset))
     generations = [GenerationResult.of(generation) for generation in page.generations]
     return GenerationList(
         generations=generations,
@@ -318,20 +313,20 @@ async def list_generations(
 
 async def delete_generation(ctx: AppCtx, generation_id: GenerationId) -> Deleted:
     """Delete a generation and its video from the user's Luma account. This cannot be undone."""
-    await _read(ctx, _luma(ctx).delete_generation(str(generation_id)))
-    await _app(ctx).updates.changed(str(generation_id))
+    await _read(ctx, _luma().delete_generation(str(generation_id)))
+    _app(ctx).updates.changed(leased_tenant().account, str(generation_id))
     return Deleted(id=str(generation_id))
 
 
 async def list_concepts(ctx: AppCtx) -> ConceptList:
     """List the camera concept keys create_generation accepts in its concepts list (e.g. dolly_zoom)."""
-    return ConceptList(concepts=await _read(ctx, _luma(ctx).list_concepts()))
+    return ConceptList(concepts=await _read(ctx, _luma().list_concepts()))
 
 
 async def list_camera_motions(ctx: AppCtx) -> CameraMotionList:
     """List camera-motion phrases to write into a prompt, e.g. 'camera orbit left'."""
     try:
-        return CameraMotionList(camera_motions=await _read(ctx, _luma(ctx).list_camera_motions()), source="luma")
+        return CameraMotionList(camera_motions=await _read(ctx, _luma().list_camera_motions()), source="luma")
     except NotFoundError:
         return CameraMotionList(camera_motions=list(BUILT_IN_CAMERA_MOTIONS), source="built-in")
 
@@ -347,7 +342,7 @@ async def download_generation(
     """Save a completed generation's video (MP4) and thumbnail (JPEG) into the output folder; returns the paths."""
     downloader = _app(ctx).downloader
     target = downloader.target_directory(directory)
-    return await downloader.save(await _read(ctx, _luma(ctx).get_generation(str(generation_id))), target)
+    return await downloader.save(await _read(ctx, _luma().get_generation(str(generation_id))), target)
 
 
 async def upscale_generation(
@@ -379,7 +374,7 @@ async def add_audio(
 
 async def get_credits(ctx: AppCtx) -> CreditBalance:
     """Show the Luma API credit balance left on the user's account."""
-    credits = await _read(ctx, _luma(ctx).get_credits())
+    credits = await _read(ctx, _luma().get_credits())
     return CreditBalance(
         credit_balance_cents=credits.credit_balance, credit_balance_usd=round(credits.credit_balance / 100, 2)
     )
@@ -398,6 +393,9 @@ TOOLS: tuple[tuple[Callable[..., Awaitable[Any]], str, ToolAnnotations], ...] = 
     (add_audio, "Add audio to a video", PAID),
     (get_credits, "Get credit balance", READ_ONLY),
 )
+
+
+PAID_TOOLS = frozenset(tool.__name__ for tool, _, hints in TOOLS if hints is PAID)
 
 
 def register_tools(server: MCPServer[AppContext]) -> None:

@@ -16,7 +16,8 @@ class Fault:
     and only its answer is replaced, which is how a client learns that a create it saw fail may exist anyway.
     """
 
-    status: int = 503
+    status: int | None = 503
+    """None answers for real, only ``delay`` seconds late (the request takes effect only then)."""
     count: int = 1
     method: str | None = None
     path: str | None = None

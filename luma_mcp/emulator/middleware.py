@@ -79,6 +79,8 @@ class RequestInterceptor:
         if fault.drop:
             await _send_truncated_response(send)
             return DROPPED_STATUS
+        if fault.status is None:
+            return await _forward(self._app, scope, replayed, send)
         headers = dict(fault.headers)
         if fault.retry_after is not None:
             headers["Retry-After"] = f"{fault.retry_after:g}"

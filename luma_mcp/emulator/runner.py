@@ -38,12 +38,18 @@ async def run_emulator(
 
 
 @contextlib.asynccontextmanager
-async def serving(app: ASGIApp, *, host: str = "127.0.0.1", port: int = 0) -> AsyncIterator[str]:
+async def serving(
+    app: ASGIApp, *, host: str = "127.0.0.1", port: int = 0, send_buffer: int | None = None
+) -> AsyncIterator[str]:
     """Serve any ASGI app with uvicorn in the current event loop; yields its origin (``http://host:port``).
 
-    Also handy for the little receivers tests put up to catch callbacks.
+    Also handy for the little receivers tests put up to catch callbacks. ``send_buffer`` fixes the kernel's send
+    buffer of every connection (bytes), so a test can fill a connection whose client stops reading in kilobytes
+    rather than megabytes.
     """
     listener = _listening_socket(host, port)
+    if send_buffer is not None:
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, send_buffer)
     server = _EmbeddedServer(_uvicorn_config(app))
     with _quiet_deliberate_drops():
         async with anyio.create_task_group() as tasks:
