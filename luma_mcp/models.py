@@ -10,7 +10,7 @@ from typing import Annotated, Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
 
-Model = Literal["ray-2", "ray-flash-2", "ray-1-6"]
+Model = Literal["ray-2", "ray-flash-2"]
 Resolution = Literal["540p", "720p", "1080p", "4k"]
 Duration = Literal["5s", "9s"]
 AspectRatio = Literal["16:9", "9:16", "1:1", "4:3", "3:4", "21:9", "9:21"]

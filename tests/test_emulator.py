@@ -276,8 +276,9 @@ def loop_with(frame0: dict[str, str] | None, frame1: dict[str, str]) -> dict[str
 
 INVALID_CREATES: list[tuple[dict[str, Any], str]] = [
     ({"generation_type": "image"}, "Unknown request type"),
-    ({"model": None}, "model is required; use one of: ray-2, ray-flash-2, ray-1-6"),
-    ({"model": "ray-3"}, "Invalid model 'ray-3'; use one of: ray-2, ray-flash-2, ray-1-6"),
+    ({"model": None}, "model is required; use one of: ray-2, ray-flash-2"),
+    ({"model": "ray-3"}, "Invalid model 'ray-3'; use one of: ray-2, ray-flash-2"),
+    ({"model": "ray-1-6"}, "Invalid model 'ray-1-6'; use one of: ray-2, ray-flash-2"),
     ({"prompt": None}, "Prompt is required"),
     ({"prompt": "ab"}, "Prompt is too short, minimum length is 3 characters"),
     ({"prompt": "x" * 5001}, "Prompt is too long, maximum length is 5000 characters"),
@@ -351,17 +352,6 @@ async def test_extending_needs_a_completed_generation(emulator: Emulator, client
     )
     emulator.finish_now(source["id"])
     assert (await create(client, **extend))["request"]["keyframes"]["frame0"]["id"] == source["id"]
-
-
-async def test_the_legacy_model_can_be_switched_off() -> None:
-    async with run_emulator(EmulatorConfig(accept_ray_1_6=False)) as emulator, client_for(emulator) as client:
-        response = await client.post("/generations/video", json={"model": "ray-1-6", "prompt": PROMPT})
-        assert response.status_code == 400
-        assert response.json()["detail"] == "Invalid model 'ray-1-6'; use one of: ray-2, ray-flash-2"
-
-
-async def test_the_legacy_model_is_accepted_by_default(client: httpx.AsyncClient) -> None:
-    assert (await create(client, model="ray-1-6"))["model"] == "ray-1-6"
 
 
 # --- upscale and audio ---------------------------------------------------------------------------------------------
