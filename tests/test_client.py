@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 
 import pytest
 
@@ -142,13 +143,37 @@ async def test_camera_motion_list_is_not_found_on_current_luma(luma: LumaClient)
         await luma.list_camera_motions()
 
 
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"retry-after": "-1"},
+        {"retry-after": "nan"},
+        {"retry-after": "1e309"},
+        {"retry-after": "inf"},
+        {"retry-after": "86401"},
+        {"retry-after-ms": "-5"},
+        {"retry-after-ms": "NaN"},
+        {"retry-after": "Fri, 31 Dec 9999 23:59:59 GMT"},
+    ],
+)
+def test_an_unusable_retry_after_counts_as_absent(headers: dict[str, str]) -> None:
+    assert retry_after_seconds(headers) is None
+
+
+def test_an_unusable_retry_after_ms_falls_back_to_retry_after() -> None:
+    assert retry_after_seconds({"retry-after-ms": "nan", "retry-after": "2"}) == 2.0
+
+
+def test_an_http_date_without_a_zone_is_read_as_gmt() -> None:
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    assert retry_after_seconds({"retry-after": "Thu, 01 Jan 2026 00:00:05 -0000"}, now=now) == 5.0
+
+
 def test_retry_after_is_read_in_all_its_forms() -> None:
     assert retry_after_seconds({"retry-after-ms": "1500"}) == 1.5
     assert retry_after_seconds({"retry-after": "3"}) == 3.0
     assert retry_after_seconds({}) is None
     assert retry_after_seconds({"retry-after": "soon"}) is None
-    from datetime import UTC, datetime
-
     now = datetime(2026, 1, 1, tzinfo=UTC)
     assert retry_after_seconds({"retry-after": "Thu, 01 Jan 2026 00:00:05 GMT"}, now=now) == 5.0
 

@@ -202,6 +202,22 @@ async def test_a_429_create_waits_and_is_sent_exactly_once_more(
     ]
 
 
+@pytest.mark.parametrize("header", [("Retry-After", "nan"), ("Retry-After", "-1"), ("retry-after-ms", "1e309")])
+async def test_a_429_with_an_unusable_retry_after_is_queued_as_if_it_had_none(
+    emulator: Emulator, tmp_path: Path, header: tuple[str, str]
+) -> None:
+    """A Retry-After no wait could honour is ignored: the create waits busy_retry and is sent once more."""
+    busy_retry = 0.2
+    emulator.inject(Fault(status=429, method="POST", path=CREATE, headers=(header,)))
+    async with connect(settings_for(emulator, tmp_path), limits=CreateLimits(busy_retry=busy_retry)) as client:
+        video = await call(client, "create_generation", prompt=PROMPT, wait=False)
+    posts = emulator.requests_for("POST", CREATE)
+    assert [post.status for post in posts] == [429, 201]
+    assert posts[1].at - posts[0].at >= busy_retry * 0.9
+    assert log(emulator) == [("POST", CREATE, 429), ("POST", CREATE, 201)]
+    assert video["state"] == "queued"
+
+
 async def test_a_429_asking_for_longer_than_the_wait_limit_fails_at_once(emulator: Emulator, tmp_path: Path) -> None:
     """A 429 whose Retry-After is past the call's budget ends the call: one POST, "nothing was created"."""
     emulator.inject(Fault(status=429, method="POST", path=CREATE, retry_after=30))
