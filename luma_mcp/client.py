@@ -24,7 +24,6 @@ from .errors import (
     ConfigurationError,
     CreateOutcomeUnknownError,
     LumaError,
-    ServerError,
     status_error,
 )
 from .models import (
@@ -35,7 +34,7 @@ from .models import (
     GenerationRequest,
     UpscaleRequest,
 )
-from .retries import CREATE_RETRYABLE_STATUSES, RETRYABLE_STATUSES, RetryPolicy, retry_after_seconds
+from .retries import RETRYABLE_STATUSES, RetryPolicy, leaves_create_unknown, retry_after_seconds
 from .settings import DEFAULT_BASE_URL
 
 logger = logging.getLogger(__name__)
@@ -61,9 +60,10 @@ MISSING_KEY_MESSAGE = (
 class LumaClient:
     """A pooled connection to Luma for the life of the process.
 
-    Reads are retried on connection errors, 408, 409, 429 and 5xx. A create is retried only when the
-    failure proves Luma never started it (the connection was refused, or Luma answered 408): a retried create
-    that did reach Luma would be a second paid video. A 429 on a create is raised for `CreateQueue` to wait out.
+    Reads are retried on connection errors, 408, 409, 429 and 5xx. A create is only retried when the failure
+    proves Luma never started it (no connection could be made): a retried create that did reach Luma would be a
+    second paid video. Any answer to a create is final here: a 429 is raised for `CreateQueue` to wait out, a
+    refusal (another 4xx) as it is, and anything else goes down the lost-answer path (see `_start`).
     """
 
     def __init__(
@@ -138,18 +138,18 @@ class LumaClient:
         return _parse(shape, await self._request("GET", path, params=params, poll=poll), f"GET /{path}")
 
     async def _start(self, path: str, body: dict[str, Any], *, what: str, findable: bool) -> Generation:
-        """Start something Luma charges for. If its answer is lost (a broken connection, a timeout, a 5xx, an
-        unreadable reply), Luma may have started it anyway: look for it among the newest generations before
-        reporting a failure, and then say plainly that the outcome is unknown."""
+        """Start something Luma charges for. If its answer is lost (a broken connection, a timeout, a 408, 409 or
+        5xx, an unreadable reply), Luma may have started it anyway: look for it among the newest generations
+        before reporting a failure, and then say plainly that the outcome is unknown."""
         sent_at = datetime.now(UTC)
         try:
             started = _parse(
                 Generation, await self._request("POST", path, json=body, idempotent=False), f"POST /{path}"
             )
-        except (APIConnectionError, ServerError, APIResponseError) as exc:
-            if isinstance(exc, APIConnectionError) and not exc.may_have_reached_luma:
+        except LumaError as exc:
+            if not _may_have_started(exc):
                 raise
-            lost: LumaError = exc
+            lost = exc
         else:
             self._started.append(started.id)
             return started
@@ -231,11 +231,9 @@ class LumaClient:
     def _may_retry(response: httpx.Response, idempotent: bool) -> bool:
         """Luma's `x-should-retry` header may forbid a retry, but never licenses repeating a paid request."""
         should_retry: str | None = response.headers.get("x-should-retry")
-        if should_retry == "false":
+        if not idempotent or should_retry == "false":
             return False
-        if idempotent:
-            return should_retry == "true" or response.status_code in RETRYABLE_STATUSES
-        return response.status_code in CREATE_RETRYABLE_STATUSES
+        return should_retry == "true" or response.status_code in RETRYABLE_STATUSES
 
     async def _send(
         self,
@@ -278,6 +276,15 @@ def _capped(timeout: httpx.Timeout, cap: float) -> httpx.Timeout:
     return httpx.Timeout(
         connect=limit(timeout.connect), read=limit(timeout.read), write=limit(timeout.write), pool=limit(timeout.pool)
     )
+
+
+def _may_have_started(error: LumaError) -> bool:
+    """Whether a paid request that failed with `error` may have been started by Luma all the same."""
+    if isinstance(error, APIConnectionError):
+        return error.may_have_reached_luma
+    if isinstance(error, APIStatusError):
+        return leaves_create_unknown(error.status_code)
+    return isinstance(error, APIResponseError)
 
 
 def _what_happened(error: LumaError) -> str:

@@ -9,9 +9,11 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 
 RETRYABLE_STATUSES = frozenset({408, 409, 429, 500, 502, 503, 504})
-# A create is paid for: it is retried here only on an answer that proves Luma did not start it. A 429 proves that
-# too, but it can ask for a minute's wait; `CreateQueue` waits it out within the call's time budget instead.
-CREATE_RETRYABLE_STATUSES = frozenset({408})
+# A create is paid for, so no answer to one is retried here. Only a 429 proves Luma did not start it, and a 429 can
+# ask for a minute's wait: `CreateQueue` waits it out within the call's time budget. A 408 or 409, like a 5xx, proves
+# nothing (Luma, or a proxy in front of it, may have started the create before failing), so the client looks for
+# the generation; any other 4xx is a refusal.
+CREATE_OUTCOME_UNKNOWN_STATUSES = frozenset({408, 409})
 # The longest Retry-After taken at its word; anything longer is a broken header, not a plan.
 MAX_RETRY_AFTER = 86_400.0
 
@@ -37,6 +39,11 @@ class RetryPolicy:
 
     def backoff(self, retries_taken: int) -> float:
         return min(self.initial_delay * 2.0**retries_taken, self.max_delay) * random.uniform(0.75, 1.0)
+
+
+def leaves_create_unknown(status_code: int) -> bool:
+    """Whether a create answered with this error status may have started anyway."""
+    return status_code >= 500 or status_code in CREATE_OUTCOME_UNKNOWN_STATUSES
 
 
 def retry_after_seconds(headers: Mapping[str, str], now: datetime | None = None) -> float | None:

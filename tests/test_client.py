@@ -74,6 +74,29 @@ async def test_a_create_whose_answer_was_lost_is_found_not_repeated(luma: LumaCl
     assert [item.id for item in (await luma.list_generations()).generations] == [generation.id]
 
 
+@pytest.mark.parametrize("status", [408, 409])
+async def test_a_create_answered_408_or_409_after_luma_started_it_is_found_not_repeated(
+    luma: LumaClient, emulator: Emulator, status: int
+) -> None:
+    emulator.inject(Fault(status=status, after_processing=True, path="/generations/video"))
+    generation = await luma.create_generation(CREATE)
+    assert [request.status for request in emulator.requests_for("POST", "/generations/video")] == [status]
+    assert [item.id for item in (await luma.list_generations()).generations] == [generation.id]
+
+
+@pytest.mark.parametrize("status", [408, 409])
+async def test_a_create_answered_408_or_409_is_not_repeated_and_its_outcome_is_unknown(
+    luma: LumaClient, emulator: Emulator, status: int
+) -> None:
+    emulator.inject(Fault(status=status, path="/generations/video"))
+    with pytest.raises(CreateOutcomeUnknownError, match=f"HTTP {status}.*list_generations"):
+        await luma.create_generation(CREATE)
+    assert [(request.method, request.path, request.status) for request in emulator.requests] == [
+        ("POST", "/generations/video", status),
+        ("GET", "/generations", 200),
+    ]
+
+
 async def test_a_lost_create_is_not_confused_with_another_generation(luma: LumaClient, emulator: Emulator) -> None:
     older = await luma.create_generation(CREATE)
     emulator.inject(Fault(drop=True, path="/generations/video"))
