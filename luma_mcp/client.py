@@ -5,6 +5,7 @@ Only this module knows httpx; everything above it sees `luma_mcp.models` and `lu
 
 from __future__ import annotations
 
+import json as jsonlib
 import logging
 from collections import deque
 from datetime import UTC, datetime, timedelta
@@ -49,6 +50,9 @@ PAID_TIMEOUT_CAP = 20.0
 # clock may run ahead of Luma's. An identical request made within that margin would be taken for the lost one.
 RECOVERY_WINDOW = 10
 CLOCK_SKEW = timedelta(seconds=15)
+# No answer of Luma's comes near this (a page of 100 generations is about 200 KB); a bigger one is not read on,
+# so a broken or hostile upstream cannot fill the memory, or the protocol stream with an echo of itself.
+MAX_ANSWER_BYTES = 4 * 1024**2
 T = TypeVar("T")
 _STRINGS: TypeAdapter[list[str]] = TypeAdapter(list[str])
 MISSING_KEY_MESSAGE = (
@@ -202,7 +206,7 @@ class LumaClient:
         retries_taken = 0
         while True:
             try:
-                response = await self._send(method, path, json=json, params=params, timeout=timeout)
+                response, body = await self._send(method, path, json=json, params=params, timeout=timeout)
             except APIConnectionError as exc:
                 if retries_taken >= retries or (not idempotent and exc.may_have_reached_luma):
                     raise
@@ -210,11 +214,11 @@ class LumaClient:
                 logger.warning("%s /%s: %s; retrying in %.1f s", method, path, exc, delay)
             else:
                 if response.is_success:
-                    return _json_body(response, f"{method} /{path}")
+                    return _json_body(body, f"{method} /{path}", response.status_code)
                 retry_after = retry_after_seconds(response.headers)
                 error = status_error(
                     response.status_code,
-                    _json_or_none(response),
+                    _json_or_none(body),
                     method=method,
                     path=f"/{path}",
                     retry_after=retry_after,
@@ -243,13 +247,15 @@ class LumaClient:
         json: dict[str, Any] | None,
         params: dict[str, Any] | None,
         timeout: httpx.Timeout | None,
-    ) -> httpx.Response:
-        """Translate httpx's exceptions into ours, at exactly this one place."""
+    ) -> tuple[httpx.Response, bytes]:
+        """The answer's status and headers, and its body read up to `MAX_ANSWER_BYTES`; httpx's exceptions are
+        translated into ours at exactly this one place."""
         where = f"{method} /{path}"
         try:
-            return await self._http.request(
+            async with self._http.stream(
                 method, path, json=json, params=params, timeout=httpx.USE_CLIENT_DEFAULT if timeout is None else timeout
-            )
+            ) as response:
+                return response, await _read_capped(response, where)
         except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
             raise APIConnectionError(
                 f"Could not connect to Luma for {where} ({type(exc).__name__}). Check the network and LUMA_BASE_URL.",
@@ -308,17 +314,31 @@ def _parse(shape: type[T] | TypeAdapter[T], body: Any, where: str) -> T:
         ) from exc
 
 
-def _json_body(response: httpx.Response, where: str) -> Any:
-    if not response.content:
+async def _read_capped(response: httpx.Response, where: str) -> bytes:
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in response.aiter_bytes():
+        size += len(chunk)
+        if size > MAX_ANSWER_BYTES:
+            raise APIResponseError(
+                f"Luma's answer to {where} was over {MAX_ANSWER_BYTES // 1024**2} MiB, far more than any real answer, "
+                "so it was not read."
+            )
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _json_body(body: bytes, where: str, status_code: int) -> Any:
+    if not body:
         return None
     try:
-        return response.json()
+        return jsonlib.loads(body)
     except ValueError as exc:
-        raise APIResponseError(f"Luma's answer to {where} was not JSON (HTTP {response.status_code}).") from exc
+        raise APIResponseError(f"Luma's answer to {where} was not JSON (HTTP {status_code}).") from exc
 
 
-def _json_or_none(response: httpx.Response) -> Any:
+def _json_or_none(body: bytes) -> Any:
     try:
-        return response.json()
+        return jsonlib.loads(body)
     except ValueError:
         return None

@@ -21,7 +21,8 @@ from luma_mcp import (
     RetryPolicy,
     ServerError,
 )
-from luma_mcp.emulator import Emulator, Fault
+from luma_mcp.emulator import Emulator, Fault, run_emulator
+from luma_mcp.emulator.middleware import DROPPED_STATUS
 from luma_mcp.models import UpscaleRequest
 from luma_mcp.retries import retry_after_seconds
 
@@ -232,6 +233,16 @@ async def test_an_unreadable_answer_is_a_typed_error(luma: LumaClient, emulator:
     emulator.inject(Fault(status=200, detail="<html>proxy error</html>", path="/credits"))
     with pytest.raises(APIResponseError, match="GET /credits"):
         await luma.get_credits()
+
+
+async def test_an_oversized_answer_is_refused_without_reading_it_all() -> None:
+    """64 MiB of valid JSON: the client stops reading past its cap and hangs up, so the emulator never finishes."""
+    async with run_emulator() as emulator:
+        emulator.inject(Fault(status=200, path="/credits", body={"credit_balance": 1.0}, padding=64 * 1024**2))
+        async with LumaClient(api_key=emulator.api_key, base_url=emulator.base_url, retry=QUICK_RETRIES) as luma:
+            with pytest.raises(APIResponseError, match=r"answer to GET /credits was over 4 MiB"):
+                await luma.get_credits()
+    assert [request.status for request in emulator.requests] == [DROPPED_STATUS]
 
 
 async def test_a_lost_upscale_answer_says_to_check_before_retrying(luma: LumaClient, emulator: Emulator) -> None:

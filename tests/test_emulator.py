@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import signal
 import subprocess
 import sys
@@ -526,6 +527,17 @@ async def test_faults_apply_in_order_and_match_path_prefixes(emulator: Emulator,
     assert (await client.get("/generations")).status_code == 200
     faulted = await client.get(f"/generations/{COMPLETED_ID}")
     assert (faulted.status_code, faulted.json()) == (500, {"detail": "boom"})
+
+
+async def test_a_fault_can_answer_any_json_padded_to_any_size(emulator: Emulator, client: httpx.AsyncClient) -> None:
+    hostile = {"id": "../../../ESCAPED", "state": "completed"}
+    emulator.inject(Fault(status=200, method="GET", path="/generations/*", body=hostile))
+    emulator.inject(Fault(status=201, path="/generations/video", body=hostile, padding=300_000))
+    assert (await client.get(f"/generations/{COMPLETED_ID}")).json() == hostile
+    padded = await client.post("/generations/video", json={"model": "ray-2", "prompt": PROMPT})
+    assert (padded.status_code, padded.json()) == (201, hostile)
+    assert "content-length" not in padded.headers
+    assert padded.content[:300_000].isspace() and len(padded.content) == 300_000 + len(json.dumps(hostile))
 
 
 async def test_a_delayed_answer_runs_the_client_into_its_read_timeout(

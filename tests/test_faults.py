@@ -263,6 +263,18 @@ async def test_a_create_dropped_before_luma_started_it_is_reported_not_repeated(
     assert emulator.requests[1].query == RECOVERY_LIST_QUERY
 
 
+async def test_an_oversized_answer_to_a_create_is_a_lost_answer(emulator: Emulator, tmp_path: Path) -> None:
+    """Luma starts the create but answers with 64 MiB: the client stops reading at its cap, treats the answer as
+    lost and finds the real generation in the list; the oversized answer's id is never used."""
+    decoy = {"id": "00000000-0000-4000-8000-0000000000de", "state": "queued", "generation_type": "video"}
+    emulator.inject(Fault(status=201, method="POST", path=CREATE, after_processing=True, body=decoy, padding=2**26))
+    async with connect(settings_for(emulator, tmp_path)) as client:
+        video = await call(client, "create_generation", prompt=PROMPT, wait=False)
+        listed = await call(client, "list_generations")
+    assert [item["id"] for item in listed["generations"]] == [video["id"]] != [decoy["id"]]
+    assert log(emulator) == [("POST", CREATE, DROPPED), ("GET", LIST, 200), ("GET", LIST, 200)]
+
+
 # 5. Slow responses
 
 
