@@ -34,6 +34,7 @@ from .models import (
     GenerationPage,
     GenerationRequest,
     UpscaleRequest,
+    is_generation_id,
 )
 from .retries import RETRYABLE_STATUSES, RetryPolicy, leaves_create_unknown, retry_after_seconds
 from .settings import DEFAULT_BASE_URL
@@ -108,10 +109,20 @@ class LumaClient:
 
     async def get_generation(self, generation_id: str, *, poll: bool = False) -> Generation:
         """`poll`: one quick try (no retries, a short timeout), for a poller that looks again next tick anyway."""
-        return await self._get(f"generations/{generation_id}", Generation, poll=poll)
+        path = f"generations/{generation_id}"
+        return _checked(await self._get(path, Generation, poll=poll), f"GET /{path}", asked=generation_id)
 
     async def list_generations(self, *, limit: int = 100, offset: int = 0, poll: bool = False) -> GenerationPage:
-        return await self._get("generations", GenerationPage, params={"limit": limit, "offset": offset}, poll=poll)
+        """An entry whose id is not a UUID is left out rather than failing the page: no tool could act on it, and
+        one bad entry must not hide the others from the model, the poller and the search for a lost create."""
+        page = await self._get("generations", GenerationPage, params={"limit": limit, "offset": offset}, poll=poll)
+        usable = [generation for generation in page.generations if is_generation_id(generation.id)]
+        if len(usable) < len(page.generations):
+            logger.warning(
+                "Left out %d generations whose id Luma gave is not a UUID", len(page.generations) - len(usable)
+            )
+            page.generations = usable
+        return page
 
     async def delete_generation(self, generation_id: str) -> None:
         await self._request("DELETE", f"generations/{generation_id}")
@@ -147,9 +158,8 @@ class LumaClient:
         before reporting a failure, and then say plainly that the outcome is unknown."""
         sent_at = datetime.now(UTC)
         try:
-            started = _parse(
-                Generation, await self._request("POST", path, json=body, idempotent=False), f"POST /{path}"
-            )
+            answer = await self._request("POST", path, json=body, idempotent=False)
+            started = _checked(_parse(Generation, answer, f"POST /{path}"), f"POST /{path}")
         except LumaError as exc:
             if not _may_have_started(exc):
                 raise
@@ -301,6 +311,20 @@ def _what_happened(error: LumaError) -> str:
     if isinstance(error, APIResponseError):
         return "the reply could not be read"
     return "the connection broke"
+
+
+def _checked(generation: Generation, where: str, *, asked: str | None = None) -> Generation:
+    """The generation in an answer, if its id is a UUID and, for a lookup, the one asked for."""
+    if not is_generation_id(generation.id):
+        raise APIResponseError(
+            f"Luma's answer to {where} gave the generation an id that is not a UUID, so the answer was not used."
+        )
+    if asked is not None and generation.id.lower() != asked.lower():
+        raise APIResponseError(
+            f"Luma's answer to {where} was about generation {generation.id}, not {asked}, so it was not used. "
+            "Try again in a moment."
+        )
+    return generation
 
 
 def _parse(shape: type[T] | TypeAdapter[T], body: Any, where: str) -> T:

@@ -535,3 +535,59 @@ async def test_waits_complete_through_single_gets_when_the_list_endpoint_fails(
         gets = statuses(emulator, "GET", f"/generations/{generation_id}")
         assert len(gets) >= 2 and set(gets) == {200}, "the lookup, then single-GET polls"
     assert {r.path for r in emulator.requests} == {CREATE, LIST, *{f"/generations/{gid}" for gid in ids}}
+
+
+# 10. Answers that name the wrong generation
+
+ESCAPING_ID = "../../../ESCAPED"
+
+
+async def test_a_lookup_answered_with_a_path_for_an_id_saves_nothing_anywhere(
+    emulator: Emulator, tmp_path: Path
+) -> None:
+    """download_generation, answered with a generation whose id is a path: a tool error, and no file is written."""
+    output = tmp_path / "a" / "b" / "c"
+    async with connect(settings_for(emulator, output)) as client:
+        generation_id = (await call(client, "create_generation", prompt=PROMPT, wait=False))["id"]
+        emulator.finish_now(generation_id)
+        hostile = {**(emulator.generation(generation_id) or {}), "id": ESCAPING_ID}
+        path = f"/generations/{generation_id}"
+        emulator.inject(Fault(status=200, method="GET", path=path, body=hostile))
+        message = await call_error(client, "download_generation", generation_id=generation_id)
+    assert f"answer to GET {path}" in message and "not a UUID" in message
+    assert [file for file in tmp_path.rglob("*") if file.is_file()] == []
+    assert log(emulator) == [("POST", CREATE, 201), ("GET", path, 200)]
+
+
+async def test_a_lookup_answered_with_another_generation_is_an_error(emulator: Emulator, tmp_path: Path) -> None:
+    """get_generation(A), answered with generation B: a tool error naming both, never B shown as A."""
+    async with connect(settings_for(emulator, tmp_path)) as client:
+        asked = (await call(client, "create_generation", prompt=PROMPT, wait=False))["id"]
+        other = (await call(client, "create_generation", prompt="another video", wait=False))["id"]
+        emulator.inject(Fault(status=200, method="GET", path=f"/generations/{asked}", body=emulator.generation(other)))
+        message = await call_error(client, "get_generation", generation_id=asked)
+    assert f"was about generation {other}, not {asked}" in message
+    assert len(emulator.requests_for("GET", f"/generations/{asked}")) == 1
+
+
+async def test_a_create_answered_without_a_uuid_is_a_lost_answer(emulator: Emulator, tmp_path: Path) -> None:
+    """Luma starts the create but its answer's id is a path: the real generation is found in the list instead."""
+    hostile = {"id": ESCAPING_ID, "state": "queued", "generation_type": "video"}
+    emulator.inject(Fault(status=201, method="POST", path=CREATE, after_processing=True, body=hostile))
+    async with connect(settings_for(emulator, tmp_path)) as client:
+        video = await call(client, "create_generation", prompt=PROMPT, wait=False)
+        listed = await call(client, "list_generations")
+    assert video["id"] != ESCAPING_ID
+    assert [item["id"] for item in listed["generations"]] == [video["id"]]
+    assert log(emulator) == [("POST", CREATE, 201), ("GET", LIST, 200), ("GET", LIST, 200)]
+
+
+async def test_list_entries_without_a_uuid_are_left_out(emulator: Emulator, tmp_path: Path) -> None:
+    """A list whose second entry has a path for an id: list_generations shows the first only."""
+    async with connect(settings_for(emulator, tmp_path)) as client:
+        good = await call(client, "create_generation", prompt=PROMPT, wait=False)
+        entry = emulator.generation(good["id"]) or {}
+        page = {"generations": [entry, {**entry, "id": ESCAPING_ID}], "has_more": False, "count": 2}
+        emulator.inject(Fault(status=200, method="GET", path=LIST, body=page))
+        listed = await call(client, "list_generations")
+    assert [item["id"] for item in listed["generations"]] == [good["id"]]
