@@ -51,9 +51,10 @@ PAID_TIMEOUT_CAP = 20.0
 # clock may run ahead of Luma's. An identical request made within that margin would be taken for the lost one.
 RECOVERY_WINDOW = 10
 CLOCK_SKEW = timedelta(seconds=15)
-# No answer of Luma's comes near this (a page of 100 generations is about 200 KB); a bigger one is not read on,
-# so a broken or hostile upstream cannot fill the memory, or the protocol stream with an echo of itself.
-MAX_ANSWER_BYTES = 4 * 1024**2
+# The biggest answer Luma could honestly give is a page of 100 generations whose prompts are all 5000 emoji sent as
+# JSON escapes, about 6 MB (a typical page is under 100 KB). A bigger one is not read on, so a broken or hostile
+# upstream cannot fill the memory, or the protocol stream with an echo of itself.
+MAX_ANSWER_BYTES = 8 * 1024**2
 T = TypeVar("T")
 _STRINGS: TypeAdapter[list[str]] = TypeAdapter(list[str])
 MISSING_KEY_MESSAGE = (

@@ -240,7 +240,7 @@ async def test_an_oversized_answer_is_refused_without_reading_it_all() -> None:
     async with run_emulator() as emulator:
         emulator.inject(Fault(status=200, path="/credits", body={"credit_balance": 1.0}, padding=64 * 1024**2))
         async with LumaClient(api_key=emulator.api_key, base_url=emulator.base_url, retry=QUICK_RETRIES) as luma:
-            with pytest.raises(APIResponseError, match=r"answer to GET /credits was over 4 MiB"):
+            with pytest.raises(APIResponseError, match=r"answer to GET /credits was over 8 MiB"):
                 await luma.get_credits()
     assert [request.status for request in emulator.requests] == [DROPPED_STATUS]
 
