@@ -5,6 +5,7 @@ Only this module knows httpx; everything above it sees `luma_mcp.models` and `lu
 
 from __future__ import annotations
 
+import json as jsonlib
 import logging
 from collections import deque
 from datetime import UTC, datetime, timedelta
@@ -24,7 +25,6 @@ from .errors import (
     ConfigurationError,
     CreateOutcomeUnknownError,
     LumaError,
-    ServerError,
     status_error,
 )
 from .models import (
@@ -34,8 +34,9 @@ from .models import (
     GenerationPage,
     GenerationRequest,
     UpscaleRequest,
+    is_generation_id,
 )
-from .retries import CREATE_RETRYABLE_STATUSES, RETRYABLE_STATUSES, RetryPolicy, retry_after_seconds
+from .retries import RETRYABLE_STATUSES, RetryPolicy, leaves_create_unknown, retry_after_seconds
 from .settings import DEFAULT_BASE_URL
 
 logger = logging.getLogger(__name__)
@@ -51,6 +52,10 @@ PAID_TIMEOUT_CAP = 20.0
 RECOVERY_WINDOW = 10
 HANDED_OUT_MEMORY: int = RECOVERY_WINDOW * 10
 CLOCK_SKEW = timedelta(seconds=15)
+# The biggest answer Luma could honestly give is a page of 100 generations whose prompts are all 5000 emoji sent as
+# JSON escapes, about 6 MB (a typical page is under 100 KB). A bigger one is not read on, so a broken or hostile
+# upstream cannot fill the memory, or the protocol stream with an echo of itself.
+MAX_ANSWER_BYTES = 8 * 1024**2
 T = TypeVar("T")
 _STRINGS: TypeAdapter[list[str]] = TypeAdapter(list[str])
 MISSING_KEY_MESSAGE = (
@@ -62,9 +67,10 @@ MISSING_KEY_MESSAGE = (
 class LumaClient:
     """A pooled connection to Luma for the life of the process.
 
-    Reads are retried on connection errors, 408, 409, 429 and 5xx. A create is retried only when the
-    failure proves Luma never started it (the connection was refused, or Luma answered 408): a retried create
-    that did reach Luma would be a second paid video. A 429 on a create is raised for `CreateQueue` to wait out.
+    Reads are retried on connection errors, 408, 409, 429 and 5xx. A create is only retried when the failure
+    proves Luma never started it (no connection could be made): a retried create that did reach Luma would be a
+    second paid video. Any answer to a create is final here: a 429 is raised for `CreateQueue` to wait out, a
+    refusal (another 4xx) as it is, and anything else goes down the lost-answer path (see `_start`).
     """
 
     def __init__(
@@ -113,10 +119,20 @@ class LumaClient:
 
     async def get_generation(self, generation_id: str, *, poll: bool = False) -> Generation:
         """`poll`: one quick try (no retries, a short timeout), for a poller that looks again next tick anyway."""
-        return await self._get(f"generations/{generation_id}", Generation, poll=poll)
+        path = f"generations/{generation_id}"
+        return _checked(await self._get(path, Generation, poll=poll), f"GET /{path}", asked=generation_id)
 
     async def list_generations(self, *, limit: int = 100, offset: int = 0, poll: bool = False) -> GenerationPage:
-        return await self._get("generations", GenerationPage, params={"limit": limit, "offset": offset}, poll=poll)
+        """An entry whose id is not a UUID is left out rather than failing the page: no tool could act on it, and
+        one bad entry must not hide the others from the model, the poller and the search for a lost create."""
+        page = await self._get("generations", GenerationPage, params={"limit": limit, "offset": offset}, poll=poll)
+        usable = [generation for generation in page.generations if is_generation_id(generation.id)]
+        if len(usable) < len(page.generations):
+            logger.warning(
+                "Left out %d generations whose id Luma gave is not a UUID", len(page.generations) - len(usable)
+            )
+            page.generations = usable
+        return page
 
     async def delete_generation(self, generation_id: str) -> None:
         await self._request("DELETE", f"generations/{generation_id}")
@@ -147,18 +163,17 @@ class LumaClient:
         return _parse(shape, await self._request("GET", path, params=params, poll=poll), f"GET /{path}")
 
     async def _start(self, path: str, body: dict[str, Any], *, what: str, findable: bool) -> Generation:
-        """Start something Luma charges for. If its answer is lost (a broken connection, a timeout, a 5xx, an
-        unreadable reply), Luma may have started it anyway: look for it among the newest generations before
-        reporting a failure, and then say plainly that the outcome is unknown."""
+        """Start something Luma charges for. If its answer is lost (a broken connection, a timeout, a 408, 409 or
+        5xx, an unreadable reply), Luma may have started it anyway: look for it among the newest generations
+        before reporting a failure, and then say plainly that the outcome is unknown."""
         sent_at = datetime.now(UTC)
         try:
-            started = _parse(
-                Generation, await self._request("POST", path, json=body, idempotent=False), f"POST /{path}"
-            )
-        except (APIConnectionError, ServerError, APIResponseError) as exc:
-            if isinstance(exc, APIConnectionError) and not exc.may_have_reached_luma:
+            answer = await self._request("POST", path, json=body, idempotent=False)
+            started = _checked(_parse(Generation, answer, f"POST /{path}"), f"POST /{path}")
+        except LumaError as exc:
+            if not _may_have_started(exc):
                 raise
-            lost: LumaError = exc
+            lost = exc
         else:
             self._started.append(started.id)
             return started
@@ -211,7 +226,7 @@ class LumaClient:
         retries_taken = 0
         while True:
             try:
-                response = await self._send(method, path, json=json, params=params, timeout=timeout)
+                response, body = await self._send(method, path, json=json, params=params, timeout=timeout)
             except APIConnectionError as exc:
                 if retries_taken >= retries or (not idempotent and exc.may_have_reached_luma):
                     raise
@@ -220,11 +235,11 @@ class LumaClient:
             else:
                 if response.is_success:
                     self.key_accepted = True
-                    return _json_body(response, f"{method} /{path}")
+                    return _json_body(body, f"{method} /{path}", response.status_code)
                 retry_after = retry_after_seconds(response.headers)
                 error = status_error(
                     response.status_code,
-                    _json_or_none(response),
+                    _json_or_none(body),
                     method=method,
                     path=f"/{path}",
                     retry_after=retry_after,
@@ -241,11 +256,9 @@ class LumaClient:
     def _may_retry(response: httpx.Response, idempotent: bool) -> bool:
         """Luma's `x-should-retry` header may forbid a retry, but never licenses repeating a paid request."""
         should_retry: str | None = response.headers.get("x-should-retry")
-        if should_retry == "false":
+        if not idempotent or should_retry == "false":
             return False
-        if idempotent:
-            return should_retry == "true" or response.status_code in RETRYABLE_STATUSES
-        return response.status_code in CREATE_RETRYABLE_STATUSES
+        return should_retry == "true" or response.status_code in RETRYABLE_STATUSES
 
     async def _send(
         self,
@@ -255,13 +268,15 @@ class LumaClient:
         json: dict[str, Any] | None,
         params: dict[str, Any] | None,
         timeout: httpx.Timeout | None,
-    ) -> httpx.Response:
-        """Translate httpx's exceptions into ours, at exactly this one place."""
+    ) -> tuple[httpx.Response, bytes]:
+        """The answer's status and headers, and its body read up to `MAX_ANSWER_BYTES`; httpx's exceptions are
+        translated into ours at exactly this one place."""
         where = f"{method} /{path}"
         try:
-            return await self._http.request(
+            async with self._http.stream(
                 method, path, json=json, params=params, timeout=httpx.USE_CLIENT_DEFAULT if timeout is None else timeout
-            )
+            ) as response:
+                return response, await _read_capped(response, where)
         except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
             raise APIConnectionError(
                 f"Could not connect to Luma for {where} ({type(exc).__name__}). Check the network and LUMA_BASE_URL.",
@@ -290,6 +305,15 @@ def _capped(timeout: httpx.Timeout, cap: float) -> httpx.Timeout:
     )
 
 
+def _may_have_started(error: LumaError) -> bool:
+    """Whether a paid request that failed with `error` may have been started by Luma all the same."""
+    if isinstance(error, APIConnectionError):
+        return error.may_have_reached_luma
+    if isinstance(error, APIStatusError):
+        return leaves_create_unknown(error.status_code)
+    return isinstance(error, APIResponseError)
+
+
 def _what_happened(error: LumaError) -> str:
     if isinstance(error, APIStatusError):
         return f"HTTP {error.status_code}"
@@ -298,6 +322,20 @@ def _what_happened(error: LumaError) -> str:
     if isinstance(error, APIResponseError):
         return "the reply could not be read"
     return "the connection broke"
+
+
+def _checked(generation: Generation, where: str, *, asked: str | None = None) -> Generation:
+    """The generation in an answer, if its id is a UUID and, for a lookup, the one asked for."""
+    if not is_generation_id(generation.id):
+        raise APIResponseError(
+            f"Luma's answer to {where} gave the generation an id that is not a UUID, so the answer was not used."
+        )
+    if asked is not None and generation.id.lower() != asked.lower():
+        raise APIResponseError(
+            f"Luma's answer to {where} was about generation {generation.id}, not {asked}, so it was not used. "
+            "Try again in a moment."
+        )
+    return generation
 
 
 def _parse(shape: type[T] | TypeAdapter[T], body: Any, where: str) -> T:
@@ -311,17 +349,31 @@ def _parse(shape: type[T] | TypeAdapter[T], body: Any, where: str) -> T:
         ) from exc
 
 
-def _json_body(response: httpx.Response, where: str) -> Any:
-    if not response.content:
+async def _read_capped(response: httpx.Response, where: str) -> bytes:
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in response.aiter_bytes():
+        size += len(chunk)
+        if size > MAX_ANSWER_BYTES:
+            raise APIResponseError(
+                f"Luma's answer to {where} was over {MAX_ANSWER_BYTES // 1024**2} MiB, far more than any real answer, "
+                "so it was not read."
+            )
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _json_body(body: bytes, where: str, status_code: int) -> Any:
+    if not body:
         return None
     try:
-        return response.json()
+        return jsonlib.loads(body)
     except ValueError as exc:
-        raise APIResponseError(f"Luma's answer to {where} was not JSON (HTTP {response.status_code}).") from exc
+        raise APIResponseError(f"Luma's answer to {where} was not JSON (HTTP {status_code}).") from exc
 
 
-def _json_or_none(response: httpx.Response) -> Any:
+def _json_or_none(body: bytes) -> Any:
     try:
-        return response.json()
+        return jsonlib.loads(body)
     except ValueError:
         return None

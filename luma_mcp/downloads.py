@@ -11,11 +11,12 @@ import os
 import tempfile
 from pathlib import Path
 from urllib.parse import urlsplit
+from uuid import UUID
 
 import anyio
 import httpx
 
-from .errors import APIConnectionError, InvalidRequestError, LumaError, LumaMCPError
+from .errors import APIConnectionError, APIResponseError, InvalidRequestError, LumaError, LumaMCPError
 from .models import Generation
 from .results import Download
 
@@ -50,9 +51,10 @@ class Downloader:
                 f"Generation {generation.id} is {generation.state} and has no video yet. Call get_generation with "
                 "wait=true until it is completed, then download it."
             )
-        video_path = target / f"{generation.id}.mp4"
+        name = _file_name(generation)
+        video_path = target / f"{name}.mp4"
         video_bytes = await self._fetch(video_url, video_path)
-        thumbnail_path = await self._save_thumbnail(generation, target)
+        thumbnail_path = await self._save_thumbnail(generation, target / f"{name}.jpg")
         return Download(
             id=generation.id,
             video_path=str(video_path),
@@ -60,13 +62,12 @@ class Downloader:
             video_bytes=video_bytes,
         )
 
-    async def _save_thumbnail(self, generation: Generation, target: Path) -> Path | None:
+    async def _save_thumbnail(self, generation: Generation, path: Path) -> Path | None:
         """Best effort: the video is what was asked for, and a missing thumbnail must not make the model fetch
         the video again."""
         url = generation.assets.image if generation.assets else None
         if not url:
             return None
-        path = target / f"{generation.id}.jpg"
         try:
             await self._fetch(url, path)
         except LumaMCPError as exc:
@@ -132,3 +133,13 @@ class Downloader:
         except httpx.HTTPError as exc:
             raise APIConnectionError(f"Downloading {url} failed ({type(exc).__name__}); try again.") from exc
         return size
+
+
+def _file_name(generation: Generation) -> str:
+    """The files' name: the id written out by `UUID`, so whatever an answer carried, it cannot name a path."""
+    try:
+        return str(UUID(generation.id))
+    except ValueError:
+        raise APIResponseError(
+            "Luma gave the generation an id that is not a UUID, so it cannot name a file; nothing was saved."
+        ) from None

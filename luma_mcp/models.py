@@ -6,11 +6,12 @@ grown fields over time; requests are strict, because a typo there costs a paid g
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
 
-Model = Literal["ray-2", "ray-flash-2", "ray-1-6"]
+Model = Literal["ray-2", "ray-flash-2"]
 Resolution = Literal["540p", "720p", "1080p", "4k"]
 Duration = Literal["5s", "9s"]
 AspectRatio = Literal["16:9", "9:16", "1:1", "4:3", "3:4", "21:9", "9:21"]
@@ -23,6 +24,7 @@ ASPECT_RATIOS: tuple[str, ...] = get_args(AspectRatio)
 TERMINAL_STATES = frozenset({"completed", "failed"})
 PROMPT_MIN_LENGTH = 3
 PROMPT_MAX_LENGTH = 5000
+_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.IGNORECASE)
 
 
 class _Request(BaseModel):
@@ -78,6 +80,12 @@ class AudioRequest(_Request):
     prompt: str | None = None
     negative_prompt: str | None = None
     callback_url: str | None = None
+
+
+def is_generation_id(value: str) -> bool:
+    """Luma's generation ids are UUIDs. An answer's id goes into URL paths, file names and the model's next calls,
+    so one that is anything else is not used."""
+    return _UUID.fullmatch(value) is not None
 
 
 class _Response(BaseModel):

@@ -9,9 +9,13 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 
 RETRYABLE_STATUSES = frozenset({408, 409, 429, 500, 502, 503, 504})
-# A create is paid for: it is retried here only on an answer that proves Luma did not start it. A 429 proves that
-# too, but it can ask for a minute's wait; `CreateQueue` waits it out within the call's time budget instead.
-CREATE_RETRYABLE_STATUSES = frozenset({408})
+# A create is paid for, so no answer to one is retried here. Only a 429 proves Luma did not start it, and a 429 can
+# ask for a minute's wait: `CreateQueue` waits it out within the call's time budget. A 408 or 409, like a 5xx, proves
+# nothing (Luma, or a proxy in front of it, may have started the create before failing), so the client looks for
+# the generation; any other 4xx is a refusal.
+CREATE_OUTCOME_UNKNOWN_STATUSES = frozenset({408, 409})
+# The longest Retry-After taken at its word; anything longer is a broken header, not a plan.
+MAX_RETRY_AFTER = 86_400.0
 
 
 @dataclass(frozen=True)
@@ -37,23 +41,36 @@ class RetryPolicy:
         return min(self.initial_delay * 2.0**retries_taken, self.max_delay) * random.uniform(0.75, 1.0)
 
 
+def leaves_create_unknown(status_code: int) -> bool:
+    """Whether a create answered with this error status may have started anyway."""
+    return status_code >= 500 or status_code in CREATE_OUTCOME_UNKNOWN_STATUSES
+
+
 def retry_after_seconds(headers: Mapping[str, str], now: datetime | None = None) -> float | None:
-    """Read `retry-after-ms`, then `Retry-After` as seconds or as an HTTP date."""
-    raw_ms = headers.get("retry-after-ms")
-    if raw_ms is not None:
-        try:
-            return float(raw_ms) / 1000
-        except ValueError:
-            pass
-    raw = headers.get("retry-after")
-    if raw is None:
-        return None
+    """Read `retry-after-ms`, then `Retry-After` as seconds or as an HTTP date. A value no wait could honour
+    (negative, nan, infinite, over a day) counts as absent: it must reach neither a sleep nor the model."""
+    raw_ms, raw = headers.get("retry-after-ms"), headers.get("retry-after")
+    for seconds in (_number(raw_ms, per_second=1000.0), _number(raw, per_second=1.0), _until(raw, now)):
+        if seconds is not None and 0.0 <= seconds <= MAX_RETRY_AFTER:
+            return seconds
+    return None
+
+
+def _number(raw: str | None, *, per_second: float) -> float | None:
     try:
-        return float(raw)
+        return None if raw is None else float(raw) / per_second
     except ValueError:
-        pass
+        return None
+
+
+def _until(raw: str | None, now: datetime | None) -> float | None:
+    """Seconds until an HTTP date (GMT when it names no zone); a date already past means now."""
     try:
-        when = parsedate_to_datetime(raw)
+        when = None if raw is None else parsedate_to_datetime(raw)
     except (TypeError, ValueError):
         return None
+    if when is None:
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
     return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())

@@ -14,7 +14,7 @@ from pydantic import Field
 
 from .client import LumaClient
 from .context import AppContext, AppCtx
-from .errors import APITimeoutError, GenerationFailedError, InvalidRequestError, NotFoundError
+from .errors import APITimeoutError, GenerationFailedError, NotFoundError
 from .inputs import (
     AudioPrompt,
     CallbackUrl,
@@ -88,9 +88,7 @@ Wait = Annotated[
         )
     ),
 ]
-ModelArg = Annotated[
-    Model, Field(description="ray-2 (best), ray-flash-2 (faster, cheaper), ray-1-6 (legacy; no resolution/duration).")
-]
+ModelArg = Annotated[Model, Field(description="ray-2 (best) or ray-flash-2 (faster, cheaper).")]
 ResolutionArg = Annotated[Resolution | None, Field(description="540p, 720p (default), 1080p or 4k; more costs more.")]
 DurationArg = Annotated[Duration | None, Field(description="5s (default) or 9s.")]
 
@@ -188,15 +186,7 @@ class _Call:
         )
 
 
-def _video_options(
-    model: Model, resolution: Resolution | None, duration: Duration | None
-) -> tuple[Resolution | None, Duration | None]:
-    if model == "ray-1-6":
-        if resolution is not None or duration is not None:
-            raise InvalidRequestError(
-                "model 'ray-1-6' takes neither resolution nor duration; leave them out or use ray-2 / ray-flash-2."
-            )
-        return None, None
+def _video_options(resolution: Resolution | None, duration: Duration | None) -> tuple[Resolution, Duration]:
     return resolution or DEFAULT_RESOLUTION, duration or DEFAULT_DURATION
 
 
@@ -227,7 +217,7 @@ async def create_generation(
     Returns the generation with its video_url when done; if it is still running, call get_generation with
     wait=true rather than creating it again.
     """
-    resolution, duration = _video_options(model, resolution, duration)
+    resolution, duration = _video_options(resolution, duration)
     request = GenerationRequest(
         model=model,
         prompt=prompt,
@@ -268,7 +258,7 @@ async def extend_generation(
 
     Costs the user money per call. The source generation(s) must be completed. The result is a new generation.
     """
-    resolution, duration = _video_options(model, resolution, duration)
+    resolution, duration = _video_options(resolution, duration)
     keyframes: Keyframes = extend_keyframes(
         str(generation_id),
         direction=direction,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 
 import pytest
 
@@ -20,7 +21,8 @@ from luma_mcp import (
     RetryPolicy,
     ServerError,
 )
-from luma_mcp.emulator import Emulator, Fault
+from luma_mcp.emulator import Emulator, Fault, run_emulator
+from luma_mcp.emulator.middleware import DROPPED_STATUS
 from luma_mcp.models import UpscaleRequest
 from luma_mcp.retries import retry_after_seconds
 
@@ -71,6 +73,29 @@ async def test_a_create_whose_answer_was_lost_is_found_not_repeated(luma: LumaCl
     assert generation.prompt == CREATE.prompt
     assert len(emulator.requests_for("POST", "/generations/video")) == 1
     assert [item.id for item in (await luma.list_generations()).generations] == [generation.id]
+
+
+@pytest.mark.parametrize("status", [408, 409])
+async def test_a_create_answered_408_or_409_after_luma_started_it_is_found_not_repeated(
+    luma: LumaClient, emulator: Emulator, status: int
+) -> None:
+    emulator.inject(Fault(status=status, after_processing=True, path="/generations/video"))
+    generation = await luma.create_generation(CREATE)
+    assert [request.status for request in emulator.requests_for("POST", "/generations/video")] == [status]
+    assert [item.id for item in (await luma.list_generations()).generations] == [generation.id]
+
+
+@pytest.mark.parametrize("status", [408, 409])
+async def test_a_create_answered_408_or_409_is_not_repeated_and_its_outcome_is_unknown(
+    luma: LumaClient, emulator: Emulator, status: int
+) -> None:
+    emulator.inject(Fault(status=status, path="/generations/video"))
+    with pytest.raises(CreateOutcomeUnknownError, match=f"HTTP {status}.*list_generations"):
+        await luma.create_generation(CREATE)
+    assert [(request.method, request.path, request.status) for request in emulator.requests] == [
+        ("POST", "/generations/video", status),
+        ("GET", "/generations", 200),
+    ]
 
 
 async def test_a_lost_create_is_not_confused_with_another_generation(luma: LumaClient, emulator: Emulator) -> None:
@@ -142,13 +167,37 @@ async def test_camera_motion_list_is_not_found_on_current_luma(luma: LumaClient)
         await luma.list_camera_motions()
 
 
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"retry-after": "-1"},
+        {"retry-after": "nan"},
+        {"retry-after": "1e309"},
+        {"retry-after": "inf"},
+        {"retry-after": "86401"},
+        {"retry-after-ms": "-5"},
+        {"retry-after-ms": "NaN"},
+        {"retry-after": "Fri, 31 Dec 9999 23:59:59 GMT"},
+    ],
+)
+def test_an_unusable_retry_after_counts_as_absent(headers: dict[str, str]) -> None:
+    assert retry_after_seconds(headers) is None
+
+
+def test_an_unusable_retry_after_ms_falls_back_to_retry_after() -> None:
+    assert retry_after_seconds({"retry-after-ms": "nan", "retry-after": "2"}) == 2.0
+
+
+def test_an_http_date_without_a_zone_is_read_as_gmt() -> None:
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    assert retry_after_seconds({"retry-after": "Thu, 01 Jan 2026 00:00:05 -0000"}, now=now) == 5.0
+
+
 def test_retry_after_is_read_in_all_its_forms() -> None:
     assert retry_after_seconds({"retry-after-ms": "1500"}) == 1.5
     assert retry_after_seconds({"retry-after": "3"}) == 3.0
     assert retry_after_seconds({}) is None
     assert retry_after_seconds({"retry-after": "soon"}) is None
-    from datetime import UTC, datetime
-
     now = datetime(2026, 1, 1, tzinfo=UTC)
     assert retry_after_seconds({"retry-after": "Thu, 01 Jan 2026 00:00:05 GMT"}, now=now) == 5.0
 
@@ -184,6 +233,16 @@ async def test_an_unreadable_answer_is_a_typed_error(luma: LumaClient, emulator:
     emulator.inject(Fault(status=200, detail="<html>proxy error</html>", path="/credits"))
     with pytest.raises(APIResponseError, match="GET /credits"):
         await luma.get_credits()
+
+
+async def test_an_oversized_answer_is_refused_without_reading_it_all() -> None:
+    """64 MiB of valid JSON: the client stops reading past its cap and hangs up, so the emulator never finishes."""
+    async with run_emulator() as emulator:
+        emulator.inject(Fault(status=200, path="/credits", body={"credit_balance": 1.0}, padding=64 * 1024**2))
+        async with LumaClient(api_key=emulator.api_key, base_url=emulator.base_url, retry=QUICK_RETRIES) as luma:
+            with pytest.raises(APIResponseError, match=r"answer to GET /credits was over 8 MiB"):
+                await luma.get_credits()
+    assert [request.status for request in emulator.requests] == [DROPPED_STATUS]
 
 
 async def test_a_lost_upscale_answer_says_to_check_before_retrying(luma: LumaClient, emulator: Emulator) -> None:

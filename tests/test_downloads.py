@@ -11,7 +11,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from luma_mcp import Generation, InvalidRequestError, LumaError
+from luma_mcp import APIResponseError, Generation, InvalidRequestError, LumaError
 from luma_mcp.downloads import Downloader
 from luma_mcp.emulator import Emulator
 from luma_mcp.emulator.runner import serving
@@ -50,6 +50,21 @@ async def test_asset_urls_other_than_http_are_never_fetched(emulator: Emulator, 
     finally:
         await downloader.aclose()
     assert list(tmp_path.iterdir()) == []
+
+
+async def test_the_file_name_comes_only_from_a_uuid(emulator: Emulator, tmp_path: Path) -> None:
+    """Defence in depth: even a generation whose id is a path, handed straight to the downloader, writes nothing."""
+    generation = await finished_generation(emulator)
+    generation.id = "../../ESCAPED"
+    output = tmp_path / "a" / "b"
+    output.mkdir(parents=True)
+    downloader = Downloader(output)
+    try:
+        with pytest.raises(APIResponseError, match="not a UUID"):
+            await downloader.save(generation, output)
+    finally:
+        await downloader.aclose()
+    assert [file for file in tmp_path.rglob("*") if file.is_file()] == []
 
 
 async def test_nothing_but_a_plain_get_goes_to_the_asset_host(emulator: Emulator, tmp_path: Path) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import signal
 import subprocess
 import sys
@@ -276,8 +277,9 @@ def loop_with(frame0: dict[str, str] | None, frame1: dict[str, str]) -> dict[str
 
 INVALID_CREATES: list[tuple[dict[str, Any], str]] = [
     ({"generation_type": "image"}, "Unknown request type"),
-    ({"model": None}, "model is required; use one of: ray-2, ray-flash-2, ray-1-6"),
-    ({"model": "ray-3"}, "Invalid model 'ray-3'; use one of: ray-2, ray-flash-2, ray-1-6"),
+    ({"model": None}, "model is required; use one of: ray-2, ray-flash-2"),
+    ({"model": "ray-3"}, "Invalid model 'ray-3'; use one of: ray-2, ray-flash-2"),
+    ({"model": "ray-1-6"}, "Invalid model 'ray-1-6'; use one of: ray-2, ray-flash-2"),
     ({"prompt": None}, "Prompt is required"),
     ({"prompt": "ab"}, "Prompt is too short, minimum length is 3 characters"),
     ({"prompt": "x" * 5001}, "Prompt is too long, maximum length is 5000 characters"),
@@ -351,17 +353,6 @@ async def test_extending_needs_a_completed_generation(emulator: Emulator, client
     )
     emulator.finish_now(source["id"])
     assert (await create(client, **extend))["request"]["keyframes"]["frame0"]["id"] == source["id"]
-
-
-async def test_the_legacy_model_can_be_switched_off() -> None:
-    async with run_emulator(EmulatorConfig(accept_ray_1_6=False)) as emulator, client_for(emulator) as client:
-        response = await client.post("/generations/video", json={"model": "ray-1-6", "prompt": PROMPT})
-        assert response.status_code == 400
-        assert response.json()["detail"] == "Invalid model 'ray-1-6'; use one of: ray-2, ray-flash-2"
-
-
-async def test_the_legacy_model_is_accepted_by_default(client: httpx.AsyncClient) -> None:
-    assert (await create(client, model="ray-1-6"))["model"] == "ray-1-6"
 
 
 # --- upscale and audio ---------------------------------------------------------------------------------------------
@@ -536,6 +527,17 @@ async def test_faults_apply_in_order_and_match_path_prefixes(emulator: Emulator,
     assert (await client.get("/generations")).status_code == 200
     faulted = await client.get(f"/generations/{COMPLETED_ID}")
     assert (faulted.status_code, faulted.json()) == (500, {"detail": "boom"})
+
+
+async def test_a_fault_can_answer_any_json_padded_to_any_size(emulator: Emulator, client: httpx.AsyncClient) -> None:
+    hostile = {"id": "../../../ESCAPED", "state": "completed"}
+    emulator.inject(Fault(status=200, method="GET", path="/generations/*", body=hostile))
+    emulator.inject(Fault(status=201, path="/generations/video", body=hostile, padding=300_000))
+    assert (await client.get(f"/generations/{COMPLETED_ID}")).json() == hostile
+    padded = await client.post("/generations/video", json={"model": "ray-2", "prompt": PROMPT})
+    assert (padded.status_code, padded.json()) == (201, hostile)
+    assert "content-length" not in padded.headers
+    assert padded.content[:300_000].isspace() and len(padded.content) == 300_000 + len(json.dumps(hostile))
 
 
 async def test_a_delayed_answer_runs_the_client_into_its_read_timeout(

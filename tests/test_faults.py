@@ -202,6 +202,22 @@ async def test_a_429_create_waits_and_is_sent_exactly_once_more(
     ]
 
 
+@pytest.mark.parametrize("header", [("Retry-After", "nan"), ("Retry-After", "-1"), ("retry-after-ms", "1e309")])
+async def test_a_429_with_an_unusable_retry_after_is_queued_as_if_it_had_none(
+    emulator: Emulator, tmp_path: Path, header: tuple[str, str]
+) -> None:
+    """A Retry-After no wait could honour is ignored: the create waits busy_retry and is sent once more."""
+    busy_retry = 0.2
+    emulator.inject(Fault(status=429, method="POST", path=CREATE, headers=(header,)))
+    async with connect(settings_for(emulator, tmp_path), limits=CreateLimits(busy_retry=busy_retry)) as client:
+        video = await call(client, "create_generation", prompt=PROMPT, wait=False)
+    posts = emulator.requests_for("POST", CREATE)
+    assert [post.status for post in posts] == [429, 201]
+    assert posts[1].at - posts[0].at >= busy_retry * 0.9
+    assert log(emulator) == [("POST", CREATE, 429), ("POST", CREATE, 201)]
+    assert video["state"] == "queued"
+
+
 async def test_a_429_asking_for_longer_than_the_wait_limit_fails_at_once(emulator: Emulator, tmp_path: Path) -> None:
     """A 429 whose Retry-After is past the call's budget ends the call: one POST, "nothing was created"."""
     emulator.inject(Fault(status=429, method="POST", path=CREATE, retry_after=30))
@@ -245,6 +261,18 @@ async def test_a_create_dropped_before_luma_started_it_is_reported_not_repeated(
     assert listed["generations"] == [] and listed["has_more"] is False
     assert log(emulator) == [("POST", CREATE, DROPPED), ("GET", LIST, 200), ("GET", LIST, 200)]
     assert emulator.requests[1].query == RECOVERY_LIST_QUERY
+
+
+async def test_an_oversized_answer_to_a_create_is_a_lost_answer(emulator: Emulator, tmp_path: Path) -> None:
+    """Luma starts the create but answers with 64 MiB: the client stops reading at its cap, treats the answer as
+    lost and finds the real generation in the list; the oversized answer's id is never used."""
+    decoy = {"id": "00000000-0000-4000-8000-0000000000de", "state": "queued", "generation_type": "video"}
+    emulator.inject(Fault(status=201, method="POST", path=CREATE, after_processing=True, body=decoy, padding=2**26))
+    async with connect(settings_for(emulator, tmp_path)) as client:
+        video = await call(client, "create_generation", prompt=PROMPT, wait=False)
+        listed = await call(client, "list_generations")
+    assert [item["id"] for item in listed["generations"]] == [video["id"]] != [decoy["id"]]
+    assert log(emulator) == [("POST", CREATE, DROPPED), ("GET", LIST, 200), ("GET", LIST, 200)]
 
 
 # 5. Slow responses
@@ -507,3 +535,59 @@ async def test_waits_complete_through_single_gets_when_the_list_endpoint_fails(
         gets = statuses(emulator, "GET", f"/generations/{generation_id}")
         assert len(gets) >= 2 and set(gets) == {200}, "the lookup, then single-GET polls"
     assert {r.path for r in emulator.requests} == {CREATE, LIST, *{f"/generations/{gid}" for gid in ids}}
+
+
+# 10. Answers that name the wrong generation
+
+ESCAPING_ID = "../../../ESCAPED"
+
+
+async def test_a_lookup_answered_with_a_path_for_an_id_saves_nothing_anywhere(
+    emulator: Emulator, tmp_path: Path
+) -> None:
+    """download_generation, answered with a generation whose id is a path: a tool error, and no file is written."""
+    output = tmp_path / "a" / "b" / "c"
+    async with connect(settings_for(emulator, output)) as client:
+        generation_id = (await call(client, "create_generation", prompt=PROMPT, wait=False))["id"]
+        emulator.finish_now(generation_id)
+        hostile = {**(emulator.generation(generation_id) or {}), "id": ESCAPING_ID}
+        path = f"/generations/{generation_id}"
+        emulator.inject(Fault(status=200, method="GET", path=path, body=hostile))
+        message = await call_error(client, "download_generation", generation_id=generation_id)
+    assert f"answer to GET {path}" in message and "not a UUID" in message
+    assert [file for file in tmp_path.rglob("*") if file.is_file()] == []
+    assert log(emulator) == [("POST", CREATE, 201), ("GET", path, 200)]
+
+
+async def test_a_lookup_answered_with_another_generation_is_an_error(emulator: Emulator, tmp_path: Path) -> None:
+    """get_generation(A), answered with generation B: a tool error naming both, never B shown as A."""
+    async with connect(settings_for(emulator, tmp_path)) as client:
+        asked = (await call(client, "create_generation", prompt=PROMPT, wait=False))["id"]
+        other = (await call(client, "create_generation", prompt="another video", wait=False))["id"]
+        emulator.inject(Fault(status=200, method="GET", path=f"/generations/{asked}", body=emulator.generation(other)))
+        message = await call_error(client, "get_generation", generation_id=asked)
+    assert f"was about generation {other}, not {asked}" in message
+    assert len(emulator.requests_for("GET", f"/generations/{asked}")) == 1
+
+
+async def test_a_create_answered_without_a_uuid_is_a_lost_answer(emulator: Emulator, tmp_path: Path) -> None:
+    """Luma starts the create but its answer's id is a path: the real generation is found in the list instead."""
+    hostile = {"id": ESCAPING_ID, "state": "queued", "generation_type": "video"}
+    emulator.inject(Fault(status=201, method="POST", path=CREATE, after_processing=True, body=hostile))
+    async with connect(settings_for(emulator, tmp_path)) as client:
+        video = await call(client, "create_generation", prompt=PROMPT, wait=False)
+        listed = await call(client, "list_generations")
+    assert video["id"] != ESCAPING_ID
+    assert [item["id"] for item in listed["generations"]] == [video["id"]]
+    assert log(emulator) == [("POST", CREATE, 201), ("GET", LIST, 200), ("GET", LIST, 200)]
+
+
+async def test_list_entries_without_a_uuid_are_left_out(emulator: Emulator, tmp_path: Path) -> None:
+    """A list whose second entry has a path for an id: list_generations shows the first only."""
+    async with connect(settings_for(emulator, tmp_path)) as client:
+        good = await call(client, "create_generation", prompt=PROMPT, wait=False)
+        entry = emulator.generation(good["id"]) or {}
+        page = {"generations": [entry, {**entry, "id": ESCAPING_ID}], "has_more": False, "count": 2}
+        emulator.inject(Fault(status=200, method="GET", path=LIST, body=page))
+        listed = await call(client, "list_generations")
+    assert [item["id"] for item in listed["generations"]] == [good["id"]]

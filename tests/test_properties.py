@@ -347,13 +347,11 @@ directory_names = st.lists(
 @st.composite
 def valid_create(draw: st.DrawFn) -> dict[str, Any]:
     arguments: dict[str, Any] = {"prompt": draw(valid_prompts)[0], "wait": False}
-    model = draw(st.sampled_from(MODELS))
-    arguments["model"] = model
-    if model != "ray-1-6":
-        if draw(st.booleans()):
-            arguments["resolution"] = draw(st.sampled_from(RESOLUTIONS))
-        if draw(st.booleans()):
-            arguments["duration"] = draw(st.sampled_from(DURATIONS))
+    arguments["model"] = draw(st.sampled_from(MODELS))
+    if draw(st.booleans()):
+        arguments["resolution"] = draw(st.sampled_from(RESOLUTIONS))
+    if draw(st.booleans()):
+        arguments["duration"] = draw(st.sampled_from(DURATIONS))
     if draw(st.booleans()):
         arguments["aspect_ratio"] = draw(st.sampled_from(ASPECT_RATIOS))
     if draw(st.booleans()):
@@ -386,11 +384,10 @@ def valid_extend(draw: st.DrawFn, ids: st.SearchStrategy[str]) -> dict[str, Any]
         arguments["to_generation_id"] = draw(ids)
     if direction != "backward" and far_end == "none":
         arguments["loop"] = draw(st.booleans())  # loop is refused for every other shape (a rule of two fields)
-    model = draw(st.sampled_from(MODELS))
-    arguments["model"] = model
-    if model != "ray-1-6" and draw(st.booleans()):
+    arguments["model"] = draw(st.sampled_from(MODELS))
+    if draw(st.booleans()):
         arguments["resolution"] = draw(st.sampled_from(RESOLUTIONS))
-    if model != "ray-1-6" and draw(st.booleans()):
+    if draw(st.booleans()):
         arguments["duration"] = draw(st.sampled_from(DURATIONS))
     if draw(st.booleans()):
         arguments["aspect_ratio"] = draw(st.sampled_from(ASPECT_RATIOS))

@@ -35,7 +35,7 @@ from luma_mcp.emulator.validation import (
     upscale_request,
     video_request,
 )
-from luma_mcp.emulator.vocabulary import CAMERA_MOTIONS, CONCEPT_KEYS, CURRENT_MODELS, LEGACY_MODEL
+from luma_mcp.emulator.vocabulary import CAMERA_MOTIONS, CONCEPT_KEYS
 
 DEFAULT_PAGE_SIZE = 100
 
@@ -66,7 +66,6 @@ class LumaApi:
         self._store = store
         self._clock = clock
         self._limits = CreateLimits(config, store)
-        self._models = CURRENT_MODELS + ((LEGACY_MODEL,) if config.accept_ray_1_6 else ())
 
     def routes(self) -> list[BaseRoute]:
         api: list[BaseRoute] = [
@@ -134,7 +133,6 @@ class LumaApi:
         self._limits.check(owner)
         echo = video_request(
             await _json_body(request),
-            models=self._models,
             state_of=lambda generation_id: self._state_of(generation_id, owner),
         )
         cost = video_price_cents(echo["model"], echo["resolution"], echo["duration"])

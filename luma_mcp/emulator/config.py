@@ -19,8 +19,6 @@ class EmulatorConfig:
     """Bearer keys accepted; each key is a tenant that sees only its own generations."""
     queued_seconds: float = 0.5
     dreaming_seconds: float = 3.0
-    accept_ray_1_6: bool = True
-    """Accept the legacy model ``ray-1-6`` (Luma dropped it from the spec in 2026-01)."""
     camera_motions: bool = False
     """Serve the legacy ``GET /generations/camera_motion/list``; when off it answers 404 like an unknown route."""
     initial_credit_cents: float = 100_000.0

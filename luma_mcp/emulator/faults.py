@@ -1,8 +1,9 @@
-"""Scripted failures: the next matching requests get an error, a delay or a dropped connection instead."""
+"""Scripted failures: the next matching requests get an error, a delay, a dropped connection or a hostile answer."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import Any
 
 from luma_mcp.emulator.paths import path_matches
 
@@ -30,6 +31,11 @@ class Fault:
     after_processing: bool = False
     detail: str | None = None
     """The ``{"detail": ...}`` message; the HTTP reason phrase when unset."""
+    body: Any = None
+    """JSON to answer with instead of ``{"detail": ...}``: a generation with a hostile id, say."""
+    padding: int = 0
+    """Bytes of whitespace streamed ahead of the JSON, without a Content-Length: an answer that is valid but as
+    large as asked. Logged with status ``DROPPED_STATUS`` if the client hangs up before the end."""
     headers: tuple[tuple[str, str], ...] = ()
     """Extra response headers, e.g. ``(("x-should-retry", "true"),)``."""
 

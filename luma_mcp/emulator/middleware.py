@@ -28,6 +28,7 @@ DROPPED_STATUS = 0
 _PROMISED_LENGTH = b"1024"
 """The Content-Length a dropped response claims; only a fragment of it is ever sent."""
 _INCOMPLETE_RESPONSE_LOG = "ASGI callable returned without completing response."
+_PADDING_CHUNK = 64 * 1024
 
 
 class DroppedResponseFilter(logging.Filter):
@@ -84,8 +85,11 @@ class RequestInterceptor:
         headers = dict(fault.headers)
         if fault.retry_after is not None:
             headers["Retry-After"] = f"{fault.retry_after:g}"
-        detail = fault.detail or HTTPStatus(fault.status).phrase
-        await JSONResponse({"detail": detail}, status_code=fault.status, headers=headers)(scope, receive, send)
+        body = fault.body if fault.body is not None else {"detail": fault.detail or HTTPStatus(fault.status).phrase}
+        if fault.padding:
+            whole = await _send_padded(body, fault.padding, fault.status, headers, receive, send)
+            return fault.status if whole else DROPPED_STATUS
+        await JSONResponse(body, status_code=fault.status, headers=headers)(scope, receive, send)
         return fault.status
 
     def _settle(self, entry: RecordedRequest, status: int) -> None:
@@ -146,6 +150,39 @@ async def _client_left_within(seconds: float, receive: Receive) -> bool:
             pass
         return True
     return False
+
+
+async def _send_padded(
+    body: Any, padding: int, status: int, headers: dict[str, str], receive: Receive, send: Send
+) -> bool:
+    """Stream ``padding`` bytes of whitespace, then ``body`` as JSON; say whether all of it went out.
+
+    Uvicorn holds ``send`` back while the client is not reading, so a client that stops reading and hangs up is
+    seen here as a disconnect long before the end.
+    """
+    raw_headers = [(b"content-type", b"application/json")]
+    raw_headers += [(name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in headers.items()]
+    client_left = anyio.Event()
+
+    async def watch() -> None:
+        while (await receive())["type"] != "http.disconnect":
+            pass
+        client_left.set()
+
+    async with anyio.create_task_group() as watching:
+        watching.start_soon(watch)
+        await send({"type": "http.response.start", "status": status, "headers": raw_headers})
+        for offset in range(0, padding, _PADDING_CHUNK):
+            if client_left.is_set():
+                break
+            chunk = b" " * min(_PADDING_CHUNK, padding - offset)
+            await send({"type": "http.response.body", "body": chunk, "more_body": True})
+            await anyio.sleep(0)  # let the watcher see a hang-up between chunks
+        else:
+            await send({"type": "http.response.body", "body": json.dumps(body).encode(), "more_body": False})
+        whole = not client_left.is_set()
+        watching.cancel_scope.cancel()
+    return whole
 
 
 async def _send_truncated_response(send: Send) -> None:

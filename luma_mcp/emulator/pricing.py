@@ -19,6 +19,6 @@ _PRICE_CENTS: dict[tuple[str, str], dict[str, float]] = {
 
 
 def video_price_cents(model: str, resolution: str | None, duration: str | None) -> float:
-    """The price of a video of this model, resolution and duration; ``ray-1-6`` is priced like ``ray-2``."""
-    row = ("ray-flash-2" if model == "ray-flash-2" else "ray-2", duration or DEFAULT_DURATION)
+    """The price of a video of this model, resolution and duration."""
+    row = (model, duration or DEFAULT_DURATION)
     return _PRICE_CENTS[row][resolution or DEFAULT_RESOLUTION]

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from luma_mcp.emulator.vocabulary import ASPECT_RATIOS, CONCEPT_KEYS, DURATIONS, RESOLUTIONS
+from luma_mcp.emulator.vocabulary import ASPECT_RATIOS, CONCEPT_KEYS, DURATIONS, MODELS, RESOLUTIONS
 
 PROMPT_MIN_LENGTH = 3
 PROMPT_MAX_LENGTH = 5000
@@ -37,14 +37,14 @@ class InvalidRequest(Exception):
         self.detail = detail
 
 
-def video_request(body: Any, *, models: Sequence[str], state_of: StateLookup) -> dict[str, Any]:
+def video_request(body: Any, *, state_of: StateLookup) -> dict[str, Any]:
     """Validate a video create; keyframes that name generations must name completed ones of the caller's."""
     fields = _json_object(body)
     if fields.get("generation_type", "video") != "video":
         raise InvalidRequest("Unknown request type")
-    model = _choice(fields, "model", models)
+    model = _choice(fields, "model", MODELS)
     if model is None:
-        raise InvalidRequest(f"model is required; use one of: {', '.join(models)}")
+        raise InvalidRequest(f"model is required; use one of: {', '.join(MODELS)}")
     prompt = _string(fields, "prompt") or None
     aspect_ratio = _choice(fields, "aspect_ratio", ASPECT_RATIOS)
     loop = fields.get("loop")

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-CURRENT_MODELS = ("ray-2", "ray-flash-2")
-LEGACY_MODEL = "ray-1-6"
+# ray-1-6 left the spec on 2026-01-07 (luma-api.md §1); Luma is taken to refuse it like any unknown model.
+MODELS = ("ray-2", "ray-flash-2")
 ASPECT_RATIOS = ("1:1", "16:9", "9:16", "4:3", "3:4", "21:9", "9:21")
 RESOLUTIONS = ("540p", "720p", "1080p", "4k")
 DURATIONS = ("5s", "9s")
