@@ -15,6 +15,7 @@ from typing import TypeVar
 import anyio
 
 from .errors import RateLimitError
+from .timing import time_left
 
 T = TypeVar("T")
 Report = Callable[[str], Awaitable[None]]
@@ -23,26 +24,26 @@ Report = Callable[[str], Awaitable[None]]
 @dataclass(frozen=True)
 class CreateLimits:
     """`per_window` creates per `window` seconds (Luma: 20 a minute). When Luma answers 429 without a
-    Retry-After (all 10 in-flight slots taken, say), try again after `busy_retry` seconds. Queueing stops
-    `reserve` seconds (at most half the call's time) before the call's deadline, so the create itself, which may
-    take up to 20 s, still answers within the call."""
+    Retry-After (all 10 in-flight slots taken, say), try again after `busy_retry` seconds."""
 
     per_window: int = 20
     window: float = 60.0
     busy_retry: float = 5.0
-    reserve: float = 15.0
 
 
 class CreateQueue:
-    def __init__(self, limits: CreateLimits = CreateLimits()) -> None:
+    """`reserve`: queueing stops that long (at most half the call's time) before the call's deadline, so the
+    create itself, and the search for it should its answer be lost, still fit in the call."""
+
+    def __init__(self, limits: CreateLimits = CreateLimits(), *, reserve: float = 15.0) -> None:
         self._limits = limits
+        self._reserve = reserve
         self._sent: deque[float] = deque()
 
-    async def submit(self, create: Callable[[], Awaitable[T]], *, deadline: float, report: Report) -> T:
+    async def submit(self, create: Callable[[], Awaitable[T]], *, report: Report) -> T:
         """Run `create` once a slot is free; give up with `RateLimitError` if none frees in time for it to run
-        before `deadline` (an `anyio.current_time()` value)."""
-        now = anyio.current_time()
-        latest_start = deadline - min(self._limits.reserve, max(0.0, deadline - now) / 2)
+        within the current call (see `luma_mcp.timing`)."""
+        latest_start = anyio.current_time() + time_left(leave=self._reserve)
         while True:
             await self._take_slot(latest_start, report)
             try:

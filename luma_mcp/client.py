@@ -38,15 +38,10 @@ from .models import (
 )
 from .retries import RETRYABLE_STATUSES, RetryPolicy, leaves_create_unknown, retry_after_seconds
 from .settings import DEFAULT_BASE_URL
+from .timing import TimePolicy, time_left
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=5.0)
-# A poll is repeated next tick anyway, so it must not hold its generation up for long.
-POLL_TIMEOUT_CAP = 5.0
-# Paid requests answer fast when Luma is well; a tighter bound keeps a tool call within its time limit, and a
-# timeout here goes down the lost-answer path (look for the generation) like any other lost answer.
-PAID_TIMEOUT_CAP = 20.0
 # Finding a create whose answer was lost: how many of the newest generations to look through, and how far our
 # clock may run ahead of Luma's. An identical request made within that margin would be taken for the lost one.
 RECOVERY_WINDOW = 10
@@ -56,6 +51,8 @@ CLOCK_SKEW = timedelta(seconds=15)
 # JSON escapes, about 6 MB (a typical page is under 100 KB). A bigger one is not read on, so a broken or hostile
 # upstream cannot fill the memory, or the protocol stream with an echo of itself.
 MAX_ANSWER_BYTES = 8 * 1024**2
+# Below this much time left in a call, a request is not worth sending: it could only time out.
+MIN_REQUEST_SECONDS = 0.25
 T = TypeVar("T")
 _STRINGS: TypeAdapter[list[str]] = TypeAdapter(list[str])
 MISSING_KEY_MESSAGE = (
@@ -78,12 +75,13 @@ class LumaClient:
         *,
         api_key: str | None,
         base_url: str = DEFAULT_BASE_URL,
-        timeout: httpx.Timeout | float = DEFAULT_TIMEOUT,
+        timing: TimePolicy = TimePolicy(),
         retry: RetryPolicy = RetryPolicy(),
         transport: httpx.AsyncBaseTransport | None = None,
         handed_out: deque[str] | None = None,
     ) -> None:
         self._api_key = api_key
+        self._timing = timing
         self._retry = retry
         # Ids of paid generations already handed out, so a lost answer is never matched to one of them; the
         # caller may keep them across clients of one account.
@@ -93,11 +91,7 @@ class LumaClient:
         headers = {"Accept": "application/json", "User-Agent": f"luma-mcp/{__version__}"}
         if api_key:
             headers["Authorization"] = f"Bearer {api_key}"
-        self._http = httpx.AsyncClient(
-            base_url=base_url.rstrip("/") + "/", headers=headers, timeout=timeout, transport=transport
-        )
-        self._poll_timeout = _capped(self._http.timeout, POLL_TIMEOUT_CAP)
-        self._paid_timeout = _capped(self._http.timeout, PAID_TIMEOUT_CAP)
+        self._http = httpx.AsyncClient(base_url=base_url.rstrip("/") + "/", headers=headers, transport=transport)
 
     async def __aenter__(self) -> Self:
         return self
@@ -135,7 +129,9 @@ class LumaClient:
         return page
 
     async def delete_generation(self, generation_id: str) -> None:
-        await self._request("DELETE", f"generations/{generation_id}")
+        await self._request(
+            "DELETE", f"generations/{generation_id}", cap=self._timing.read, retries=self._retry.retries
+        )
 
     async def upscale_generation(self, generation_id: str, request: UpscaleRequest) -> Generation:
         # Luma's echo of an upscale or audio request does not name its source, so a lost answer cannot be found.
@@ -155,12 +151,29 @@ class LumaClient:
         return await self._get("credits", Credits)
 
     async def ping(self) -> None:
-        await self._request("GET", "ping")
+        await self._request("GET", "ping", cap=self._timing.read, retries=self._retry.retries)
 
     async def _get(
-        self, path: str, shape: type[T] | TypeAdapter[T], *, params: dict[str, Any] | None = None, poll: bool = False
+        self,
+        path: str,
+        shape: type[T] | TypeAdapter[T],
+        *,
+        params: dict[str, Any] | None = None,
+        poll: bool = False,
+        cap: float | None = None,
+        retries: int | None = None,
     ) -> T:
-        return _parse(shape, await self._request("GET", path, params=params, poll=poll), f"GET /{path}")
+        """`poll`: one quick try (no retries, the poll cap), for a poller that looks again next tick anyway."""
+        if poll:
+            cap, retries = self._timing.poll, 0
+        answer = await self._request(
+            "GET",
+            path,
+            params=params,
+            cap=self._timing.read if cap is None else cap,
+            retries=self._retry.retries if retries is None else retries,
+        )
+        return _parse(shape, answer, f"GET /{path}")
 
     async def _start(self, path: str, body: dict[str, Any], *, what: str, findable: bool) -> Generation:
         """Start something Luma charges for. If its answer is lost (a broken connection, a timeout, a 408, 409 or
@@ -168,7 +181,15 @@ class LumaClient:
         before reporting a failure, and then say plainly that the outcome is unknown."""
         sent_at = datetime.now(UTC)
         try:
-            answer = await self._request("POST", path, json=body, idempotent=False)
+            answer = await self._request(
+                "POST",
+                path,
+                json=body,
+                idempotent=False,
+                cap=self._timing.paid,
+                retries=self._retry.retries,
+                leave=self._timing.lost_answer_search if findable else 0.0,
+            )
             started = _checked(_parse(Generation, answer, f"POST /{path}"), f"POST /{path}")
         except LumaError as exc:
             if not _may_have_started(exc):
@@ -178,7 +199,9 @@ class LumaClient:
             self._started.append(started.id)
             return started
         verdict = "which generation it would be cannot be told from Luma's list"
-        if findable:
+        if findable and time_left() < MIN_REQUEST_SECONDS:
+            verdict = "this call had no time left to look for it"
+        elif findable:
             try:
                 found = await self._find_started(body, sent_at)
             except LumaError:
@@ -199,7 +222,17 @@ class LumaClient:
         """The newest generation, not already handed out, whose echoed request matches `body` and that was
         created after we sent it."""
         earliest = sent_at - CLOCK_SKEW
-        for generation in (await self.list_generations(limit=RECOVERY_WINDOW)).generations:
+        # One try, within what is left of the call: the model is told to look again itself if this fails.
+        listed = await self._get(
+            "generations",
+            GenerationPage,
+            params={"limit": RECOVERY_WINDOW, "offset": 0},
+            cap=self._timing.lost_answer_search,
+            retries=0,
+        )
+        for generation in listed.generations:
+            if not is_generation_id(generation.id):
+                continue
             echoed = generation.request or {}
             if (
                 generation.id not in self._started
@@ -214,24 +247,28 @@ class LumaClient:
         method: str,
         path: str,
         *,
+        cap: float,
+        retries: int,
         json: dict[str, Any] | None = None,
         params: dict[str, Any] | None = None,
         idempotent: bool = True,
-        poll: bool = False,
+        leave: float = 0.0,
     ) -> Any:
+        """One request and its retries, each try within `cap` seconds and the call's time left (keeping back
+        `leave` seconds for what the caller does next); a retry that would not fit in the time left is not made."""
         if not self._api_key:
             raise ConfigurationError(MISSING_KEY_MESSAGE)
-        retries = 0 if poll else self._retry.retries
-        timeout = self._poll_timeout if poll else self._paid_timeout if not idempotent else None
         retries_taken = 0
         while True:
             try:
-                response, body = await self._send(method, path, json=json, params=params, timeout=timeout)
+                response, body = await self._send(
+                    method, path, json=json, params=params, seconds=time_left(cap, leave=leave)
+                )
             except APIConnectionError as exc:
                 if retries_taken >= retries or (not idempotent and exc.may_have_reached_luma):
                     raise
+                error: LumaError = exc
                 delay = self._retry.backoff(retries_taken)
-                logger.warning("%s /%s: %s; retrying in %.1f s", method, path, exc, delay)
             else:
                 if response.is_success:
                     self.key_accepted = True
@@ -248,7 +285,9 @@ class LumaClient:
                 if wait is None or not self._may_retry(response, idempotent) or retries_taken >= retries:
                     raise error
                 delay = wait
-                logger.warning("%s /%s answered %d; retrying in %.1f s", method, path, response.status_code, delay)
+            if delay + MIN_REQUEST_SECONDS > time_left(leave=leave):
+                raise error
+            logger.warning("%s /%s: %s; retrying in %.1f s", method, path, error, delay)
             retries_taken += 1
             await anyio.sleep(delay)
 
@@ -267,25 +306,33 @@ class LumaClient:
         *,
         json: dict[str, Any] | None,
         params: dict[str, Any] | None,
-        timeout: httpx.Timeout | None,
+        seconds: float,
     ) -> tuple[httpx.Response, bytes]:
-        """The answer's status and headers, and its body read up to `MAX_ANSWER_BYTES`; httpx's exceptions are
-        translated into ours at exactly this one place."""
+        """The answer's status and headers, and its body read up to `MAX_ANSWER_BYTES`, all within `seconds` (a
+        slow trickle of bytes included); httpx's exceptions are translated into ours at exactly this one place."""
         where = f"{method} /{path}"
+        if seconds < MIN_REQUEST_SECONDS:
+            raise APIConnectionError(
+                f"{where} was not sent: this call has no time left for it.", may_have_reached_luma=False
+            )
+        timeout = httpx.Timeout(seconds, connect=min(seconds, self._timing.connect))
         try:
-            async with self._http.stream(
-                method, path, json=json, params=params, timeout=httpx.USE_CLIENT_DEFAULT if timeout is None else timeout
-            ) as response:
-                return response, await _read_capped(response, where)
+            with anyio.move_on_after(seconds):
+                async with self._http.stream(method, path, json=json, params=params, timeout=timeout) as response:
+                    return response, await _read_capped(response, where)
         except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
             raise APIConnectionError(
-                f"Could not connect to Luma for {where} ({type(exc).__name__}). Check the network and LUMA_BASE_URL.",
+                f"Could not connect to Luma at {self._http.base_url.host} for {where} ({type(exc).__name__}). "
+                "Check the network and LUMA_BASE_URL.",
                 may_have_reached_luma=False,
             ) from exc
         except httpx.TimeoutException as exc:
-            raise APITimeoutError(f"Luma did not answer {where} in time ({type(exc).__name__}).") from exc
+            raise APITimeoutError(
+                f"Luma did not answer {where} within {seconds:.0f} s ({type(exc).__name__})."
+            ) from exc
         except httpx.TransportError as exc:
             raise APIConnectionError(f"The connection to Luma broke during {where} ({type(exc).__name__}).") from exc
+        raise APITimeoutError(f"Luma did not finish answering {where} within {seconds:.0f} s.")
 
 
 def _created_after(generation: Generation, earliest: datetime) -> bool:
@@ -294,15 +341,6 @@ def _created_after(generation: Generation, earliest: datetime) -> bool:
     except ValueError:
         return False
     return created.tzinfo is not None and created >= earliest
-
-
-def _capped(timeout: httpx.Timeout, cap: float) -> httpx.Timeout:
-    def limit(seconds: float | None) -> float:
-        return cap if seconds is None else min(seconds, cap)
-
-    return httpx.Timeout(
-        connect=limit(timeout.connect), read=limit(timeout.read), write=limit(timeout.write), pool=limit(timeout.pool)
-    )
 
 
 def _may_have_started(error: LumaError) -> bool:

@@ -1,7 +1,10 @@
-"""Saving a finished video (and its thumbnail) to disk: atomically, and never outside the output directory.
+"""Saving a finished video (and its thumbnail) to disk: atomically, never outside the output directory, and
+never holding a tool call past its deadline.
 
-Asset URLs point at Luma's public CDN, not the API, so this uses its own HTTP client that never carries the
-API key.
+A download runs as a job in the background. The call that starts it waits for it while its deadline allows; if
+the asset host is slow, the call answers "in progress" with the path the file will land at, the job goes on, and
+a later call for the same generation and folder reports it done (or its error). Asset URLs point at Luma's public
+CDN, not the API, so this uses its own HTTP client, which never carries the API key.
 """
 
 from __future__ import annotations
@@ -9,54 +12,135 @@ from __future__ import annotations
 import logging
 import os
 import tempfile
+from collections import OrderedDict
+from dataclasses import dataclass, field
 from pathlib import Path
+from types import TracebackType
+from typing import Self
 from urllib.parse import urlsplit
 from uuid import UUID
 
 import anyio
 import httpx
+from anyio.abc import TaskGroup
 
 from .errors import APIConnectionError, APIResponseError, InvalidRequestError, LumaError, LumaMCPError
 from .models import Generation
 from .results import Download
+from .timing import TimePolicy, time_left
 
 logger = logging.getLogger(__name__)
 
 MAX_DOWNLOAD_BYTES = 2 * 1024**3
 CHUNK_SIZE = 256 * 1024
+MAX_UNREPORTED_JOBS = 256
+"""Finished downloads whose outcome no call has reported yet; past this the oldest outcome is forgotten."""
+
+
+@dataclass(eq=False)
+class _Job:
+    video_path: Path
+    finished: anyio.Event = field(default_factory=anyio.Event)
+    outcome: Download | LumaMCPError | None = None
 
 
 class Downloader:
+    """Use as an async context manager: it owns the background jobs and the HTTP client (made on first use)."""
+
     def __init__(
         self,
         output_dir: Path,
         *,
+        timing: TimePolicy = TimePolicy(),
         max_bytes: int = MAX_DOWNLOAD_BYTES,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         self.output_dir = output_dir
+        self._timing = timing
         self._max_bytes = max_bytes
-        self._http = httpx.AsyncClient(
-            follow_redirects=True, timeout=httpx.Timeout(60.0, connect=10.0), transport=transport
-        )
+        self._transport = transport
+        self._http: httpx.AsyncClient | None = None
+        self._jobs: OrderedDict[Path, _Job] = OrderedDict()
+        self._task_group: TaskGroup | None = None
 
-    async def aclose(self) -> None:
-        await self._http.aclose()
+    async def __aenter__(self) -> Self:
+        self._task_group = anyio.create_task_group()
+        await self._task_group.__aenter__()
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> bool | None:
+        assert self._task_group is not None
+        self._task_group.cancel_scope.cancel()  # unfinished jobs leave no partial file behind
+        try:
+            return await self._task_group.__aexit__(exc_type, exc, tb)
+        finally:
+            with anyio.CancelScope(shield=True):
+                if self._http is not None:
+                    await self._http.aclose()
 
     async def save(self, generation: Generation, target: Path) -> Download:
-        """Save into `target`, a folder `target_directory` approved."""
+        """Save into `target`, a folder `target_directory` approved; wait for it within the call's time left."""
         video_url = generation.assets.video if generation.assets else None
         if generation.state != "completed" or not video_url:
             raise InvalidRequestError(
                 f"Generation {generation.id} is {generation.state} and has no video yet. Call get_generation with "
                 "wait=true until it is completed, then download it."
             )
-        name = _file_name(generation)
-        video_path = target / f"{name}.mp4"
-        video_bytes = await self._fetch(video_url, video_path)
-        thumbnail_path = await self._save_thumbnail(generation, target / f"{name}.jpg")
+        if urlsplit(video_url).scheme not in ("http", "https"):
+            raise InvalidRequestError(f"Refusing to download {video_url!r}: only http(s) asset URLs are fetched.")
+        video_path = target / f"{_file_name(generation)}.mp4"
+        job = self._jobs.get(video_path)
+        if job is None:
+            job = self._jobs[video_path] = _Job(video_path)
+            assert self._task_group is not None, "Downloader used outside `async with`"
+            self._task_group.start_soon(self._run, job, generation, name=f"download {generation.id}")
+        with anyio.move_on_after(time_left()):
+            await job.finished.wait()
+        if job.outcome is None:
+            return Download(
+                id=generation.id,
+                status="in_progress",
+                video_path=str(video_path),
+                next_step=(
+                    f"The video is still downloading in the background to {video_path}. Call download_generation "
+                    "again with the same arguments in a minute to learn when it is saved; do not create it again."
+                ),
+            )
+        del self._jobs[video_path]  # reported: a later call downloads afresh
+        if isinstance(job.outcome, LumaMCPError):
+            raise job.outcome
+        return job.outcome
+
+    async def _run(self, job: _Job, generation: Generation) -> None:
+        try:
+            with anyio.fail_after(self._timing.download_total):
+                job.outcome = await self._save_files(generation, job.video_path)
+        except LumaMCPError as exc:
+            job.outcome = exc
+        except TimeoutError:
+            job.outcome = LumaError(
+                f"Downloading generation {generation.id} did not finish in {self._timing.download_total:.0f} s; "
+                "the asset host is too slow. Try again later."
+            )
+        finally:
+            job.finished.set()
+            self._forget_oldest_outcomes()
+
+    def _forget_oldest_outcomes(self) -> None:
+        finished = [path for path, job in self._jobs.items() if job.finished.is_set()]
+        for path in finished[: max(0, len(finished) - MAX_UNREPORTED_JOBS)]:
+            del self._jobs[path]
+
+    async def _save_files(self, generation: Generation, video_path: Path) -> Download:
+        assert generation.assets is not None and generation.assets.video is not None
+        _make_folder(video_path.parent)
+        video_bytes = await self._fetch(generation.assets.video, video_path)
+        thumbnail_path = await self._save_thumbnail(generation, video_path.with_suffix(".jpg"))
         return Download(
             id=generation.id,
+            status="saved",
             video_path=str(video_path),
             thumbnail_path=str(thumbnail_path) if thumbnail_path else None,
             video_bytes=video_bytes,
@@ -76,8 +160,8 @@ class Downloader:
         return path
 
     def target_directory(self, directory: str | None) -> Path:
-        """The folder to save into, made if need be: `directory` is relative to the output directory, and
-        anything that resolves outside it, or cannot be made, is refused before Luma is asked anything."""
+        """The folder to save into: `directory` is relative to the output directory, and anything that resolves
+        outside it is refused before Luma is asked anything. It is made only once there is a video to save."""
         root = self.output_dir.expanduser().resolve()
         if directory and not all(char.isprintable() for char in directory):
             raise InvalidRequestError(f"directory must not contain control characters; got {directory!r}.")
@@ -92,13 +176,17 @@ class Downloader:
             raise InvalidRequestError(
                 f"directory {directory!r} leads outside the output directory {root} (through a symlink); refused."
             )
-        try:
-            target.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise InvalidRequestError(
-                f"Cannot save into {target}: {exc.strerror or exc}. Choose another directory."
-            ) from None
         return target
+
+    def _client(self) -> httpx.AsyncClient:
+        if self._http is None:
+            timing = self._timing
+            self._http = httpx.AsyncClient(
+                follow_redirects=True,
+                timeout=httpx.Timeout(timing.download_stall, connect=timing.connect),
+                transport=self._transport,
+            )
+        return self._http
 
     async def _fetch(self, url: str, destination: Path) -> int:
         if urlsplit(url).scheme not in ("http", "https"):
@@ -116,7 +204,7 @@ class Downloader:
     async def _stream_to(self, url: str, path: Path) -> int:
         size = 0
         try:
-            async with self._http.stream("GET", url) as response:
+            async with self._client().stream("GET", url) as response:
                 if response.status_code != 200:
                     raise LumaError(f"Downloading {url} failed: HTTP {response.status_code}.")
                 declared = int(response.headers.get("content-length") or 0)
@@ -133,6 +221,15 @@ class Downloader:
         except httpx.HTTPError as exc:
             raise APIConnectionError(f"Downloading {url} failed ({type(exc).__name__}); try again.") from exc
         return size
+
+
+def _make_folder(folder: Path) -> None:
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InvalidRequestError(
+            f"Cannot save into {folder}: {exc.strerror or exc}. Choose another directory."
+        ) from None
 
 
 def _file_name(generation: Generation) -> str:

@@ -110,6 +110,13 @@ def outcome_unknown(tool: str) -> str:
     )
 
 
+def out_of_time(what: str) -> str:
+    return (
+        f"{what} did not finish within this server's time limit for one call (LUMA_MCP_MAX_WAIT). Nothing was "
+        "changed by it that you need to undo; try again, or call get_generation to see where a generation stands."
+    )
+
+
 def detail_text(body: Any) -> str | None:
     """Luma's error body is `{"detail": str}`; a FastAPI-style 422 puts a list of `{loc, msg}` there instead."""
     if not isinstance(body, dict):

@@ -4,6 +4,8 @@ the one-line text the model reads first.
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, Field
 
 from .models import Generation
@@ -73,9 +75,13 @@ class CameraMotionList(BaseModel):
 
 class Download(BaseModel):
     id: str
-    video_path: str
-    thumbnail_path: str | None
-    video_bytes: int
+    status: Literal["saved", "in_progress"] = Field(
+        description="saved, or in_progress: still downloading in the background (call download_generation again)."
+    )
+    video_path: str = Field(description="Where the MP4 is, or will be once saved.")
+    thumbnail_path: str | None = None
+    video_bytes: int | None = Field(default=None, description="The MP4's size, once saved.")
+    next_step: str | None = None
 
 
 class CreditBalance(BaseModel):

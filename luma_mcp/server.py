@@ -13,7 +13,7 @@ from mcp import MCPError
 from mcp.server import MCPServer, ServerRequestContext
 from mcp.server.lowlevel.helper_types import ReadResourceContents
 from mcp.server.mcpserver import Context
-from mcp.server.mcpserver.exceptions import ToolError, UnexpectedToolError
+from mcp.server.mcpserver.exceptions import ResourceError, ToolError, UnexpectedToolError
 from mcp.types import INVALID_PARAMS, CallToolResult, InputRequiredResult, Tool
 from pydantic import AnyUrl, ValidationError
 
@@ -21,7 +21,7 @@ from . import __version__
 from .admission import CreateLimits
 from .context import AppContext
 from .downloads import Downloader
-from .errors import ConfigurationError, InvalidRequestError, LumaMCPError, outcome_unknown
+from .errors import ConfigurationError, InvalidRequestError, LumaMCPError, out_of_time, outcome_unknown
 from .inputs import check_argument_names, describe_invalid_arguments
 from .models import Generation
 from .poller import PollSchedule
@@ -30,6 +30,7 @@ from .resources import register_resources
 from .settings import Settings
 from .subscriptions import GENERATION_URI_PREFIX, ResourceUpdates, Stop, SubscriberAccount
 from .tenants import Tenant, Tenants
+from .timing import within
 from .tools import PAID_TOOLS, register_tools
 
 INSTRUCTIONS = """\
@@ -65,8 +66,11 @@ class LumaServer(MCPServer[AppContext]):
     ) -> CallToolResult | InputRequiredResult:
         try:
             await self._refuse_unknown_arguments(name, arguments)
-            async with self._lease(context):
-                return await super().call_tool(name, arguments, context)
+            async with self._lease(context), self._within_deadline(context) as cut_off:
+                result = await super().call_tool(name, arguments, context)
+            if cut_off.cancelled_caught:
+                raise ToolError(outcome_unknown(name) if name in PAID_TOOLS else out_of_time(name))
+            return result
         except LumaMCPError as exc:
             raise ToolError(str(exc)) from exc
         except ToolError as exc:
@@ -85,8 +89,11 @@ class LumaServer(MCPServer[AppContext]):
         self, uri: AnyUrl | str, context: Context[AppContext, Any] | None = None
     ) -> Iterable[ReadResourceContents] | InputRequiredResult:
         try:
-            async with self._lease(context):
-                return await super().read_resource(uri, context)
+            async with self._lease(context), self._within_deadline(context) as cut_off:
+                contents = await super().read_resource(uri, context)
+            if cut_off.cancelled_caught:
+                raise ResourceError(out_of_time(f"reading {uri}"))
+            return contents
         except InvalidRequestError as exc:
             raise MCPError(INVALID_PARAMS, str(exc)) from exc
 
@@ -94,6 +101,18 @@ class LumaServer(MCPServer[AppContext]):
         if context is None:
             raise ConfigurationError("luma-mcp serves tools and resources only within an MCP request")
         return context.request_context.lifespan_context.tenants.lease(context.headers)
+
+    @asynccontextmanager
+    async def _within_deadline(self, context: Context[AppContext, Any] | None) -> AsyncIterator[anyio.CancelScope]:
+        """The call's deadline for everything done inside, and a hard stop a little after it, should anything
+        not keep to it (a client that stops reading progress, say)."""
+        assert context is not None
+        timing = context.request_context.lifespan_context.settings.timing
+        with (
+            within(timing.call_deadline()) as deadline,
+            anyio.CancelScope(deadline=deadline.at + timing.overrun) as scope,
+        ):
+            yield scope
 
     async def _refuse_unknown_arguments(self, name: str, arguments: dict[str, Any]) -> None:
         if self._argument_names is None:
@@ -118,10 +137,12 @@ def build_server(
 
     @asynccontextmanager
     async def lifespan(server: MCPServer[AppContext]) -> AsyncIterator[AppContext]:
-        downloader = Downloader(settings.output_dir)
         tenants: Tenants | None = None
         try:
-            async with anyio.create_task_group() as task_group:
+            async with (
+                Downloader(settings.output_dir, timing=settings.timing) as downloader,
+                anyio.create_task_group() as task_group,
+            ):
                 tenants = Tenants(settings, task_group, schedule=schedule, limits=limits, on_change=account_changed)
                 task_group.start_soon(updates.run, task_group, name="resource updates")
                 try:
@@ -133,7 +154,6 @@ def build_server(
             with anyio.CancelScope(shield=True):
                 if tenants is not None:
                     await tenants.aclose()
-                await downloader.aclose()
 
     server = LumaServer(
         "luma-mcp",

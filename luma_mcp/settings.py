@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Literal, get_args
 
 from .errors import ConfigurationError
+from .timing import TimePolicy
 
 DEFAULT_BASE_URL = "https://api.lumalabs.ai/dream-machine/v1"
 DEFAULT_MAX_WAIT = 45.0
@@ -32,6 +33,10 @@ class Settings:
     log_level: LogLevel = "INFO"
     auth_token: str | None = field(default=None, repr=False)
     allowed_hosts: tuple[str, ...] = ()
+
+    @property
+    def timing(self) -> TimePolicy:
+        return TimePolicy(max_wait=self.max_wait)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Settings:

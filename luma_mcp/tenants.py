@@ -143,8 +143,13 @@ class Tenants:
         return tenant
 
     def _open_tenant(self, account: str, api_key: str | None) -> Tenant:
-        memory = self._memories.pop(account, None) or AccountMemory(CreateQueue(self._limits))
-        client = LumaClient(api_key=api_key, base_url=self._settings.base_url, handed_out=memory.handed_out)
+        timing = self._settings.timing
+        memory = self._memories.pop(account, None) or AccountMemory(
+            CreateQueue(self._limits, reserve=timing.create_queue_reserve)
+        )
+        client = LumaClient(
+            api_key=api_key, base_url=self._settings.base_url, timing=timing, handed_out=memory.handed_out
+        )
 
         # Polls are not retried: the poller looks again next tick anyway, and retrying would hold up the round.
         async def one(generation_id: str) -> Generation:

@@ -5,7 +5,7 @@ model that calls them.
 """
 
 from collections.abc import Awaitable, Callable
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 import anyio
 from mcp.server import MCPServer
@@ -14,7 +14,7 @@ from pydantic import Field
 
 from .client import LumaClient
 from .context import AppContext, AppCtx
-from .errors import APITimeoutError, GenerationFailedError, NotFoundError
+from .errors import GenerationFailedError, NotFoundError
 from .inputs import (
     AudioPrompt,
     CallbackUrl,
@@ -49,6 +49,7 @@ from .results import (
     GenerationResult,
 )
 from .tenants import Tenant, leased_tenant
+from .timing import time_left
 
 # Luma's camera_motion/list endpoint left the API spec in 2025; these phrases still steer the camera in prompts.
 BUILT_IN_CAMERA_MOTIONS = (
@@ -98,24 +99,10 @@ DESTRUCTIVE = ToolAnnotations(read_only_hint=False, destructive_hint=True, idemp
 LOCAL_WRITE = ToolAnnotations(read_only_hint=False, destructive_hint=False, idempotent_hint=True, open_world_hint=True)
 
 GenerationOutput = Annotated[CallToolResult, GenerationResult]
-T = TypeVar("T")
 
 
 def _app(ctx: AppCtx) -> AppContext:
     return ctx.request_context.lifespan_context
-
-
-async def _within(seconds: float, request: Awaitable[T]) -> T:
-    """A Luma read gives up at the call's time limit (LUMA_MCP_MAX_WAIT, at least a second): clients abandon a
-    call after 60 s or so, and a hanging Luma must not hold one past that."""
-    limit = max(seconds, 1.0)
-    with anyio.move_on_after(limit):
-        return await request
-    raise APITimeoutError(f"Luma did not answer within {limit:.0f} s (the call's time limit). Try again in a minute.")
-
-
-async def _read(ctx: AppCtx, request: Awaitable[T]) -> T:
-    return await _within(_app(ctx).settings.max_wait, request)
 
 
 def _luma() -> LumaClient:
@@ -123,8 +110,8 @@ def _luma() -> LumaClient:
 
 
 class _Call:
-    """One tool call: the shared parts, a time budget of LUMA_MCP_MAX_WAIT from the start of the call, and MCP
-    progress that only moves forward, as the spec requires.
+    """One tool call: the shared parts, and MCP progress that only moves forward, as the spec requires. The
+    call's deadline is set by the server (see `luma_mcp.timing`); waiting for a video ends there.
 
     Luma gives no percentage, so the estimate approaches 100 as time passes and jumps to 100 on completion.
     """
@@ -135,7 +122,6 @@ class _Call:
         self.tenant: Tenant = leased_tenant()
         self.luma = self.tenant.client
         self.started = anyio.current_time()
-        self.deadline = self.started + self.app.settings.max_wait
         self._last = 0.0
 
     async def report(self, message: str, *, done: bool = False) -> None:
@@ -154,14 +140,14 @@ class _Call:
 
     async def create(self, start: Callable[[], Awaitable[Generation]]) -> Generation:
         """Start a paid generation once Luma's limits allow it (see `CreateQueue`)."""
-        generation = await self.tenant.creates.submit(start, deadline=self.deadline, report=self.report)
+        generation = await self.tenant.creates.submit(start, report=self.report)
         self.app.updates.changed(self.tenant.account, generation.id)
         return generation
 
     async def finish(self, generation: Generation, wait: bool) -> CallToolResult:
         """The common ending of every tool that starts or looks at a generation."""
         if wait and not generation.is_terminal:
-            remaining = max(0.0, self.deadline - anyio.current_time())
+            remaining = time_left()
             try:
                 generation = await self.tenant.poller.wait(generation, timeout=remaining, on_update=self.on_update)
             except NotFoundError as exc:
@@ -280,7 +266,7 @@ async def extend_generation(
 async def get_generation(ctx: AppCtx, generation_id: GenerationId, wait: Wait = False) -> GenerationOutput:
     """Look up a generation's state and video URL; with wait=true, wait for it to finish (with progress)."""
     call = _Call(ctx)
-    generation = await _within(call.deadline - anyio.current_time(), call.luma.get_generation(str(generation_id)))
+    generation = await call.luma.get_generation(str(generation_id))
     return await call.finish(generation, wait)
 
 
@@ -290,7 +276,7 @@ async def list_generations(
     offset: Annotated[int, Field(ge=0, le=100_000, description="How many of the newest to skip.")] = 0,
 ) -> GenerationList:
     """List the user's generations, newest first."""
-    page = await _read(ctx, _luma().list_generations(limit=limit, offset=offset))
+    page = await _luma().list_generations(limit=limit, offset=offset)
     generations = [GenerationResult.of(generation) for generation in page.generations]
     return GenerationList(
         generations=generations,
@@ -303,20 +289,20 @@ async def list_generations(
 
 async def delete_generation(ctx: AppCtx, generation_id: GenerationId) -> Deleted:
     """Delete a generation and its video from the user's Luma account. This cannot be undone."""
-    await _read(ctx, _luma().delete_generation(str(generation_id)))
+    await _luma().delete_generation(str(generation_id))
     _app(ctx).updates.changed(leased_tenant().account, str(generation_id))
     return Deleted(id=str(generation_id))
 
 
 async def list_concepts(ctx: AppCtx) -> ConceptList:
     """List the camera concept keys create_generation accepts in its concepts list (e.g. dolly_zoom)."""
-    return ConceptList(concepts=await _read(ctx, _luma().list_concepts()))
+    return ConceptList(concepts=await _luma().list_concepts())
 
 
 async def list_camera_motions(ctx: AppCtx) -> CameraMotionList:
     """List camera-motion phrases to write into a prompt, e.g. 'camera orbit left'."""
     try:
-        return CameraMotionList(camera_motions=await _read(ctx, _luma().list_camera_motions()), source="luma")
+        return CameraMotionList(camera_motions=await _luma().list_camera_motions(), source="luma")
     except NotFoundError:
         return CameraMotionList(camera_motions=list(BUILT_IN_CAMERA_MOTIONS), source="built-in")
 
@@ -329,10 +315,13 @@ async def download_generation(
         Field(max_length=255, description="Optional sub-folder of the output folder; relative, no '..'."),
     ] = None,
 ) -> Download:
-    """Save a completed generation's video (MP4) and thumbnail (JPEG) into the output folder; returns the paths."""
+    """Save a completed generation's video (MP4) and thumbnail (JPEG) into the output folder; returns the paths.
+
+    A download that takes longer than this call may goes on in the background: the result then says
+    status=in_progress, and calling again with the same arguments reports it saved."""
     downloader = _app(ctx).downloader
     target = downloader.target_directory(directory)
-    return await downloader.save(await _read(ctx, _luma().get_generation(str(generation_id))), target)
+    return await downloader.save(await _luma().get_generation(str(generation_id)), target)
 
 
 async def upscale_generation(
@@ -364,7 +353,7 @@ async def add_audio(
 
 async def get_credits(ctx: AppCtx) -> CreditBalance:
     """Show the Luma API credit balance left on the user's account."""
-    credits = await _read(ctx, _luma().get_credits())
+    credits = await _luma().get_credits()
     return CreditBalance(
         credit_balance_cents=credits.credit_balance, credit_balance_usd=round(credits.credit_balance / 100, 2)
     )

@@ -69,9 +69,9 @@ async def test_a_create_that_cannot_get_a_slot_in_time_sends_nothing(tmp_path: P
 
 
 async def test_queueing_leaves_the_create_time_to_answer_within_the_call(tmp_path: Path) -> None:
-    """A slot freeing in the last `reserve` seconds of the call is no use: the create could not answer in time."""
+    """A slot freeing in the last half of a short call is no use: the create could not answer in time."""
     async with run_emulator(EmulatorConfig(queued_seconds=0.05, dreaming_seconds=0.1)) as emulator:
-        limits = CreateLimits(per_window=1, window=1.8, reserve=0.5)
+        limits = CreateLimits(per_window=1, window=1.8)
         async with connect(settings_for(emulator, tmp_path, max_wait=2.0), limits=limits) as client:
             await client.call_tool("create_generation", {"prompt": "the first shot", "wait": False})
             began = anyio.current_time()

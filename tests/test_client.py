@@ -25,6 +25,7 @@ from luma_mcp.emulator import Emulator, Fault, run_emulator
 from luma_mcp.emulator.middleware import DROPPED_STATUS
 from luma_mcp.models import UpscaleRequest
 from luma_mcp.retries import retry_after_seconds
+from luma_mcp.timing import TimePolicy
 
 pytestmark = pytest.mark.anyio
 
@@ -109,7 +110,7 @@ async def test_a_lost_create_is_not_confused_with_another_generation(luma: LumaC
 async def test_a_create_that_timed_out_is_found_not_repeated(emulator: Emulator) -> None:
     emulator.inject(Fault(delay=1.0, after_processing=True, path="/generations/video"))
     async with LumaClient(
-        api_key=emulator.api_key, base_url=emulator.base_url, retry=QUICK_RETRIES, timeout=0.3
+        api_key=emulator.api_key, base_url=emulator.base_url, retry=QUICK_RETRIES, timing=TimePolicy(paid=0.3)
     ) as luma:
         generation = await luma.create_generation(CREATE)
     assert generation.prompt == CREATE.prompt

@@ -29,12 +29,9 @@ async def finished_generation(emulator: Emulator) -> Generation:
 
 
 async def test_a_video_over_the_size_limit_is_refused_and_leaves_nothing(emulator: Emulator, tmp_path: Path) -> None:
-    downloader = Downloader(tmp_path, max_bytes=1000)
-    try:
+    async with Downloader(tmp_path, max_bytes=1000) as downloader:
         with pytest.raises(LumaError, match="limit"):
             await downloader.save(await finished_generation(emulator), tmp_path)
-    finally:
-        await downloader.aclose()
     assert list(tmp_path.iterdir()) == []
 
 
@@ -43,12 +40,9 @@ async def test_asset_urls_other_than_http_are_never_fetched(emulator: Emulator, 
     generation = await finished_generation(emulator)
     assert generation.assets is not None
     generation.assets.video = url
-    downloader = Downloader(tmp_path)
-    try:
+    async with Downloader(tmp_path) as downloader:
         with pytest.raises(InvalidRequestError, match="only http"):
             await downloader.save(generation, tmp_path)
-    finally:
-        await downloader.aclose()
     assert list(tmp_path.iterdir()) == []
 
 
@@ -58,12 +52,9 @@ async def test_the_file_name_comes_only_from_a_uuid(emulator: Emulator, tmp_path
     generation.id = "../../ESCAPED"
     output = tmp_path / "a" / "b"
     output.mkdir(parents=True)
-    downloader = Downloader(output)
-    try:
+    async with Downloader(output) as downloader:
         with pytest.raises(APIResponseError, match="not a UUID"):
             await downloader.save(generation, output)
-    finally:
-        await downloader.aclose()
     assert [file for file in tmp_path.rglob("*") if file.is_file()] == []
 
 
@@ -80,11 +71,8 @@ async def test_nothing_but_a_plain_get_goes_to_the_asset_host(emulator: Emulator
     async with serving(Starlette(routes=[Route("/{name}", cdn)])) as origin:
         generation.assets.video = f"{origin}/video.mp4"
         generation.assets.image = f"{origin}/thumb.jpg"
-        downloader = Downloader(tmp_path)
-        try:
+        async with Downloader(tmp_path) as downloader:
             saved = await downloader.save(generation, tmp_path)
-        finally:
-            await downloader.aclose()
     assert saved.video_bytes == 112 and len(seen) == 2
     assert all("authorization" not in headers for headers in seen)
 
@@ -93,10 +81,7 @@ async def test_a_missing_thumbnail_does_not_fail_the_download(emulator: Emulator
     generation = await finished_generation(emulator)
     assert generation.assets is not None and generation.assets.image is not None
     generation.assets.image = generation.assets.image.replace("/thumb.jpg", "/missing.jpg")
-    downloader = Downloader(tmp_path)
-    try:
+    async with Downloader(tmp_path) as downloader:
         saved = await downloader.save(generation, tmp_path)
-    finally:
-        await downloader.aclose()
     assert saved.thumbnail_path is None
     assert Path(saved.video_path).read_bytes()[4:8] == b"ftyp"

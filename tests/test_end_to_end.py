@@ -215,5 +215,5 @@ async def test_stdout_carries_nothing_but_protocol_messages(emulator: Emulator, 
         await process.stdin.aclose()
     parsed = [json.loads(line) for line in lines]
     assert all(message.get("jsonrpc") == "2.0" for message in parsed)
-    assert any(message.get("method") == "notifications/progress" for message in parsed)
+    assert any(message.get("method") == "notifications/progress" for message in parsed), parsed
     assert {message.get("id") for message in parsed} >= {1, 2, 3, 4}

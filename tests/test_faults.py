@@ -16,6 +16,7 @@ from mcp.types import CallToolResult
 from luma_mcp import GenerationRequest, LumaClient, RetryPolicy
 from luma_mcp.admission import CreateLimits
 from luma_mcp.emulator import Emulator, Fault
+from luma_mcp.timing import TimePolicy
 from tests.helpers import connect, settings_for, text_of
 from tests.test_end_to_end import SERVER, server_env
 
@@ -159,14 +160,15 @@ async def test_a_create_that_luma_started_before_its_503_is_found_and_returned(
 async def test_a_503_create_when_the_list_fails_too_says_luma_could_not_be_asked(
     emulator: Emulator, tmp_path: Path
 ) -> None:
-    """503 on the create and 500 on every look for it: one POST, and the error says the outcome is unknown."""
+    """503 on the create and 500 on the one look for it: one POST, one look (the search is a single try, within
+    what is left of the call), and the error says the outcome is unknown."""
     emulator.inject(Fault(status=503, method="POST", path=CREATE))
     emulator.inject(Fault(status=500, count=4, method="GET", path=LIST, retry_after=0))
     async with connect(settings_for(emulator, tmp_path)) as client:
         message = await call_error(client, "create_generation", prompt=PROMPT)
     assert "could not be asked whether it started" in message
     assert "list_generations" in message and "charged twice" in message
-    assert log(emulator) == [("POST", CREATE, 503)] + [("GET", LIST, 500)] * 4
+    assert log(emulator) == [("POST", CREATE, 503), ("GET", LIST, 500)]
 
 
 # 3. 429 on a create: waited out, sent once more
@@ -324,13 +326,13 @@ async def test_a_hanging_lookup_is_bounded_by_max_wait(emulator: Emulator, tmp_p
 
 async def test_a_read_past_the_client_timeout_is_retried(emulator: Emulator) -> None:
     """A GET answered too late times out and is tried again; Luma sees the abandoned request, then the retry."""
-    # Client level on purpose: the HTTP timeout (30 s) is not configurable through Settings, the environment or
-    # build_server, so a tool-level test of it would take minutes. The tool-level effect of a hanging request is
-    # covered by the max_wait tests above.
+    # Client level on purpose: a read's own cap (30 s) is shorter than a call only when LUMA_MCP_MAX_WAIT is long,
+    # so a tool-level test of it would take a minute. The tool-level effect of a hanging request is covered by
+    # tests/test_time_limits.py.
     async with LumaClient(
         api_key=emulator.api_key,
         base_url=emulator.base_url,
-        timeout=0.3,
+        timing=TimePolicy(read=0.3),
         retry=RetryPolicy(initial_delay=0.01, max_delay=0.05),
     ) as luma:
         generation = await luma.create_generation(GenerationRequest(model="ray-2", prompt=PROMPT))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 from pathlib import Path
 from typing import Any
@@ -9,9 +10,11 @@ from typing import Any
 import anyio
 import pytest
 from mcp import MCPError
+from mcp.server.connection import Connection
 from mcp.types import ResourceUpdatedNotification
 
 from luma_mcp.emulator import Emulator
+from luma_mcp.subscriptions import MAX_FOLLOWS_PER_ACCOUNT, MAX_URIS_PER_LISTEN
 from tests.helpers import connect, settings_for
 
 pytestmark = pytest.mark.anyio
@@ -177,3 +180,50 @@ async def test_one_notification_per_change_however_often_a_client_subscribes(
                 await anyio.sleep(0.05)
         await anyio.sleep(0.3)
     assert updated.count(uri) == 1
+
+
+async def test_a_listen_naming_too_many_resources_is_refused_and_polls_nothing(
+    emulator: Emulator, tmp_path: Path
+) -> None:
+    uris = [f"luma://generations/00000000-0000-4000-8000-{number:012d}" for number in range(MAX_URIS_PER_LISTEN + 1)]
+    async with connect(settings_for(emulator, tmp_path)) as client:
+        with pytest.raises(MCPError, match=f"at most {MAX_URIS_PER_LISTEN}"):
+            async with client.listen(resource_subscriptions=uris):
+                pass
+    assert emulator.requests == []
+
+
+async def test_an_account_follows_a_bounded_number_of_generations(emulator: Emulator, tmp_path: Path) -> None:
+    batches = [
+        [f"luma://generations/00000000-0000-4000-{batch:04d}-{number:012d}" for number in range(MAX_URIS_PER_LISTEN)]
+        for batch in range(MAX_FOLLOWS_PER_ACCOUNT // MAX_URIS_PER_LISTEN + 1)
+    ]
+    async with connect(settings_for(emulator, tmp_path)) as client, anyio.create_task_group() as group:
+        held = anyio.Event()
+        opened: list[int] = []
+
+        async def hold(uris: list[str]) -> None:
+            async with client.listen(resource_subscriptions=uris):
+                opened.append(len(uris))
+                await held.wait()
+
+        for batch in batches[:-1]:
+            group.start_soon(hold, batch)
+        with anyio.fail_after(5):
+            while len(opened) < len(batches) - 1:
+                await anyio.sleep(0.01)
+        with pytest.raises(MCPError, match="the most allowed"):
+            async with client.listen(resource_subscriptions=batches[-1]):
+                pass
+        held.set()
+
+
+@pytest.mark.filterwarnings("ignore:resources/")
+async def test_toggling_a_subscription_does_not_grow_the_connection(emulator: Emulator, tmp_path: Path) -> None:
+    async with connect(settings_for(emulator, tmp_path), mode="legacy") as client:
+        for _ in range(50):
+            await client.subscribe_resource("luma://generations")
+            await client.unsubscribe_resource("luma://generations")
+        connections = [item for item in gc.get_objects() if isinstance(item, Connection)]
+        cleanups = [len(connection.exit_stack._exit_callbacks) for connection in connections]  # type: ignore[attr-defined]
+    assert max(cleanups) <= 2, cleanups

@@ -252,6 +252,9 @@ BAD_INPUTS = [
         "directory",
         "relative",
     ),
+    ("create_generation", {"prompt": "a cat", "aspectratio": "9:16"}, "aspectratio", "did you mean 'aspect_ratio'"),
+    ("create_generation", {"prompt": "a cat", "negative_prompt": "dogs"}, "negative_prompt", "Its arguments are"),
+    ("list_generations", {"limt": 5}, "limt", "did you mean 'limit'"),
 ]
 
 
@@ -264,6 +267,23 @@ async def test_bad_input_is_refused_before_reaching_luma(
     message = text_of(result)
     assert field in message and hint in message, message
     assert emulator.requests == []
+
+
+async def test_every_input_schema_refuses_unknown_arguments(client: Client) -> None:
+    for tool in (await client.list_tools()).tools:
+        assert tool.input_schema["additionalProperties"] is False, tool.name
+
+
+async def test_a_download_that_luma_refuses_leaves_no_folder_behind(emulator: Emulator, tmp_path: Path) -> None:
+    output = tmp_path / "videos"
+    async with connect(settings_for(emulator, output, api_key="luma-not-a-real-key")) as client:
+        for number in range(3):
+            result = await client.call_tool(
+                "download_generation",
+                {"generation_id": "00000000-0000-4000-8000-000000000001", "directory": f"shots/{number}"},
+            )
+            assert result.is_error
+    assert not output.exists()
 
 
 async def test_without_an_api_key_tools_are_listed_but_calls_explain_the_fix(

@@ -7,14 +7,15 @@ backend like Luma's. Every error body is ``{"detail": "..."}``.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
+import anyio
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import BaseRoute, Mount, Route
 
 from luma_mcp.emulator.assets import SAMPLE_THUMBNAIL, SAMPLE_VIDEO, sample_bytes
@@ -224,7 +225,21 @@ class LumaApi:
         generation = self._store.get(request.path_params["generation_id"])
         if generation is None or generation.state != "completed":
             raise HTTPException(404)
-        return Response(sample_bytes(name), media_type=media_type)
+        content = sample_bytes(name)
+        pace = self._config.asset_bytes_per_second
+        if pace is None:
+            return Response(content, media_type=media_type)
+        return StreamingResponse(
+            _trickle(content, pace), media_type=media_type, headers={"content-length": str(len(content))}
+        )
+
+
+async def _trickle(content: bytes, bytes_per_second: float) -> AsyncIterator[bytes]:
+    """`content` a tenth of a second's worth at a time (at least a byte)."""
+    chunk = max(1, int(bytes_per_second / 10))
+    for start in range(0, len(content), chunk):
+        yield content[start : start + chunk]
+        await anyio.sleep(chunk / bytes_per_second)
 
 
 async def _json_body(request: Request) -> Any:

@@ -26,6 +26,8 @@ class EmulatorConfig:
     """Per key: generations not yet completed or failed; one more create answers 429."""
     creates_per_minute: int | None = None
     """Per key: creates accepted in the last 60 s; one more answers 429 with ``Retry-After``."""
+    asset_bytes_per_second: float | None = None
+    """Serve asset files (videos, thumbnails) at this pace, a chunk at a time, like a slow CDN; unset is full speed."""
 
 
 DEFAULT_CONFIG = EmulatorConfig()
