@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
@@ -29,6 +30,8 @@ from .settings import Settings
 from .subscriptions import GENERATION_URI_PREFIX, ResourceUpdates
 from .tenants import Tenants
 from .tools import register_tools
+
+logger = logging.getLogger(__name__)
 
 INSTRUCTIONS = """\
 Make and manage videos with Luma Dream Machine.
@@ -76,6 +79,12 @@ def build_server(
 
     @asynccontextmanager
     async def lifespan(server: MCPServer[AppContext]) -> AsyncIterator[AppContext]:
+        """The SDK enters the lifespan once per connection over SSE; opening the parts each time would give every
+        connection its own pollers and create queues, and per-account limits would not hold. So an entry while
+        they are open shares them, and the entry that opened them closes them (see `held_open`)."""
+        if opened:
+            yield opened[0]
+            return
         downloader = Downloader(settings.output_dir)
         tenants: Tenants | None = None
         try:
@@ -85,6 +94,7 @@ def build_server(
                 )
                 app = AppContext(settings, tenants, downloader, updates)
                 opened.append(app)
+                logger.info("Opened the Luma connections; videos go to %s", settings.output_dir)
                 try:
                     yield app
                 finally:
@@ -96,6 +106,7 @@ def build_server(
                 if tenants is not None:
                     await tenants.aclose()
                 await downloader.aclose()
+            logger.info("Closed the Luma connections")
 
     server = LumaServer(
         "luma-mcp",
@@ -113,6 +124,18 @@ def build_server(
     register_prompts(server)
     updates.install(server, follow=_follow)
     return server
+
+
+@asynccontextmanager
+async def held_open(server: MCPServer[Any]) -> AsyncIterator[None]:
+    """Hold the server's lifespan open while the block runs: transports serving inside it share its parts, and
+    they close once, when the block ends."""
+    lifespan = server.settings.lifespan
+    if lifespan is None:
+        yield
+        return
+    async with lifespan(server):
+        yield
 
 
 def _follow(ctx: ServerRequestContext[AppContext], uri: str) -> Callable[[], None] | None:
