@@ -140,6 +140,9 @@ def test_a_repeated_log_line_passes_once_per_interval_with_a_count_of_the_rest()
     assert repeats.filter(later)
     assert later.getMessage() == f"{accept_failed} (999 more like it in the last 10 s)"
     assert not repeats.filter(record(accept_failed))
+    retry_failed = "Exception in callback BaseSelectorEventLoop._start_serving(...)"
+    assert repeats.filter(record(f"{retry_failed}\nhandle: <TimerHandle when=1.5>"))
+    assert not repeats.filter(record(f"{retry_failed}\nhandle: <TimerHandle when=2.5>"))
 
 
 @pytest.mark.parametrize(
