@@ -6,15 +6,28 @@ import argparse
 import functools
 import logging
 import os
+import signal
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 import anyio
+from anyio.abc import TaskStatus
+from mcp.server import MCPServer
 
 from . import __version__
 from .errors import ConfigurationError
 from .http_app import HttpTransport, check_exposure, serve_http
+from .server import build_server, held_open
 from .settings import Settings
+
+INTERRUPTED = 128 + signal.SIGINT
+"""The exit status of a program ended by Ctrl-C."""
+TERMINAL_HINT = (
+    "luma-mcp speaks MCP on stdin/stdout, for an MCP client (Claude Desktop, Cursor, ...) to launch; typing here "
+    "does nothing useful. Try `luma-mcp demo` to see it work offline, or add it to your client's MCP config "
+    "(see the README). Ctrl-C quits."
+)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -22,7 +35,9 @@ def _parser() -> argparse.ArgumentParser:
         prog="luma-mcp",
         description="MCP server for Luma Dream Machine. With no command it serves MCP (stdio by default).",
         epilog="Configuration comes from the environment: LUMA_API_KEY, LUMA_BASE_URL, LUMA_MCP_OUTPUT_DIR, "
-        "LUMA_MCP_MAX_WAIT, LUMA_MCP_LOG_LEVEL.",
+        "LUMA_MCP_MAX_WAIT, LUMA_MCP_LOG_LEVEL; for the HTTP transports also LUMA_MCP_AUTH_TOKEN, "
+        "LUMA_MCP_ALLOWED_HOSTS, LUMA_MCP_HTTP_HEADER_TIMEOUT, LUMA_MCP_HTTP_MAX_CONNECTIONS, "
+        "LUMA_MCP_HTTP_SESSION_IDLE_TIMEOUT, LUMA_MCP_HTTP_MAX_SESSIONS.",
     )
     parser.add_argument("--version", action="version", version=f"luma-mcp {__version__}")
     parser.add_argument(
@@ -61,19 +76,59 @@ def main(argv: Sequence[str] | None = None) -> None:
 
 
 def run_server(settings: Settings, *, transport: str, host: str, port: int) -> None:
-    from .server import build_server
-
     logging.basicConfig(
         level=settings.log_level, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     logging.getLogger("httpx").setLevel(logging.WARNING)
     server = build_server(settings)
     if transport == "stdio":
-        server.run("stdio")
-        return
-    http_transport: HttpTransport = "sse" if transport == "sse" else "streamable-http"
+        serve = functools.partial(_serve_stdio, server)
+    else:
+        http_transport: HttpTransport = "sse" if transport == "sse" else "streamable-http"
+        try:
+            check_exposure(host, settings)
+        except ConfigurationError as exc:
+            sys.exit(f"luma-mcp: {exc}")
+        serve = functools.partial(serve_http, server, http_transport, host=host, port=port, settings=settings)
     try:
-        check_exposure(host, settings)
-    except ConfigurationError as exc:
-        sys.exit(f"luma-mcp: {exc}")
-    anyio.run(functools.partial(serve_http, server, http_transport, host=host, port=port, settings=settings))
+        anyio.run(serve)
+    except KeyboardInterrupt:  # before serving began; or uvicorn, done, raising the Ctrl-C it caught once more
+        sys.exit(INTERRUPTED)
+
+
+async def _serve_stdio(server: MCPServer[Any]) -> None:
+    """Serve MCP on stdin/stdout until stdin closes, or until SIGINT or SIGTERM ends the process.
+
+    On a signal the tool calls in progress are cancelled and the server's parts closed, then the process leaves at
+    once: the SDK reads stdin in a worker thread that no cancellation reaches, and waiting for it would take another
+    line of input (in a terminal, two more Ctrl-Cs).
+    """
+    received: list[int] = []
+    stop = anyio.Event()
+    async with anyio.create_task_group() as tasks:
+        serving = anyio.CancelScope()
+
+        async def serve() -> None:
+            with serving:
+                await server.run_stdio_async()
+            stop.set()
+
+        async def watch_signals(*, task_status: TaskStatus[None]) -> None:
+            with anyio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
+                task_status.started()
+                async for signum in signals:
+                    received.append(signum)
+                    stop.set()
+                    return
+
+        await tasks.start(watch_signals)
+        if sys.stdin.isatty():
+            print(TERMINAL_HINT, file=sys.stderr, flush=True)
+        async with held_open(server):
+            tasks.start_soon(serve)
+            await stop.wait()
+            serving.cancel()
+        if received:
+            sys.stderr.flush()
+            os._exit(128 + received[0])
+        tasks.cancel_scope.cancel()

@@ -6,62 +6,92 @@ drives it with the official MCP client: create a video with a progress bar, exte
 
 from __future__ import annotations
 
+import signal
 import sys
 import tempfile
 from pathlib import Path
 from typing import Any
 
 import anyio
+from anyio.abc import TaskStatus
 from mcp import Client, StdioServerParameters
 from mcp.types import CallToolResult
 
-from .emulator import EmulatorConfig, run_emulator
+from .emulator import Emulator, EmulatorConfig, run_emulator
 
 PROMPT = "a tiger walking in snow, slow dolly zoom"
+INTERRUPTED = 128 + signal.SIGINT
 
 
 def run_demo(output_dir: str | None = None) -> int:
-    return anyio.run(_demo, output_dir)
-
-
-async def _demo(output_dir: str | None) -> int:
+    """Returns the exit status: 0, or 130 after Ctrl-C. A temp folder it made and left empty is removed."""
     target = Path(output_dir) if output_dir else Path(tempfile.mkdtemp(prefix="luma-mcp-demo-"))
+    try:
+        return anyio.run(_demo, target)
+    except KeyboardInterrupt:  # pressed while the emulator was still starting
+        return INTERRUPTED
+    finally:
+        if output_dir is None and not any(target.iterdir()):
+            target.rmdir()
+
+
+async def _demo(target: Path) -> int:
+    """Ctrl-C stops the walk-through; the server it launched and the emulator then shut down in order."""
     async with run_emulator(EmulatorConfig(queued_seconds=0.5, dreaming_seconds=4.0)) as emulator:
-        server = StdioServerParameters(
-            command=sys.executable,
-            args=["-m", "luma_mcp"],
-            env={
-                "LUMA_API_KEY": emulator.api_key,
-                "LUMA_BASE_URL": emulator.base_url,
-                "LUMA_MCP_OUTPUT_DIR": str(target),
-                "LUMA_MCP_LOG_LEVEL": "WARNING",
-            },
+        with anyio.CancelScope() as walk_through:
+            try:
+                async with anyio.create_task_group() as tasks:
+                    await tasks.start(_cancel_on_ctrl_c, walk_through)
+                    print(f"Luma API emulator on {emulator.base_url} (no key or network needed)")
+                    await _walk_through(emulator, target)
+                    tasks.cancel_scope.cancel()
+            except* SystemExit as failed:  # a tool failed: its message, not a task group's traceback
+                raise failed.exceptions[0] from None
+    return INTERRUPTED if walk_through.cancelled_caught else 0
+
+
+async def _cancel_on_ctrl_c(scope: anyio.CancelScope, *, task_status: TaskStatus[None]) -> None:
+    with anyio.open_signal_receiver(signal.SIGINT) as signals:
+        task_status.started()
+        async for _ in signals:
+            scope.cancel()
+            return
+
+
+async def _walk_through(emulator: Emulator, target: Path) -> None:
+    server = StdioServerParameters(
+        command=sys.executable,
+        args=["-m", "luma_mcp"],
+        env={
+            "LUMA_API_KEY": emulator.api_key,
+            "LUMA_BASE_URL": emulator.base_url,
+            "LUMA_MCP_OUTPUT_DIR": str(target),
+            "LUMA_MCP_LOG_LEVEL": "WARNING",
+        },
+    )
+    async with Client(server) as client:
+        tools = await client.list_tools()
+        print(f"luma-mcp over stdio: {len(tools.tools)} tools")
+
+        print(f'\n1. create_generation "{PROMPT}", 9:16')
+        created = await _call(
+            client, "create_generation", {"prompt": PROMPT, "aspect_ratio": "9:16", "concepts": ["dolly_zoom"]}
         )
-        print(f"Luma API emulator on {emulator.base_url} (no key or network needed)")
-        async with Client(server) as client:
-            tools = await client.list_tools()
-            print(f"luma-mcp over stdio: {len(tools.tools)} tools")
+        generation_id = created["id"]
+        print(f"   {created['state']}: {created['video_url']}")
 
-            print(f'\n1. create_generation "{PROMPT}", 9:16')
-            created = await _call(
-                client, "create_generation", {"prompt": PROMPT, "aspect_ratio": "9:16", "concepts": ["dolly_zoom"]}
-            )
-            generation_id = created["id"]
-            print(f"   {created['state']}: {created['video_url']}")
+        print("\n2. extend_generation forward")
+        extended = await _call(
+            client,
+            "extend_generation",
+            {"generation_id": generation_id, "prompt": "the tiger stops and looks at the camera"},
+        )
+        print(f"   {extended['state']}: {extended['video_url']}")
 
-            print("\n2. extend_generation forward")
-            extended = await _call(
-                client,
-                "extend_generation",
-                {"generation_id": generation_id, "prompt": "the tiger stops and looks at the camera"},
-            )
-            print(f"   {extended['state']}: {extended['video_url']}")
-
-            print("\n3. download_generation")
-            saved = await _call(client, "download_generation", {"generation_id": extended["id"]})
-            print(f"   {saved['video_bytes']} bytes")
-        print(f"\nYour video: {saved['video_path']}")
-    return 0
+        print("\n3. download_generation")
+        saved = await _call(client, "download_generation", {"generation_id": extended["id"]})
+        print(f"   {saved['video_bytes']} bytes")
+    print(f"\nYour video: {saved['video_path']}")
 
 
 async def _call(client: Client, tool: str, arguments: dict[str, Any]) -> dict[str, Any]:

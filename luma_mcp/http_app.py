@@ -1,26 +1,42 @@
-"""Serving MCP over HTTP (Streamable HTTP or SSE): DNS-rebinding protection and an optional bearer token.
+"""Serving MCP over HTTP (Streamable HTTP or SSE): who may connect, how many, and for how long.
 
 The SDK's app already checks Host and Origin; a remote deployment adds `LUMA_MCP_AUTH_TOKEN`, which every
-request must then present as `Authorization: Bearer <token>`.
+request must then present as `Authorization: Bearer <token>`. Connections, sessions and the time a request's
+headers may take are bounded, so clients that open connections and never finish with them cannot lock others out.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import json
+import logging
+import time
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from typing import Any, Literal
 
+import h11
 import uvicorn
 from mcp.server import MCPServer
 from mcp.server.transport_security import TransportSecuritySettings
+from starlette.applications import Starlette
 from starlette.types import ASGIApp, Receive, Scope, Send
+from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from .errors import ConfigurationError
+from .server import held_open
 from .settings import Settings
 
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 WILDCARD_HOSTS = ("0.0.0.0", "::")
 HttpTransport = Literal["streamable-http", "sse"]
+KEEP_ALIVE_SECONDS = 5
+"""How long an idle keep-alive connection stays open between requests."""
+SHUTDOWN_GRACE_SECONDS = 3
+"""At shutdown, how long requests in progress (and open SSE streams) may run before they are cancelled."""
+NOISY_LOGGERS = ("asyncio", "uvicorn.error")
+"""Where a flood repeats itself: asyncio logs every accept that fails for want of file descriptors."""
 
 
 class BearerTokenGate:
@@ -91,15 +107,124 @@ def transport_security(host: str, allowed_hosts: tuple[str, ...] = ()) -> Transp
 def http_app(server: MCPServer[Any], transport: HttpTransport, *, host: str, settings: Settings) -> ASGIApp:
     security = transport_security(host, settings.allowed_hosts)
     if transport == "sse":
-        app: ASGIApp = server.sse_app(transport_security=security, host=host)
+        app = server.sse_app(transport_security=security, host=host)
     else:
-        app = server.streamable_http_app(transport_security=security, host=host)
+        # A session nobody uses any more (its client gone without a DELETE) holds memory and a place under
+        # max_sessions until it has been idle this long.
+        app = server.streamable_http_app(
+            transport_security=security,
+            host=host,
+            session_idle_timeout=settings.http_session_idle_timeout,
+            max_sessions=settings.http_max_sessions,
+        )
+    _hold_server_open(app, server)
     return BearerTokenGate(app, settings.auth_token) if settings.auth_token else app
+
+
+def _hold_server_open(app: Starlette, server: MCPServer[Any]) -> None:
+    """Open the server's parts when the app starts and close them when it stops. The SSE app enters the server's
+    lifespan once per connection; held open for the whole process, every connection shares the same parts."""
+    transport_lifespan = app.router.lifespan_context
+
+    @asynccontextmanager
+    async def lifespan(starlette: Starlette) -> AsyncIterator[Any]:
+        async with held_open(server), transport_lifespan(starlette) as state:
+            yield state
+
+    app.router.lifespan_context = lifespan
 
 
 async def serve_http(
     server: MCPServer[Any], transport: HttpTransport, *, host: str, port: int, settings: Settings
 ) -> None:
     app = http_app(server, transport, host=host, settings=settings)
-    config = uvicorn.Config(app, host=host, port=port, log_level=settings.log_level.lower(), access_log=False)
-    await uvicorn.Server(config).serve()
+    config = uvicorn.Config(
+        app,
+        host=host,
+        port=port,
+        http=_h11_with_header_timeout(settings.http_header_timeout),
+        lifespan="on",
+        # uvicorn answers 503 once this many connections are open, counting the one asking.
+        limit_concurrency=settings.http_max_connections + 1,
+        timeout_keep_alive=KEEP_ALIVE_SECONDS,
+        timeout_graceful_shutdown=SHUTDOWN_GRACE_SECONDS,
+        log_level=settings.log_level.lower(),
+        access_log=False,
+    )
+    repeats = RepeatedMessageFilter()
+    for name in NOISY_LOGGERS:
+        logging.getLogger(name).addFilter(repeats)
+    try:
+        await uvicorn.Server(config).serve()
+    finally:
+        for name in NOISY_LOGGERS:
+            logging.getLogger(name).removeFilter(repeats)
+
+
+def _h11_with_header_timeout(seconds: float) -> type[asyncio.Protocol]:
+    class HeaderTimeoutProtocol(H11Protocol):
+        """uvicorn waits for a request's headers for ever, so a client that sends half a request line would hold
+        its connection, and a file descriptor, for as long as it liked. This one closes a connection whose
+        request line and headers are not all in `seconds` after it opened or after its last response."""
+
+        _header_timer: asyncio.TimerHandle | None = None
+
+        def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+            super().connection_made(transport)
+            self._await_headers()
+
+        def handle_events(self) -> None:
+            super().handle_events()
+            if self.conn.their_state is not h11.IDLE:
+                self._stop_waiting()
+
+        def on_response_complete(self) -> None:
+            super().on_response_complete()
+            if self.conn.their_state is h11.IDLE:
+                self._await_headers()
+
+        def connection_lost(self, exc: Exception | None) -> None:
+            self._stop_waiting()
+            super().connection_lost(exc)
+
+        def _await_headers(self) -> None:
+            self._stop_waiting()
+            if not self.transport.is_closing():
+                self._header_timer = self.loop.call_later(seconds, self.transport.close)
+
+        def _stop_waiting(self) -> None:
+            if self._header_timer is not None:
+                self._header_timer.cancel()
+                self._header_timer = None
+
+    return HeaderTimeoutProtocol
+
+
+class RepeatedMessageFilter(logging.Filter):
+    """Lets a message through at most once per `interval` seconds, then says how many like it were held back.
+
+    A flood repeats one line: out of file descriptors, asyncio logs each failed accept (up to 2048 a second) and,
+    at shutdown, each accept retry it had scheduled, all with tracebacks; that once wrote 166 MB to stderr in 20 s.
+    Messages are alike when their logger, level and first line (before any arguments are filled in) are: asyncio
+    puts what differs between them, such as a timer handle, on the lines below.
+    """
+
+    def __init__(self, interval: float = 10.0, clock: Callable[[], float] = time.monotonic) -> None:
+        super().__init__()
+        self._interval = interval
+        self._clock = clock
+        self._seen: dict[tuple[str, int, str], tuple[float, int]] = {}  # -> (when last let through, held back since)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        now = self._clock()
+        key = (record.name, record.levelno, str(record.msg).partition("\n")[0])
+        last = self._seen.get(key)
+        if last is not None and now - last[0] < self._interval:
+            self._seen[key] = (last[0], last[1] + 1)
+            return False
+        if len(self._seen) >= 1000:  # forget lines that stopped repeating, so varied messages cannot pile up
+            self._seen = {seen: entry for seen, entry in self._seen.items() if now - entry[0] < self._interval}
+        self._seen[key] = (now, 0)
+        if last is not None and last[1]:
+            record.msg = f"{record.msg} ({last[1]} more like it in the last {now - last[0]:.0f} s)"
+        return True

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator, Iterable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from functools import partial
@@ -32,6 +33,8 @@ from .subscriptions import GENERATION_URI_PREFIX, ResourceUpdates, Stop, Subscri
 from .tenants import Tenant, Tenants
 from .timing import within
 from .tools import PAID_TOOLS, register_tools
+
+logger = logging.getLogger(__name__)
 
 INSTRUCTIONS = """\
 Make and manage videos with Luma Dream Machine.
@@ -131,12 +134,19 @@ def build_server(
 ) -> MCPServer[AppContext]:
     """The whole server, ready for any transport; `schedule` and `limits` are Luma's pace, as data."""
     updates = ResourceUpdates()
+    opened: list[AppContext] = []
 
     async def account_changed(account: str, generation: Generation) -> None:
         updates.changed(account, generation.id)
 
     @asynccontextmanager
     async def lifespan(server: MCPServer[AppContext]) -> AsyncIterator[AppContext]:
+        """The SDK enters the lifespan once per connection over SSE; opening the parts each time would give every
+        connection its own pollers and create queues, and per-account limits would not hold. So an entry while
+        they are open shares them, and the entry that opened them closes them (see `held_open`)."""
+        if opened:
+            yield opened[0]
+            return
         tenants: Tenants | None = None
         try:
             async with (
@@ -145,15 +155,20 @@ def build_server(
             ):
                 tenants = Tenants(settings, task_group, schedule=schedule, limits=limits, on_change=account_changed)
                 task_group.start_soon(updates.run, task_group, name="resource updates")
+                app = AppContext(settings, tenants, downloader, updates)
+                opened.append(app)
+                logger.info("Opened the Luma connections; videos go to %s", settings.output_dir)
                 try:
-                    yield AppContext(settings, tenants, downloader, updates)
+                    yield app
                 finally:
+                    opened.remove(app)
                     task_group.cancel_scope.cancel()  # the pollers and the update senders
         finally:
             # Outside the cancelled task group, and shielded, so the connections really close.
             with anyio.CancelScope(shield=True):
                 if tenants is not None:
                     await tenants.aclose()
+            logger.info("Closed the Luma connections")
 
     server = LumaServer(
         "luma-mcp",
@@ -170,6 +185,18 @@ def build_server(
     register_prompts(server)
     updates.install(server, resolve=_subscriber_account)
     return server
+
+
+@asynccontextmanager
+async def held_open(server: MCPServer[Any]) -> AsyncIterator[None]:
+    """Hold the server's lifespan open while the block runs: transports serving inside it share its parts, and
+    they close once, when the block ends."""
+    lifespan = server.settings.lifespan
+    if lifespan is None:
+        yield
+        return
+    async with lifespan(server):
+        yield
 
 
 def _subscriber_account(ctx: ServerRequestContext[AppContext]) -> SubscriberAccount:

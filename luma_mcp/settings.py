@@ -33,6 +33,10 @@ class Settings:
     log_level: LogLevel = "INFO"
     auth_token: str | None = field(default=None, repr=False)
     allowed_hosts: tuple[str, ...] = ()
+    http_header_timeout: float = 10.0
+    http_max_connections: int = 200
+    http_session_idle_timeout: float = 300.0
+    http_max_sessions: int = 1000
 
     @property
     def timing(self) -> TimePolicy:
@@ -61,6 +65,19 @@ class Settings:
         allowed_hosts = tuple(
             name.strip() for name in environ.get("LUMA_MCP_ALLOWED_HOSTS", "").split(",") if name.strip()
         )
+        # HTTP serving: how long a request's headers may take, how many connections and sessions may be open, and
+        # how long an abandoned session lingers: by default a minute longer than the longest tool call.
+        http_header_timeout = _seconds(environ, "LUMA_MCP_HTTP_HEADER_TIMEOUT", cls.http_header_timeout)
+        http_max_connections = _count(environ, "LUMA_MCP_HTTP_MAX_CONNECTIONS", cls.http_max_connections)
+        http_session_idle_timeout = _seconds(
+            environ, "LUMA_MCP_HTTP_SESSION_IDLE_TIMEOUT", max(cls.http_session_idle_timeout, max_wait + 60.0)
+        )
+        if http_session_idle_timeout <= max_wait:
+            raise ConfigurationError(
+                f"LUMA_MCP_HTTP_SESSION_IDLE_TIMEOUT ({http_session_idle_timeout:g} s) must be longer than "
+                f"LUMA_MCP_MAX_WAIT ({max_wait:g} s), the longest a tool call waits"
+            )
+        http_max_sessions = _count(environ, "LUMA_MCP_HTTP_MAX_SESSIONS", cls.http_max_sessions)
         return cls(
             api_key=api_key,
             base_url=base_url,
@@ -69,4 +86,30 @@ class Settings:
             log_level=log_level,
             auth_token=auth_token,
             allowed_hosts=allowed_hosts,
+            http_header_timeout=http_header_timeout,
+            http_max_connections=http_max_connections,
+            http_session_idle_timeout=http_session_idle_timeout,
+            http_max_sessions=http_max_sessions,
         )
+
+
+def _seconds(environ: Mapping[str, str], name: str, default: float) -> float:
+    raw = environ.get(name) or str(default)
+    try:
+        seconds = float(raw)
+    except ValueError:
+        raise ConfigurationError(f"{name} must be a number of seconds, not {raw!r}") from None
+    if not 0 < seconds <= 86_400:
+        raise ConfigurationError(f"{name} must be more than 0 and at most 86400 seconds, not {raw!r}")
+    return seconds
+
+
+def _count(environ: Mapping[str, str], name: str, default: int) -> int:
+    raw = environ.get(name) or str(default)
+    try:
+        count = int(raw)
+    except ValueError:
+        raise ConfigurationError(f"{name} must be a whole number, not {raw!r}") from None
+    if count < 1:
+        raise ConfigurationError(f"{name} must be at least 1, not {raw!r}")
+    return count

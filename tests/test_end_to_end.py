@@ -49,6 +49,13 @@ def free_port() -> int:
 @asynccontextmanager
 async def http_server(transport: str, env: dict[str, str], log: Path) -> AsyncIterator[str]:
     """Start `luma-mcp --transport ...` and yield its base URL once it accepts connections."""
+    async with http_server_process(transport, env, log) as (_, url):
+        yield url
+
+
+@asynccontextmanager
+async def http_server_process(transport: str, env: dict[str, str], log: Path) -> AsyncIterator[tuple[Process, str]]:
+    """`http_server`, for tests that signal the process themselves."""
     port = free_port()
     with log.open("wb") as errors:
         process: Process = await anyio.open_process(
@@ -65,9 +72,10 @@ async def http_server(transport: str, env: dict[str, str], log: Path) -> AsyncIt
                         break
                     except OSError:
                         await anyio.sleep(0.1)
-            yield f"http://127.0.0.1:{port}"
+            yield process, f"http://127.0.0.1:{port}"
         finally:
-            process.terminate()
+            if process.returncode is None:
+                process.terminate()
             await process.wait()
 
 
