@@ -154,7 +154,7 @@ def build_server(
                 anyio.create_task_group() as task_group,
             ):
                 tenants = Tenants(settings, task_group, schedule=schedule, limits=limits, on_change=account_changed)
-                task_group.start_soon(updates.run, task_group, name="resource updates")
+                updates.start(task_group)
                 app = AppContext(settings, tenants, downloader, updates)
                 opened.append(app)
                 logger.info("Opened the Luma connections; videos go to %s", settings.output_dir)

@@ -130,17 +130,19 @@ class ResourceUpdates:
         self._task_group: TaskGroup | None = None
 
     def changed(self, account: str, generation_id: str) -> None:
-        """A generation of `account` was created, changed or deleted. Never blocks: the fan-out happens in
-        `run`, so a tool call never waits on a subscriber."""
+        """A generation of `account` was created, changed or deleted. Never blocks: the fan-out happens in a task
+        of its own (see `start`), so a tool call never waits on a subscriber."""
         try:
             self._send_changes.send_nowait((account, generation_id))
         except anyio.WouldBlock:
             logger.warning("Too many resource updates pending; dropped one for generation %s", generation_id)
 
-    async def run(self, task_group: TaskGroup) -> None:
-        """Fan changes out to their account's subscribers until cancelled; subscribers' senders run in
-        `task_group`."""
+    def start(self, task_group: TaskGroup) -> None:
+        """Fan changes out in `task_group`, where subscribers' senders run too, until it is cancelled."""
         self._task_group = task_group
+        task_group.start_soon(self._fan_out, name="resource updates")
+
+    async def _fan_out(self) -> None:
         async with self._changes:
             async for account, generation_id in self._changes:
                 for uri in (generation_uri(generation_id), RECENT_URI):
@@ -241,7 +243,7 @@ class ResourceUpdates:
     def _subscriber(self, connection: Connection) -> LegacySubscriber:
         subscriber = self._subscribers.get(connection)
         if subscriber is None:
-            assert self._task_group is not None, "ResourceUpdates.run() is not running"
+            assert self._task_group is not None, "ResourceUpdates.start() was not called"
             subscriber = self._subscribers[connection] = LegacySubscriber(connection)
             connection.exit_stack.callback(self._drop, subscriber)
             self._task_group.start_soon(self._serve, subscriber, name="resource updates")
