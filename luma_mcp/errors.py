@@ -112,8 +112,8 @@ def outcome_unknown(tool: str) -> str:
 
 def out_of_time(what: str) -> str:
     return (
-        f"{what} did not finish within this server's time limit for one call (LUMA_MCP_MAX_WAIT). Nothing was "
-        "changed by it that you need to undo; try again, or call get_generation to see where a generation stands."
+        f"{what} did not finish within this server's time limit for one call (LUMA_MCP_MAX_WAIT), so it was "
+        "stopped. Call get_generation or list_generations to see where things stand, then try again if need be."
     )
 
 

@@ -16,8 +16,9 @@ import pytest
 from mcp import Client, MCPError, StdioServerParameters, stdio_client
 from mcp.types import CallToolResult
 
+from luma_mcp import build_server
 from luma_mcp.emulator import Emulator, EmulatorConfig, Fault, run_emulator
-from tests.helpers import text_of
+from tests.helpers import settings_for, text_of
 from tests.test_end_to_end import SERVER, server_env
 
 pytestmark = pytest.mark.anyio
@@ -131,3 +132,22 @@ async def test_a_download_trickling_a_byte_a_second_never_holds_the_call(tmp_pat
         result, took = await timed_call(client, "download_generation", generation_id=generation_id)
     assert took <= LIMIT, took
     assert result.structured_content is not None and result.structured_content["status"] == "in_progress"
+
+
+async def test_work_that_ignores_the_deadline_is_cut_off_a_second_after_it(emulator: Emulator, tmp_path: Path) -> None:
+    """The last line of defence, for whatever inside a call does not keep to its deadline (a client that stops
+    reading progress, say): the server stops the call a second after the deadline and says what to do next."""
+    server = build_server(settings_for(emulator, tmp_path, max_wait=1.0))
+
+    async def ignores_deadlines() -> str:
+        await anyio.sleep(LATE)
+        return "too late"
+
+    server.add_tool(ignores_deadlines)
+    async with Client(server) as client:
+        began = anyio.current_time()
+        with anyio.fail_after(LIMIT + 5):
+            result = await client.call_tool("ignores_deadlines", {})
+        took = anyio.current_time() - began
+    assert 2.0 <= took <= 3.0, took
+    assert result.is_error and "time limit" in text_of(result) and "list_generations" in text_of(result)
