@@ -1,7 +1,5 @@
 """luma-mcp: an MCP server for Luma Dream Machine video generation."""
 
-__version__ = "0.1.0"
-
 from .client import LumaClient
 from .errors import (
     APIConnectionError,
@@ -25,6 +23,7 @@ from .poller import Poller, PollSchedule
 from .retries import RetryPolicy
 from .server import build_server
 from .settings import Settings
+from .version import __version__
 
 __all__ = [
     "APIConnectionError",

@@ -15,11 +15,11 @@ import anyio
 from anyio.abc import TaskStatus
 from mcp.server import MCPServer
 
-from . import __version__
 from .errors import ConfigurationError
 from .http_app import HttpTransport, check_exposure, serve_http
 from .server import build_server, held_open
 from .settings import Settings
+from .version import __version__
 
 INTERRUPTED = 128 + signal.SIGINT
 """The exit status of a program ended by Ctrl-C."""

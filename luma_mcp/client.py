@@ -16,7 +16,6 @@ import anyio
 import httpx
 from pydantic import TypeAdapter, ValidationError
 
-from . import __version__
 from .errors import (
     APIConnectionError,
     APIResponseError,
@@ -39,6 +38,7 @@ from .models import (
 from .retries import RETRYABLE_STATUSES, RetryPolicy, leaves_create_unknown, retry_after_seconds
 from .settings import DEFAULT_BASE_URL
 from .timing import TimePolicy, time_left
+from .version import __version__
 
 logger = logging.getLogger(__name__)
 

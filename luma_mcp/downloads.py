@@ -26,7 +26,6 @@ from anyio.abc import TaskGroup
 
 from .errors import APIConnectionError, APIResponseError, InvalidRequestError, LumaError, LumaMCPError
 from .models import Generation
-from .results import Download
 from .timing import TimePolicy, time_left
 
 logger = logging.getLogger(__name__)
@@ -37,11 +36,20 @@ MAX_UNREPORTED_JOBS = 256
 """Finished downloads whose outcome no call has reported yet; past this the oldest outcome is forgotten."""
 
 
+@dataclass(frozen=True)
+class SavedFiles:
+    """Where a generation's files are, or will be: `video_bytes` is None while the video is still downloading."""
+
+    video: Path
+    thumbnail: Path | None = None
+    video_bytes: int | None = None
+
+
 @dataclass(eq=False)
 class _Job:
     video_path: Path
     finished: anyio.Event = field(default_factory=anyio.Event)
-    outcome: Download | LumaMCPError | None = None
+    outcome: SavedFiles | LumaMCPError | None = None
 
 
 class Downloader:
@@ -80,7 +88,7 @@ class Downloader:
                 if self._http is not None:
                     await self._http.aclose()
 
-    async def save(self, generation: Generation, target: Path) -> Download:
+    async def save(self, generation: Generation, target: Path) -> SavedFiles:
         """Save into `target`, a folder `target_directory` approved; wait for it within the call's time left."""
         video_url = generation.assets.video if generation.assets else None
         if generation.state != "completed" or not video_url:
@@ -99,15 +107,7 @@ class Downloader:
         with anyio.move_on_after(time_left()):
             await job.finished.wait()
         if job.outcome is None:
-            return Download(
-                id=generation.id,
-                status="in_progress",
-                video_path=str(video_path),
-                next_step=(
-                    f"The video is still downloading in the background to {video_path}. Call download_generation "
-                    "again with the same arguments in a minute to learn when it is saved; do not create it again."
-                ),
-            )
+            return SavedFiles(video_path)
         del self._jobs[video_path]  # reported: a later call downloads afresh
         if isinstance(job.outcome, LumaMCPError):
             raise job.outcome
@@ -133,18 +133,12 @@ class Downloader:
         for path in finished[: max(0, len(finished) - MAX_UNREPORTED_JOBS)]:
             del self._jobs[path]
 
-    async def _save_files(self, generation: Generation, video_path: Path) -> Download:
+    async def _save_files(self, generation: Generation, video_path: Path) -> SavedFiles:
         assert generation.assets is not None and generation.assets.video is not None
         _make_folder(video_path.parent)
         video_bytes = await self._fetch(generation.assets.video, video_path)
         thumbnail_path = await self._save_thumbnail(generation, video_path.with_suffix(".jpg"))
-        return Download(
-            id=generation.id,
-            status="saved",
-            video_path=str(video_path),
-            thumbnail_path=str(thumbnail_path) if thumbnail_path else None,
-            video_bytes=video_bytes,
-        )
+        return SavedFiles(video_path, thumbnail_path, video_bytes)
 
     async def _save_thumbnail(self, generation: Generation, path: Path) -> Path | None:
         """Best effort: the video is what was asked for, and a missing thumbnail must not make the model fetch

@@ -18,7 +18,6 @@ from mcp.server.mcpserver.exceptions import ResourceError, ToolError, Unexpected
 from mcp.types import INVALID_PARAMS, CallToolResult, InputRequiredResult, Tool
 from pydantic import AnyUrl, ValidationError
 
-from . import __version__
 from .admission import CreateLimits
 from .context import AppContext
 from .downloads import Downloader
@@ -33,6 +32,7 @@ from .subscriptions import GENERATION_URI_PREFIX, ResourceUpdates, Stop, Subscri
 from .tenants import Tenant, Tenants
 from .timing import within
 from .tools import PAID_TOOLS, register_tools
+from .version import __version__
 
 logger = logging.getLogger(__name__)
 

@@ -36,6 +36,7 @@ from mcp.types import (
 )
 
 from .errors import InvalidRequestError
+from .sdk_internals import add_request_handler, connection_of
 
 logger = logging.getLogger(__name__)
 
@@ -70,13 +71,6 @@ ResolveAccount = Callable[[ServerRequestContext[Any]], SubscriberAccount]
 
 def generation_uri(generation_id: str) -> str:
     return f"{GENERATION_URI_PREFIX}{generation_id}"
-
-
-def _connection(ctx: ServerRequestContext[Any]) -> Connection:
-    # The SDK makes a new ServerSession for every request; the Connection behind it is the one object that lives
-    # as long as the client does (and offers `exit_stack` for cleanup when it goes). No public accessor yet.
-    connection: Connection = ctx.session._connection
-    return connection
 
 
 @dataclass(eq=False)
@@ -154,17 +148,16 @@ class ResourceUpdates:
 
     def install(self, server: MCPServer[Any], resolve: ResolveAccount) -> None:
         """Serve `resources/subscribe` and `subscriptions/listen` per account, following what each subscribes to."""
-        lowlevel = server._lowlevel_server
-        lowlevel.add_request_handler("resources/subscribe", SubscribeRequestParams, self._subscribe_handler(resolve))
-        lowlevel.add_request_handler("resources/unsubscribe", UnsubscribeRequestParams, self._unsubscribe_handler)
-        lowlevel.add_request_handler(
-            "subscriptions/listen", SubscriptionsListenRequestParams, self._listen_handler(resolve)
+        add_request_handler(server, "resources/subscribe", SubscribeRequestParams, self._subscribe_handler(resolve))
+        add_request_handler(server, "resources/unsubscribe", UnsubscribeRequestParams, self._unsubscribe_handler)
+        add_request_handler(
+            server, "subscriptions/listen", SubscriptionsListenRequestParams, self._listen_handler(resolve)
         )
 
     def _subscribe_handler(self, resolve: ResolveAccount) -> Any:
         async def subscribe(ctx: ServerRequestContext[Any], params: SubscribeRequestParams) -> EmptyResult:
             who, uri = _resolved(resolve, ctx), str(params.uri)
-            subscriber = self._subscriber(_connection(ctx))
+            subscriber = self._subscriber(connection_of(ctx))
             if (who.account, uri) not in subscriber.subscriptions:
                 if len(subscriber.subscriptions) >= MAX_SUBSCRIPTIONS_PER_CONNECTION:
                     raise MCPError(
@@ -180,7 +173,7 @@ class ResourceUpdates:
     async def _unsubscribe_handler(
         self, ctx: ServerRequestContext[Any], params: UnsubscribeRequestParams
     ) -> EmptyResult:
-        subscriber = self._subscribers.get(_connection(ctx))
+        subscriber = self._subscribers.get(connection_of(ctx))
         if subscriber is not None:
             for key in [key for key in subscriber.subscriptions if key[1] == str(params.uri)]:
                 stop = subscriber.subscriptions.pop(key)

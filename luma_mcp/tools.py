@@ -321,7 +321,24 @@ async def download_generation(
     status=in_progress, and calling again with the same arguments reports it saved."""
     downloader = _app(ctx).downloader
     target = downloader.target_directory(directory)
-    return await downloader.save(await _luma().get_generation(str(generation_id)), target)
+    files = await downloader.save(await _luma().get_generation(str(generation_id)), target)
+    if files.video_bytes is None:
+        return Download(
+            id=str(generation_id),
+            status="in_progress",
+            video_path=str(files.video),
+            next_step=(
+                f"The video is still downloading in the background to {files.video}. Call download_generation "
+                "again with the same arguments in a minute to learn when it is saved; do not create it again."
+            ),
+        )
+    return Download(
+        id=str(generation_id),
+        status="saved",
+        video_path=str(files.video),
+        thumbnail_path=str(files.thumbnail) if files.thumbnail else None,
+        video_bytes=files.video_bytes,
+    )
 
 
 async def upscale_generation(
