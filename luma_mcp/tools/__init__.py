@@ -1,0 +1,43 @@
+"""The MCP tools, by family: `video` makes and changes videos (paid), `library` looks at, lists, deletes and
+downloads generations, `catalogs` lists the camera vocabulary and the credit balance. Each signature is the tool's
+input schema and each docstring its description, written for the model that calls them; `call` holds what every
+call shares.
+"""
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from mcp.server import MCPServer
+from mcp.types import ToolAnnotations
+
+from ..context import AppContext
+from .catalogs import get_credits, list_camera_motions, list_concepts
+from .library import delete_generation, download_generation, get_generation, list_generations
+from .video import add_audio, create_generation, extend_generation, upscale_generation
+
+READ_ONLY = ToolAnnotations(read_only_hint=True, open_world_hint=True)
+PAID = ToolAnnotations(read_only_hint=False, destructive_hint=False, idempotent_hint=False, open_world_hint=True)
+DESTRUCTIVE = ToolAnnotations(read_only_hint=False, destructive_hint=True, idempotent_hint=True, open_world_hint=True)
+LOCAL_WRITE = ToolAnnotations(read_only_hint=False, destructive_hint=False, idempotent_hint=True, open_world_hint=True)
+
+TOOLS: tuple[tuple[Callable[..., Awaitable[Any]], str, ToolAnnotations], ...] = (
+    (create_generation, "Create a video", PAID),
+    (extend_generation, "Extend a video", PAID),
+    (get_generation, "Get a generation", READ_ONLY),
+    (list_generations, "List generations", READ_ONLY),
+    (delete_generation, "Delete a generation", DESTRUCTIVE),
+    (list_concepts, "List camera concepts", READ_ONLY),
+    (list_camera_motions, "List camera motions", READ_ONLY),
+    (download_generation, "Download a video", LOCAL_WRITE),
+    (upscale_generation, "Upscale a video", PAID),
+    (add_audio, "Add audio to a video", PAID),
+    (get_credits, "Get credit balance", READ_ONLY),
+)
+
+
+PAID_TOOLS = frozenset(tool.__name__ for tool, _, hints in TOOLS if hints is PAID)
+
+
+def register_tools(server: MCPServer[AppContext]) -> None:
+    for tool, title, hints in TOOLS:
+        server.add_tool(tool, title=title, annotations=hints)

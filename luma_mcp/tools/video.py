@@ -1,0 +1,153 @@
+"""Making and changing videos: every tool here costs the user money."""
+
+from typing import Annotated
+
+from mcp.types import CallToolResult
+from pydantic import Field
+
+from ..context import AppCtx
+from ..inputs import (
+    AudioPrompt,
+    CallbackUrl,
+    Concepts,
+    Direction,
+    GenerationId,
+    ImageUrl,
+    Prompt,
+    check_loop,
+    extend_keyframes,
+    image_to_video_keyframes,
+)
+from ..models import (
+    AspectRatio,
+    AudioRequest,
+    Concept,
+    Duration,
+    GenerationRequest,
+    Keyframes,
+    Resolution,
+    UpscaleRequest,
+)
+from .arguments import DurationArg, GenerationOutput, ModelArg, ResolutionArg, Wait
+from .call import ToolCall
+
+DEFAULT_RESOLUTION: Resolution = "720p"
+DEFAULT_DURATION: Duration = "5s"
+
+
+def _video_options(resolution: Resolution | None, duration: Duration | None) -> tuple[Resolution, Duration]:
+    return resolution or DEFAULT_RESOLUTION, duration or DEFAULT_DURATION
+
+
+async def _create(ctx: AppCtx, request: GenerationRequest, wait: bool) -> CallToolResult:
+    check_loop(request.keyframes, request.loop)
+    call = ToolCall(ctx)
+    generation = await call.create(lambda: call.luma.create_generation(request))
+    return await call.finish(generation, wait)
+
+
+async def create_generation(
+    ctx: AppCtx,
+    prompt: Prompt,
+    model: ModelArg = "ray-2",
+    resolution: ResolutionArg = None,
+    duration: DurationArg = None,
+    aspect_ratio: AspectRatio = "16:9",
+    loop: bool = False,
+    start_image_url: ImageUrl | None = None,
+    end_image_url: ImageUrl | None = None,
+    concepts: Concepts | None = None,
+    callback_url: CallbackUrl | None = None,
+    wait: Wait = True,
+) -> GenerationOutput:
+    """Make a video from a text prompt (text-to-video), or from start and/or end images (image-to-video).
+
+    Costs the user money per call. Write camera moves into the prompt and add concept keys from list_concepts.
+    Returns the generation with its video_url when done; if it is still running, call get_generation with
+    wait=true rather than creating it again.
+    """
+    resolution, duration = _video_options(resolution, duration)
+    request = GenerationRequest(
+        model=model,
+        prompt=prompt,
+        aspect_ratio=aspect_ratio,
+        loop=loop,
+        keyframes=image_to_video_keyframes(start_image_url, end_image_url),
+        resolution=resolution,
+        duration=duration,
+        concepts=[Concept(key=key) for key in dict.fromkeys(concepts)] if concepts else None,
+        callback_url=callback_url,
+    )
+    return await _create(ctx, request, wait)
+
+
+async def extend_generation(
+    ctx: AppCtx,
+    generation_id: GenerationId,
+    prompt: Prompt,
+    direction: Annotated[
+        Direction, Field(description="forward continues after the video; backward makes a lead-in before it.")
+    ] = "forward",
+    image_url: Annotated[
+        ImageUrl | None,
+        Field(description="Optional image to end on (forward) or to start from (backward)."),
+    ] = None,
+    to_generation_id: Annotated[
+        GenerationId | None,
+        Field(description="Optional second video to bridge to: makes a transition from generation_id to this one."),
+    ] = None,
+    model: ModelArg = "ray-2",
+    resolution: ResolutionArg = None,
+    duration: DurationArg = None,
+    aspect_ratio: AspectRatio | None = None,
+    loop: bool = False,
+    wait: Wait = True,
+) -> GenerationOutput:
+    """Continue a completed video forward or backward, optionally toward an image, or bridge two videos.
+
+    Costs the user money per call. The source generation(s) must be completed. The result is a new generation.
+    """
+    resolution, duration = _video_options(resolution, duration)
+    keyframes: Keyframes = extend_keyframes(
+        str(generation_id),
+        direction=direction,
+        image_url=image_url,
+        to_generation_id=str(to_generation_id) if to_generation_id else None,
+    )
+    request = GenerationRequest(
+        model=model,
+        prompt=prompt,
+        aspect_ratio=aspect_ratio,
+        loop=loop,
+        keyframes=keyframes,
+        resolution=resolution,
+        duration=duration,
+    )
+    return await _create(ctx, request, wait)
+
+
+async def upscale_generation(
+    ctx: AppCtx,
+    generation_id: GenerationId,
+    resolution: Annotated[Resolution, Field(description="Target resolution: 1080p or 4k.")] = "1080p",
+    wait: Wait = True,
+) -> GenerationOutput:
+    """Upscale a completed video to a higher resolution. Costs the user money; the result is a new generation."""
+    request = UpscaleRequest(resolution=resolution)
+    call = ToolCall(ctx)
+    generation = await call.create(lambda: call.luma.upscale_generation(str(generation_id), request))
+    return await call.finish(generation, wait)
+
+
+async def add_audio(
+    ctx: AppCtx,
+    generation_id: GenerationId,
+    prompt: AudioPrompt,
+    negative_prompt: Annotated[str | None, Field(max_length=5000, description="Sounds to avoid.")] = None,
+    wait: Wait = True,
+) -> GenerationOutput:
+    """Add a generated soundtrack to a completed video. Costs the user money; the result is a new generation."""
+    request = AudioRequest(prompt=prompt, negative_prompt=negative_prompt)
+    call = ToolCall(ctx)
+    generation = await call.create(lambda: call.luma.add_audio(str(generation_id), request))
+    return await call.finish(generation, wait)
