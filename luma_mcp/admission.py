@@ -35,7 +35,7 @@ class CreateQueue:
     """`reserve`: queueing stops that long (at most half the call's time) before the call's deadline, so the
     create itself, and the search for it should its answer be lost, still fit in the call."""
 
-    def __init__(self, limits: CreateLimits = CreateLimits(), *, reserve: float = 15.0) -> None:
+    def __init__(self, limits: CreateLimits, *, reserve: float) -> None:
         self._limits = limits
         self._reserve = reserve
         self._sent: deque[float] = deque()

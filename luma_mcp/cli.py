@@ -36,7 +36,7 @@ def _parser() -> argparse.ArgumentParser:
         description="MCP server for Luma Dream Machine. With no command it serves MCP (stdio by default).",
         epilog="Configuration comes from the environment: LUMA_API_KEY, LUMA_BASE_URL, LUMA_MCP_OUTPUT_DIR, "
         "LUMA_MCP_MAX_WAIT, LUMA_MCP_LOG_LEVEL; for the HTTP transports also LUMA_MCP_AUTH_TOKEN, "
-        "LUMA_MCP_ALLOWED_HOSTS, LUMA_MCP_HTTP_HEADER_TIMEOUT, LUMA_MCP_HTTP_MAX_CONNECTIONS, "
+        "LUMA_MCP_ALLOWED_HOSTS, LUMA_MCP_HTTP_REQUEST_TIMEOUT, LUMA_MCP_HTTP_MAX_CONNECTIONS, "
         "LUMA_MCP_HTTP_SESSION_IDLE_TIMEOUT, LUMA_MCP_HTTP_MAX_SESSIONS.",
     )
     parser.add_argument("--version", action="version", version=f"luma-mcp {__version__}")

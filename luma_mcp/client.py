@@ -332,6 +332,10 @@ class LumaClient:
             ) from exc
         except httpx.TransportError as exc:
             raise APIConnectionError(f"The connection to Luma broke during {where} ({type(exc).__name__}).") from exc
+        except httpx.DecodingError as exc:
+            raise APIResponseError(f"Luma's answer to {where} could not be decoded ({type(exc).__name__}).") from exc
+        except httpx.HTTPError as exc:
+            raise APIConnectionError(f"The request {where} failed ({type(exc).__name__}).") from exc
         raise APITimeoutError(f"Luma did not finish answering {where} within {seconds:.0f} s.")
 
 

@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
 from typing import Self
-from urllib.parse import urlsplit
 from uuid import UUID
 
 import anyio
@@ -96,8 +95,7 @@ class Downloader:
                 f"Generation {generation.id} is {generation.state} and has no video yet. Call get_generation with "
                 "wait=true until it is completed, then download it."
             )
-        if urlsplit(video_url).scheme not in ("http", "https"):
-            raise InvalidRequestError(f"Refusing to download {video_url!r}: only http(s) asset URLs are fetched.")
+        _check_asset_url(video_url)
         video_path = target / f"{_file_name(generation)}.mp4"
         job = self._jobs.get(video_path)
         if job is None:
@@ -108,7 +106,8 @@ class Downloader:
             await job.finished.wait()
         if job.outcome is None:
             return SavedFiles(video_path)
-        del self._jobs[video_path]  # reported: a later call downloads afresh
+        if self._jobs.get(video_path) is job:
+            del self._jobs[video_path]  # reported: a later call downloads afresh
         if isinstance(job.outcome, LumaMCPError):
             raise job.outcome
         return job.outcome
@@ -124,6 +123,9 @@ class Downloader:
                 f"Downloading generation {generation.id} did not finish in {self._timing.download_total:.0f} s; "
                 "the asset host is too slow. Try again later."
             )
+        except Exception as exc:  # a job runs beside every call: whatever it meets must not end the server
+            logger.exception("Downloading generation %s failed unexpectedly", generation.id)
+            job.outcome = LumaError(f"Downloading generation {generation.id} failed ({type(exc).__name__}).")
         finally:
             job.finished.set()
             self._forget_oldest_outcomes()
@@ -148,7 +150,7 @@ class Downloader:
             return None
         try:
             await self._fetch(url, path)
-        except LumaMCPError as exc:
+        except (LumaMCPError, OSError) as exc:
             logger.warning("Saved the video of %s but not its thumbnail: %s", generation.id, exc)
             return None
         return path
@@ -183,13 +185,20 @@ class Downloader:
         return self._http
 
     async def _fetch(self, url: str, destination: Path) -> int:
-        if urlsplit(url).scheme not in ("http", "https"):
-            raise InvalidRequestError(f"Refusing to download {url!r}: only http(s) asset URLs are fetched.")
-        descriptor, temporary = tempfile.mkstemp(dir=destination.parent, prefix=f".{destination.name}.", suffix=".part")
-        os.close(descriptor)
+        _check_asset_url(url)
+        try:
+            descriptor, temporary = tempfile.mkstemp(
+                dir=destination.parent, prefix=f".{destination.name}.", suffix=".part"
+            )
+            os.close(descriptor)
+        except OSError as exc:
+            raise InvalidRequestError(f"Cannot save into {destination.parent}: {exc.strerror or exc}.") from None
         try:
             size = await self._stream_to(url, Path(temporary))
             os.replace(temporary, destination)
+        except OSError as exc:
+            Path(temporary).unlink(missing_ok=True)
+            raise InvalidRequestError(f"Cannot save {destination}: {exc.strerror or exc}.") from None
         except BaseException:
             Path(temporary).unlink(missing_ok=True)
             raise
@@ -215,6 +224,16 @@ class Downloader:
         except httpx.HTTPError as exc:
             raise APIConnectionError(f"Downloading {url} failed ({type(exc).__name__}); try again.") from exc
         return size
+
+
+def _check_asset_url(url: str) -> None:
+    """Only plain http(s) URLs httpx can use; anything else is refused before a file or a request is made."""
+    try:
+        scheme = httpx.URL(url).scheme
+    except (httpx.InvalidURL, ValueError):
+        scheme = ""
+    if scheme not in ("http", "https"):
+        raise InvalidRequestError(f"Refusing to download {url!r}: only valid http(s) asset URLs are fetched.")
 
 
 def _make_folder(folder: Path) -> None:

@@ -142,7 +142,7 @@ async def serve_http(
         app,
         host=host,
         port=port,
-        http=_h11_with_header_timeout(settings.http_header_timeout),
+        http=_h11_with_request_timeout(settings.http_request_timeout),
         lifespan="on",
         # uvicorn answers 503 once this many connections are open, counting the one asking.
         limit_concurrency=settings.http_max_connections + 1,
@@ -161,43 +161,44 @@ async def serve_http(
             logging.getLogger(name).removeFilter(repeats)
 
 
-def _h11_with_header_timeout(seconds: float) -> type[asyncio.Protocol]:
-    class HeaderTimeoutProtocol(H11Protocol):
-        """uvicorn waits for a request's headers for ever, so a client that sends half a request line would hold
-        its connection, and a file descriptor, for as long as it liked. This one closes a connection whose
-        request line and headers are not all in `seconds` after it opened or after its last response."""
+def _h11_with_request_timeout(seconds: float) -> type[asyncio.Protocol]:
+    class RequestTimeoutProtocol(H11Protocol):
+        """uvicorn waits for a request for ever, so a client that sends half a request line, or headers and then a
+        body a byte at a time, would hold its connection, and a file descriptor, for as long as it liked. This one
+        closes a connection whose request (line, headers and body) is not all in `seconds` after the connection
+        opened or after its last response."""
 
-        _header_timer: asyncio.TimerHandle | None = None
+        _request_timer: asyncio.TimerHandle | None = None
 
         def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
             super().connection_made(transport)
-            self._await_headers()
+            self._await_request()
 
         def handle_events(self) -> None:
             super().handle_events()
-            if self.conn.their_state is not h11.IDLE:
+            if self.conn.their_state not in (h11.IDLE, h11.SEND_BODY):
                 self._stop_waiting()
 
         def on_response_complete(self) -> None:
             super().on_response_complete()
             if self.conn.their_state is h11.IDLE:
-                self._await_headers()
+                self._await_request()
 
         def connection_lost(self, exc: Exception | None) -> None:
             self._stop_waiting()
             super().connection_lost(exc)
 
-        def _await_headers(self) -> None:
+        def _await_request(self) -> None:
             self._stop_waiting()
             if not self.transport.is_closing():
-                self._header_timer = self.loop.call_later(seconds, self.transport.close)
+                self._request_timer = self.loop.call_later(seconds, self.transport.close)
 
         def _stop_waiting(self) -> None:
-            if self._header_timer is not None:
-                self._header_timer.cancel()
-                self._header_timer = None
+            if self._request_timer is not None:
+                self._request_timer.cancel()
+                self._request_timer = None
 
-    return HeaderTimeoutProtocol
+    return RequestTimeoutProtocol
 
 
 class RepeatedMessageFilter(logging.Filter):

@@ -33,7 +33,7 @@ class Settings:
     log_level: LogLevel = "INFO"
     auth_token: str | None = field(default=None, repr=False)
     allowed_hosts: tuple[str, ...] = ()
-    http_header_timeout: float = 10.0
+    http_request_timeout: float = 10.0
     http_max_connections: int = 200
     http_session_idle_timeout: float = 300.0
     http_max_sessions: int = 1000
@@ -67,7 +67,7 @@ class Settings:
         )
         # HTTP serving: how long a request's headers may take, how many connections and sessions may be open, and
         # how long an abandoned session lingers: by default a minute longer than the longest tool call.
-        http_header_timeout = _seconds(environ, "LUMA_MCP_HTTP_HEADER_TIMEOUT", cls.http_header_timeout)
+        http_request_timeout = _seconds(environ, "LUMA_MCP_HTTP_REQUEST_TIMEOUT", cls.http_request_timeout)
         http_max_connections = _count(environ, "LUMA_MCP_HTTP_MAX_CONNECTIONS", cls.http_max_connections)
         http_session_idle_timeout = _seconds(
             environ, "LUMA_MCP_HTTP_SESSION_IDLE_TIMEOUT", max(cls.http_session_idle_timeout, max_wait + 60.0)
@@ -86,7 +86,7 @@ class Settings:
             log_level=log_level,
             auth_token=auth_token,
             allowed_hosts=allowed_hosts,
-            http_header_timeout=http_header_timeout,
+            http_request_timeout=http_request_timeout,
             http_max_connections=http_max_connections,
             http_session_idle_timeout=http_session_idle_timeout,
             http_max_sessions=http_max_sessions,

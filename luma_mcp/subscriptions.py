@@ -22,6 +22,7 @@ from typing import Any
 
 import anyio
 from anyio.abc import TaskGroup
+from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 from mcp import MCPError
 from mcp.server import MCPServer, ServerRequestContext
 from mcp.server.connection import Connection
@@ -120,12 +121,14 @@ class ResourceUpdates:
         self._channels: dict[str, _AccountChannel] = {}
         self._subscribers: dict[Connection, LegacySubscriber] = {}
         self._follows: Counter[str] = Counter()
-        self._send_changes, self._changes = anyio.create_memory_object_stream[tuple[str, str]](MAX_PENDING_CHANGES)
+        self._send_changes: MemoryObjectSendStream[tuple[str, str]] | None = None
         self._task_group: TaskGroup | None = None
 
     def changed(self, account: str, generation_id: str) -> None:
         """A generation of `account` was created, changed or deleted. Never blocks: the fan-out happens in a task
         of its own (see `start`), so a tool call never waits on a subscriber."""
+        if self._send_changes is None:
+            return  # not serving: nobody to tell
         try:
             self._send_changes.send_nowait((account, generation_id))
         except anyio.WouldBlock:
@@ -134,11 +137,12 @@ class ResourceUpdates:
     def start(self, task_group: TaskGroup) -> None:
         """Fan changes out in `task_group`, where subscribers' senders run too, until it is cancelled."""
         self._task_group = task_group
-        task_group.start_soon(self._fan_out, name="resource updates")
+        self._send_changes, changes = anyio.create_memory_object_stream[tuple[str, str]](MAX_PENDING_CHANGES)
+        task_group.start_soon(self._fan_out, changes, name="resource updates")
 
-    async def _fan_out(self) -> None:
-        async with self._changes:
-            async for account, generation_id in self._changes:
+    async def _fan_out(self, changes: MemoryObjectReceiveStream[tuple[str, str]]) -> None:
+        async with changes:
+            async for account, generation_id in changes:
                 for uri in (generation_uri(generation_id), RECENT_URI):
                     channel = self._channels.get(account)
                     if channel is not None:

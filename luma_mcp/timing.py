@@ -80,10 +80,6 @@ def within(deadline: Deadline) -> Iterator[Deadline]:
         _deadline.reset(token)
 
 
-def current_deadline() -> Deadline | None:
-    return _deadline.get()
-
-
 def time_left(cap: float = math.inf, *, leave: float = 0.0) -> float:
     """The smaller of `cap` and the current call's time left, keeping back `leave` seconds for what must follow
     (but never more than half of what is left). Just `cap` outside a call."""

@@ -35,13 +35,22 @@ async def test_a_video_over_the_size_limit_is_refused_and_leaves_nothing(emulato
     assert list(tmp_path.iterdir()) == []
 
 
-@pytest.mark.parametrize("url", ["file:///etc/passwd", "ftp://example.com/video.mp4", "javascript:alert(1)"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "file:///etc/passwd",
+        "ftp://example.com/video.mp4",
+        "javascript:alert(1)",
+        "http://[::1/video.mp4",
+        "http://cdn\x7f.example/video.mp4",
+    ],
+)
 async def test_asset_urls_other_than_http_are_never_fetched(emulator: Emulator, tmp_path: Path, url: str) -> None:
     generation = await finished_generation(emulator)
     assert generation.assets is not None
     generation.assets.video = url
     async with Downloader(tmp_path) as downloader:
-        with pytest.raises(InvalidRequestError, match="only http"):
+        with pytest.raises(InvalidRequestError, match="only valid http"):
             await downloader.save(generation, tmp_path)
     assert list(tmp_path.iterdir()) == []
 

@@ -72,17 +72,30 @@ async def closed_by_server(connection: socket.socket, *, within: float) -> bool:
         return False
 
 
-def half_sent_request(url: str) -> socket.socket:
+def half_sent_request(url: str, start: bytes = HALF_A_REQUEST_LINE) -> socket.socket:
     host, port = url.removeprefix("http://").split(":")
     connection = socket.create_connection((host, int(port)))
-    connection.sendall(HALF_A_REQUEST_LINE)
+    connection.sendall(start)
     return connection
 
 
-async def test_a_half_sent_request_is_dropped_after_the_header_timeout(emulator: Emulator, tmp_path: Path) -> None:
-    env = server_env(emulator, tmp_path, LUMA_MCP_HTTP_HEADER_TIMEOUT="1")
+def headers_then_a_trickle(url: str) -> bytes:
+    """Whole headers promising a body, and one byte of it: the rest would follow a byte at a time."""
+    host = url.removeprefix("http://")
+    return (
+        f"POST /mcp HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\n"
+        "Accept: application/json, text/event-stream\r\nContent-Length: 400\r\n\r\n{"
+    ).encode()
+
+
+@pytest.mark.parametrize("slow_part", ["request line", "body"])
+async def test_a_half_sent_request_is_dropped_after_the_request_timeout(
+    emulator: Emulator, tmp_path: Path, slow_part: str
+) -> None:
+    env = server_env(emulator, tmp_path, LUMA_MCP_HTTP_REQUEST_TIMEOUT="1")
     async with http_server("streamable-http", env, tmp_path / "server.log") as url:
-        with half_sent_request(url) as slow:
+        start = HALF_A_REQUEST_LINE if slow_part == "request line" else headers_then_a_trickle(url)
+        with half_sent_request(url, start) as slow:
             started = anyio.current_time()
             assert await closed_by_server(slow, within=5)
             assert anyio.current_time() - started >= 0.9
@@ -91,7 +104,7 @@ async def test_a_half_sent_request_is_dropped_after_the_header_timeout(emulator:
 async def test_connections_beyond_the_limit_are_refused_and_a_client_gets_in_later(
     emulator: Emulator, tmp_path: Path
 ) -> None:
-    env = server_env(emulator, tmp_path, LUMA_MCP_HTTP_MAX_CONNECTIONS="2", LUMA_MCP_HTTP_HEADER_TIMEOUT="2")
+    env = server_env(emulator, tmp_path, LUMA_MCP_HTTP_MAX_CONNECTIONS="2", LUMA_MCP_HTTP_REQUEST_TIMEOUT="2")
     async with http_server("streamable-http", env, tmp_path / "server.log") as url:
         with half_sent_request(url) as slow, half_sent_request(url) as slower:
             async with httpx.AsyncClient() as http:
@@ -148,8 +161,8 @@ def test_a_repeated_log_line_passes_once_per_interval_with_a_count_of_the_rest()
 @pytest.mark.parametrize(
     ("variable", "value", "says"),
     [
-        ("LUMA_MCP_HTTP_HEADER_TIMEOUT", "soon", "must be a number of seconds, not 'soon'"),
-        ("LUMA_MCP_HTTP_HEADER_TIMEOUT", "0", "must be more than 0 and at most 86400 seconds"),
+        ("LUMA_MCP_HTTP_REQUEST_TIMEOUT", "soon", "must be a number of seconds, not 'soon'"),
+        ("LUMA_MCP_HTTP_REQUEST_TIMEOUT", "0", "must be more than 0 and at most 86400 seconds"),
         ("LUMA_MCP_HTTP_MAX_CONNECTIONS", "many", "must be a whole number, not 'many'"),
         ("LUMA_MCP_HTTP_MAX_SESSIONS", "0", "must be at least 1"),
         ("LUMA_MCP_HTTP_SESSION_IDLE_TIMEOUT", "45", "must be longer than LUMA_MCP_MAX_WAIT"),

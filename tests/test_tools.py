@@ -10,6 +10,7 @@ import anyio
 import pytest
 from mcp import Client
 
+from luma_mcp import build_server
 from luma_mcp.emulator import Emulator, Fault
 from tests.helpers import connect, settings_for, text_of
 
@@ -346,6 +347,43 @@ async def test_download_refuses_a_symlink_out_of_the_output_dir(client: Client, 
     (tmp_path / "videos" / "escape").symlink_to(tmp_path / "elsewhere", target_is_directory=True)
     result = await client.call_tool("download_generation", {"generation_id": video["id"], "directory": "escape"})
     assert result.is_error and "outside" in text_of(result)
+
+
+async def test_a_download_that_cannot_be_written_is_a_clear_error_and_the_server_goes_on(
+    client: Client, tmp_path: Path
+) -> None:
+    video = await make_video(client)
+    (tmp_path / "videos" / f"{video['id']}.mp4").mkdir(parents=True)  # a folder where the file must go
+    failed = await client.call_tool("download_generation", {"generation_id": video["id"]})
+    assert failed.is_error and "Cannot save" in text_of(failed), text_of(failed)
+    assert (await call(client, "get_credits"))["credit_balance_cents"] > 0
+
+
+async def test_two_calls_downloading_one_video_at_once_both_get_it(client: Client) -> None:
+    video = await make_video(client)
+    results: list[Any] = []
+
+    async def download() -> None:
+        results.append(await client.call_tool("download_generation", {"generation_id": video["id"]}))
+
+    async with anyio.create_task_group() as group:
+        group.start_soon(download)
+        group.start_soon(download)
+    assert [result.is_error for result in results] == [False, False], [text_of(result) for result in results]
+    assert {result.structured_content["status"] for result in results} == {"saved"}
+
+
+async def test_an_answer_that_cannot_be_decoded_is_reported_as_lumas_fault(client: Client, emulator: Emulator) -> None:
+    emulator.inject(Fault(status=200, path="/credits", headers=(("content-encoding", "gzip"),)))
+    result = await client.call_tool("get_credits", {})
+    assert result.is_error and "could not be decoded" in text_of(result), text_of(result)
+
+
+async def test_one_server_can_be_served_twice(emulator: Emulator, tmp_path: Path) -> None:
+    server = build_server(settings_for(emulator, tmp_path))
+    for _ in range(2):
+        async with Client(server) as client:
+            assert (await call(client, "get_credits"))["credit_balance_cents"] > 0
 
 
 async def test_download_of_an_unfinished_video_says_to_wait(client: Client) -> None:
