@@ -125,18 +125,30 @@ def test_help_and_readme_name_every_variable_the_settings_read(capsys: pytest.Ca
     assert sorted(name for name in read if f"`{name}`" not in configuration) == [], "missing from the README"
 
 
-@pytest.mark.parametrize("command", [[], ["emulator"], ["demo"]], ids=["luma-mcp", "emulator", "demo"])
-def test_every_option_has_a_description(capsys: pytest.CaptureFixture[str], command: list[str]) -> None:
-    options = help_text(capsys, *command).partition("\noptions:\n")[2].partition("\n\n")[0]
+def option_entries(help_shown: str) -> list[list[str]]:
+    """Each option in a help text's options section, as its lines: the invocation first, then any description."""
     entries: list[list[str]] = []
-    for line in options.splitlines():
+    for line in help_shown.partition("\noptions:\n")[2].partition("\n\n")[0].splitlines():
         if re.match(r"^  -", line):
             entries.append([line.strip()])
         else:
             entries[-1].append(line.strip())
+    return entries
+
+
+@pytest.mark.parametrize("command", [[], ["emulator"], ["demo"]], ids=["luma-mcp", "emulator", "demo"])
+def test_every_option_has_a_description(capsys: pytest.CaptureFixture[str], command: list[str]) -> None:
+    entries = option_entries(help_text(capsys, *command))
     assert len(entries) >= 2
     undescribed = [entry[0] for entry in entries if len(re.split(r"\s{2,}", entry[0])) < 2 and len(entry) < 2]
     assert undescribed == []
+
+
+def test_the_readme_names_every_option_of_the_demo(capsys: pytest.CaptureFixture[str]) -> None:
+    options = [entry[0].split()[0] for entry in option_entries(help_text(capsys, "demo"))]
+    readme = (ROOT / "README.md").read_text()
+    assert "--output-dir" in options
+    assert [option for option in options if option not in ("-h,", "--help") and option not in readme] == []
 
 
 @pytest.mark.parametrize(("transport", "path"), [("streamable-http", "/mcp"), ("sse", "/sse")])
