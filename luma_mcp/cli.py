@@ -30,14 +30,29 @@ TERMINAL_HINT = (
 )
 
 
+ENVIRONMENT = """\
+configuration, read from the environment once at start (details in the README):
+  LUMA_API_KEY, or LUMAAI_API_KEY     your Luma API key
+  LUMA_BASE_URL                       the Luma API (default https://api.lumalabs.ai/dream-machine/v1)
+  LUMA_MCP_OUTPUT_DIR                 where download_generation saves files (default ~/luma-videos)
+  LUMA_MCP_MAX_WAIT                   seconds one tool call may wait for a video (default 45)
+  LUMA_MCP_LOG_LEVEL                  DEBUG, INFO, WARNING, ERROR or CRITICAL (default INFO); logs go to stderr
+for the HTTP transports also:
+  LUMA_MCP_AUTH_TOKEN                 every request must send Authorization: Bearer <token>
+  LUMA_MCP_ALLOWED_HOSTS              host names clients connect with, comma-separated (needed with --host 0.0.0.0)
+  LUMA_MCP_HTTP_REQUEST_TIMEOUT       seconds a client has to send a whole request (default 10)
+  LUMA_MCP_HTTP_MAX_CONNECTIONS       connections served at once (default 200)
+  LUMA_MCP_HTTP_SESSION_IDLE_TIMEOUT  seconds an unused session lives (default 300, or LUMA_MCP_MAX_WAIT + 60)
+  LUMA_MCP_HTTP_MAX_SESSIONS          sessions open at once (default 1000)
+"""
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="luma-mcp",
         description="MCP server for Luma Dream Machine. With no command it serves MCP (stdio by default).",
-        epilog="Configuration comes from the environment: LUMA_API_KEY, LUMA_BASE_URL, LUMA_MCP_OUTPUT_DIR, "
-        "LUMA_MCP_MAX_WAIT, LUMA_MCP_LOG_LEVEL; for the HTTP transports also LUMA_MCP_AUTH_TOKEN, "
-        "LUMA_MCP_ALLOWED_HOSTS, LUMA_MCP_HTTP_REQUEST_TIMEOUT, LUMA_MCP_HTTP_MAX_CONNECTIONS, "
-        "LUMA_MCP_HTTP_SESSION_IDLE_TIMEOUT, LUMA_MCP_HTTP_MAX_SESSIONS.",
+        epilog=ENVIRONMENT,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"luma-mcp {__version__}")
     parser.add_argument(
@@ -47,10 +62,14 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--port", type=int, default=8000, help="HTTP transports: port (default 8000)")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     emulator = commands.add_parser("emulator", help="run the offline Luma API emulator alone")
-    emulator.add_argument("--host", default="127.0.0.1")
-    emulator.add_argument("--port", type=int, default=8787)
-    emulator.add_argument("--queued-seconds", type=float, default=0.5)
-    emulator.add_argument("--dreaming-seconds", type=float, default=3.0)
+    emulator.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    emulator.add_argument("--port", type=int, default=8787, help="port (default 8787; 0 picks a free one)")
+    emulator.add_argument(
+        "--queued-seconds", type=float, default=0.5, help="how long a new generation stays queued (default 0.5)"
+    )
+    emulator.add_argument(
+        "--dreaming-seconds", type=float, default=3.0, help="how long it then dreams before it completes (default 3)"
+    )
     demo = commands.add_parser("demo", help="run the whole job offline: emulator + server + client")
     demo.add_argument("--output-dir", default=None, help="where the demo saves the video (default: a temp folder)")
     return parser

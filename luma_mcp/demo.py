@@ -92,6 +92,8 @@ async def _walk_through(emulator: Emulator, target: Path) -> None:
         saved = await _call(client, "download_generation", {"generation_id": extended["id"]})
         print(f"   {saved['video_bytes']} bytes")
     print(f"\nYour video: {saved['video_path']}")
+    print("It is the emulator's placeholder clip, the same few seconds whatever the prompt; with a LUMA_API_KEY the")
+    print("same calls make real videos. The emulator's URLs above stop working when the demo exits; the file stays.")
 
 
 async def _call(client: Client, tool: str, arguments: dict[str, Any]) -> dict[str, Any]:

@@ -11,6 +11,8 @@ import asyncio
 import hmac
 import json
 import logging
+import socket
+import sys
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -31,6 +33,7 @@ from .settings import Settings
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 WILDCARD_HOSTS = ("0.0.0.0", "::")
 HttpTransport = Literal["streamable-http", "sse"]
+ENDPOINT_PATHS: dict[HttpTransport, str] = {"streamable-http": "/mcp", "sse": "/sse"}
 KEEP_ALIVE_SECONDS = 5
 """How long an idle keep-alive connection stays open between requests."""
 SHUTDOWN_GRACE_SECONDS = 3
@@ -107,13 +110,14 @@ def transport_security(host: str, allowed_hosts: tuple[str, ...] = ()) -> Transp
 def http_app(server: MCPServer[Any], transport: HttpTransport, *, host: str, settings: Settings) -> ASGIApp:
     security = transport_security(host, settings.allowed_hosts)
     if transport == "sse":
-        app = server.sse_app(transport_security=security, host=host)
+        app = server.sse_app(transport_security=security, host=host, sse_path=ENDPOINT_PATHS["sse"])
     else:
         # A session nobody uses any more (its client gone without a DELETE) holds memory and a place under
         # max_sessions until it has been idle this long.
         app = server.streamable_http_app(
             transport_security=security,
             host=host,
+            streamable_http_path=ENDPOINT_PATHS["streamable-http"],
             session_idle_timeout=settings.http_session_idle_timeout,
             max_sessions=settings.http_max_sessions,
         )
@@ -155,10 +159,26 @@ async def serve_http(
     for name in NOISY_LOGGERS:
         logging.getLogger(name).addFilter(repeats)
     try:
-        await uvicorn.Server(config).serve()
+        await _AnnouncedServer(config, ENDPOINT_PATHS[transport]).serve()
     finally:
         for name in NOISY_LOGGERS:
             logging.getLogger(name).removeFilter(repeats)
+
+
+class _AnnouncedServer(uvicorn.Server):
+    """Once listening, says on stderr (whatever the log level) the URL a client connects to, with the port
+    actually bound: `--port 0` picks a free one."""
+
+    def __init__(self, config: uvicorn.Config, path: str) -> None:
+        super().__init__(config)
+        self._path = path
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets)
+        if self.started:
+            host, port = self.servers[0].sockets[0].getsockname()[:2]
+            shown = f"[{host}]" if ":" in host else host
+            print(f"luma-mcp: serving MCP at http://{shown}:{port}{self._path}", file=sys.stderr, flush=True)
 
 
 def _h11_with_request_timeout(seconds: float) -> type[asyncio.Protocol]:

@@ -114,3 +114,50 @@ async def test_the_packed_bundle_validates_and_serves_tools(emulator: Emulator, 
     assert [tool["name"] for tool in MANIFEST["tools"]] == [tool.name for tool in tools]
     assert not concepts.is_error and concepts.structured_content is not None
     assert "dolly_zoom" in concepts.structured_content["concepts"]
+
+
+DEBRIS = [
+    ".hypothesis/examples/0a1b/2c3d",
+    ".pytest_cache/v/cache/lastfailed",
+    ".ci-venv/bin/python",
+    ".ci-node/bin/node",
+    ".venv/bin/python",
+    "dist/luma_video_mcp-0.1.0-py3-none-any.whl",
+    "build/lib/luma_mcp/server.py",
+    "luma_video_mcp.egg-info/PKG-INFO",
+    "luma_mcp/__pycache__/server.cpython-311.pyc",
+    ".mypy_cache/3.11/luma_mcp/server.data.json",
+    ".ruff_cache/0.6.0/123",
+    ".coverage",
+    ".coverage.host.123.456",
+    "htmlcov/index.html",
+    "luma-videos/a-video.mp4",
+    "luma-mcp.mcpb",
+    "server.log",
+    ".env",
+    "uv.lock",
+]
+
+
+async def test_the_bundle_leaves_out_tests_tools_and_test_debris(tmp_path: Path) -> None:
+    """Packed from a checkout that has been tested and built in, the bundle holds the package and its four files."""
+    npx = tool_or_skip("npx")
+    checkout = tmp_path / "checkout"
+    shutil.copytree(ROOT / "luma_mcp", checkout / "luma_mcp", ignore=shutil.ignore_patterns("__pycache__"))
+    for name in ("tests", "bench", ".ci"):
+        shutil.copytree(ROOT / name, checkout / name, ignore=shutil.ignore_patterns("__pycache__", "node_modules"))
+    for name in ("manifest.json", "pyproject.toml", "README.md", "icon.png", ".mcpbignore", ".gitignore"):
+        shutil.copy(ROOT / name, checkout / name)
+    package = {f"luma_mcp/{path.relative_to(checkout / 'luma_mcp')}" for path in (checkout / "luma_mcp").rglob("*")}
+    for name in DEBRIS:
+        (checkout / name).parent.mkdir(parents=True, exist_ok=True)
+        (checkout / name).write_text("debris")
+
+    bundle = tmp_path / "luma-mcp.mcpb"
+    packed = await anyio.run_process([npx, "-y", MCPB, "pack", str(checkout), str(bundle)], check=False)
+    assert packed.returncode == 0, packed.stdout.decode() + packed.stderr.decode()
+    with zipfile.ZipFile(bundle) as archive:
+        names = {name.rstrip("/") for name in archive.namelist()}
+    expected = {"manifest.json", "pyproject.toml", "README.md", "icon.png"} | package
+    assert sorted(names - expected) == []
+    assert sorted(expected - names - {path for path in package if (checkout / path).is_dir()}) == []

@@ -1,10 +1,12 @@
-"""The `luma-mcp` command as a person at a terminal meets it: one Ctrl-C ends it quietly, and a terminal on stdin
-gets a word on what the program is for."""
+"""The `luma-mcp` command as a person at a terminal meets it: one Ctrl-C ends it quietly, a terminal on stdin
+gets a word on what the program is for, `--help` tells every option and variable, and an HTTP server says the URL
+to connect to."""
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -16,7 +18,10 @@ from typing import Any
 import anyio
 import pytest
 from anyio.abc import Process
+from mcp import Client
+from mcp.client.sse import sse_client
 
+from luma_mcp import cli, settings
 from luma_mcp.emulator import Emulator
 from tests.helpers import INITIALIZE
 from tests.test_end_to_end import SERVER, http_server_process, server_env
@@ -24,6 +29,7 @@ from tests.test_end_to_end import SERVER, http_server_process, server_env
 pytestmark = pytest.mark.anyio
 
 INTERRUPTED = 128 + signal.SIGINT
+ROOT = Path(__file__).resolve().parent.parent
 
 
 @asynccontextmanager
@@ -100,3 +106,77 @@ async def test_one_sigint_ends_the_demo_quietly_and_leaves_no_empty_folder(tmp_p
     assert process.returncode == INTERRUPTED
     assert "Traceback" not in errors.read_text()
     assert not list(tmp_path.glob("luma-mcp-demo-*"))
+
+
+def help_text(capsys: pytest.CaptureFixture[str], *argv: str) -> str:
+    with pytest.raises(SystemExit) as exited:
+        cli.main([*argv, "--help"])
+    assert exited.value.code == 0
+    return capsys.readouterr().out
+
+
+def test_help_and_readme_name_every_variable_the_settings_read(capsys: pytest.CaptureFixture[str]) -> None:
+    """The list comes from settings.py's own source, so a variable added there and not here fails this test."""
+    read = set(re.findall(r"[\"'](LUMA[A-Z_]*)[\"']", Path(settings.__file__).read_text()))
+    assert {"LUMA_API_KEY", "LUMAAI_API_KEY", "LUMA_MCP_AUTH_TOKEN"} <= read
+    shown = help_text(capsys)
+    configuration = (ROOT / "README.md").read_text().partition("## Configuration")[2].partition("\n## ")[0]
+    assert sorted(name for name in read if not re.search(rf"\b{name}\b", shown)) == [], "missing from --help"
+    assert sorted(name for name in read if f"`{name}`" not in configuration) == [], "missing from the README"
+
+
+def option_entries(help_shown: str) -> list[list[str]]:
+    """Each option in a help text's options section, as its lines: the invocation first, then any description."""
+    entries: list[list[str]] = []
+    for line in help_shown.partition("\noptions:\n")[2].partition("\n\n")[0].splitlines():
+        if re.match(r"^  -", line):
+            entries.append([line.strip()])
+        else:
+            entries[-1].append(line.strip())
+    return entries
+
+
+@pytest.mark.parametrize("command", [[], ["emulator"], ["demo"]], ids=["luma-mcp", "emulator", "demo"])
+def test_every_option_has_a_description(capsys: pytest.CaptureFixture[str], command: list[str]) -> None:
+    entries = option_entries(help_text(capsys, *command))
+    assert len(entries) >= 2
+    undescribed = [entry[0] for entry in entries if len(re.split(r"\s{2,}", entry[0])) < 2 and len(entry) < 2]
+    assert undescribed == []
+
+
+def test_the_readme_names_every_option_of_the_demo(capsys: pytest.CaptureFixture[str]) -> None:
+    options = [entry[0].split()[0] for entry in option_entries(help_text(capsys, "demo"))]
+    readme = (ROOT / "README.md").read_text()
+    assert "--output-dir" in options
+    assert [option for option in options if option not in ("-h,", "--help") and option not in readme] == []
+
+
+@pytest.mark.parametrize(("transport", "path"), [("streamable-http", "/mcp"), ("sse", "/sse")])
+async def test_the_http_server_says_on_stderr_the_url_a_client_connects_to(
+    emulator: Emulator, tmp_path: Path, transport: str, path: str
+) -> None:
+    env = {**os.environ, **server_env(emulator, tmp_path, LUMA_MCP_LOG_LEVEL="WARNING")}
+    command = [*SERVER, "--transport", transport, "--port", "0"]
+    async with launched(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE) as process:
+        assert process.stderr is not None
+        said = ""
+        with anyio.fail_after(20):
+            while "\n" not in said:
+                said += (await process.stderr.receive()).decode()
+        url = re.fullmatch(r"luma-mcp: serving MCP at (http://127\.0\.0\.1:[1-9][0-9]*(/\w+))\n", said)
+        assert url is not None, said
+        assert url.group(2) == path
+        connection = sse_client(url.group(1)) if transport == "sse" else url.group(1)
+        async with Client(connection) as client:
+            assert "create_generation" in [tool.name for tool in (await client.list_tools()).tools]
+        await interrupt(process)
+
+
+async def test_the_demo_saves_its_video_and_says_what_it_is(tmp_path: Path) -> None:
+    """The README's quick start: the clip is a placeholder and its URLs die with the emulator; the file stays."""
+    finished = await anyio.run_process([*SERVER, "demo", "--output-dir", str(tmp_path)], check=False)
+    said = finished.stdout.decode()
+    assert finished.returncode == 0, said + finished.stderr.decode()
+    saved = Path(said.partition("Your video: ")[2].partition("\n")[0])
+    assert saved.parent == tmp_path and saved.read_bytes()[4:8] == b"ftyp"
+    assert "placeholder" in said and "URLs above stop working when the demo exits" in said
