@@ -125,26 +125,13 @@ async def test_an_empty_or_non_ascii_key_header_is_a_clear_error(tmp_path: Path,
                 session = (await http.post("/mcp", json=INITIALIZE)).headers["mcp-session-id"]
                 headers = {"Mcp-Session-Id": session, "Mcp-Protocol-Version": "2025-11-25"}
                 await http.post("/mcp", json={"jsonrpc": "2.0", "method": "notifications/initialized"}, headers=headers)
-                tool = await http.post(
-                    "/mcp",
-                    headers=headers,
-                    json={
-                        "jsonrpc": "2.0",
-                        "id": 2,
-                        "method": "tools/call",
-                        "params": {"name": "list_generations", "arguments": {}},
-                    },
-                )
-                resource = await http.post(
-                    "/mcp",
-                    headers=headers,
-                    json={
-                        "jsonrpc": "2.0",
-                        "id": 3,
-                        "method": "resources/read",
-                        "params": {"uri": "luma://generations"},
-                    },
-                )
+
+                async def ask(method: str, params: dict[str, Any]) -> httpx.Response:
+                    request = {"jsonrpc": "2.0", "id": 2, "method": method, "params": params}
+                    return await http.post("/mcp", headers=headers, json=request)
+
+                tool = await ask("tools/call", {"name": "list_generations", "arguments": {}})
+                resource = await ask("resources/read", {"uri": "luma://generations"})
     assert b'"isError":true' in tool.content and b"X-Luma-Api-Key" in tool.content and says in tool.content
     assert b'"code":-32602' in resource.content and says in resource.content
     assert emulator.requests == [], "nothing reached Luma, least of all with the operator's key"
