@@ -23,6 +23,7 @@ import anyio
 import httpx
 from anyio.abc import TaskGroup
 
+from .client import shared_tls_context
 from .errors import APIConnectionError, APIResponseError, InvalidRequestError, LumaError, LumaMCPError
 from .models import Generation
 from .timing import TimePolicy, time_left
@@ -180,6 +181,7 @@ class Downloader:
             self._http = httpx.AsyncClient(
                 follow_redirects=True,
                 timeout=httpx.Timeout(timing.download_stall, connect=timing.connect),
+                verify=shared_tls_context(),
                 transport=self._transport,
             )
         return self._http

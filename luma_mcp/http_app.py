@@ -38,8 +38,9 @@ KEEP_ALIVE_SECONDS = 5
 """How long an idle keep-alive connection stays open between requests."""
 SHUTDOWN_GRACE_SECONDS = 3
 """At shutdown, how long requests in progress (and open SSE streams) may run before they are cancelled."""
-NOISY_LOGGERS = ("asyncio", "uvicorn.error")
-"""Where a flood repeats itself: asyncio logs every accept that fails for want of file descriptors."""
+NOISY_LOGGERS = ("asyncio", "uvicorn.error", "mcp.server.streamable_http_manager")
+"""Where a flood repeats itself: asyncio logs every accept that fails for want of file descriptors, and the SDK
+each session it refuses past the cap."""
 
 
 class BearerTokenGate:
@@ -146,7 +147,7 @@ async def serve_http(
         app,
         host=host,
         port=port,
-        http=_h11_with_request_timeout(settings.http_request_timeout),
+        http=_h11_with_request_timeout(settings.http_request_timeout, settings.http_max_connections),
         lifespan="on",
         # uvicorn answers 503 once this many connections are open, counting the one asking.
         limit_concurrency=settings.http_max_connections + 1,
@@ -181,17 +182,26 @@ class _AnnouncedServer(uvicorn.Server):
             print(f"luma-mcp: serving MCP at http://{shown}:{port}{self._path}", file=sys.stderr, flush=True)
 
 
-def _h11_with_request_timeout(seconds: float) -> type[asyncio.Protocol]:
+def _h11_with_request_timeout(seconds: float, max_connections: int) -> type[asyncio.Protocol]:
+    waiting: dict[RequestTimeoutProtocol, None] = {}  # connections waiting for a request, longest waiting first
+
     class RequestTimeoutProtocol(H11Protocol):
         """uvicorn waits for a request for ever, so a client that sends half a request line, or headers and then a
         body a byte at a time, would hold its connection, and a file descriptor, for as long as it liked. This one
         closes a connection whose request (line, headers and body) is not all in `seconds` after the connection
-        opened or after its last response."""
+        opened or after its last response. And at `max_connections`, a new connection pushes out the one that has
+        waited longest for its request, so connections that never finish one cannot keep everyone else out; a
+        request being served is never pushed out."""
 
         _request_timer: asyncio.TimerHandle | None = None
 
         def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
             super().connection_made(transport)
+            if len(self.connections) > max_connections and waiting:
+                pushed_out = next(iter(waiting))
+                pushed_out._stop_waiting()
+                pushed_out.transport.close()
+                self.connections.discard(pushed_out)  # counted out now, not when the loop gets to it
             self._await_request()
 
         def handle_events(self) -> None:
@@ -212,8 +222,10 @@ def _h11_with_request_timeout(seconds: float) -> type[asyncio.Protocol]:
             self._stop_waiting()
             if not self.transport.is_closing():
                 self._request_timer = self.loop.call_later(seconds, self.transport.close)
+                waiting[self] = None
 
         def _stop_waiting(self) -> None:
+            waiting.pop(self, None)
             if self._request_timer is not None:
                 self._request_timer.cancel()
                 self._request_timer = None
