@@ -129,7 +129,10 @@ async def extend_generation(
 async def upscale_generation(
     ctx: AppCtx,
     generation_id: GenerationId,
-    resolution: Annotated[Resolution, Field(description="Target resolution: 1080p or 4k.")] = "1080p",
+    resolution: Annotated[
+        Resolution,
+        Field(description="Target resolution: 1080p (default) or 4k; 540p and 720p are accepted for a smaller source."),
+    ] = "1080p",
     wait: Wait = True,
 ) -> GenerationOutput:
     """Upscale a completed video to a higher resolution. Costs the user money; the result is a new generation."""
