@@ -35,7 +35,8 @@ def _parser() -> argparse.ArgumentParser:
         prog="luma-mcp",
         description="MCP server for Luma Dream Machine. With no command it serves MCP (stdio by default).",
         epilog="Configuration comes from the environment: LUMA_API_KEY, LUMA_BASE_URL, LUMA_MCP_OUTPUT_DIR, "
-        "LUMA_MCP_MAX_WAIT, LUMA_MCP_LOG_LEVEL; for the HTTP transports also LUMA_MCP_AUTH_TOKEN, "
+        "LUMA_MCP_MAX_WAIT, LUMA_MCP_LOG_LEVEL, LUMA_MCP_CREATES_PER_MINUTE, LUMA_MCP_MAX_IN_FLIGHT; "
+        "for the HTTP transports also LUMA_MCP_AUTH_TOKEN, "
         "LUMA_MCP_ALLOWED_HOSTS, LUMA_MCP_HTTP_HEADER_TIMEOUT, LUMA_MCP_HTTP_MAX_CONNECTIONS, "
         "LUMA_MCP_HTTP_SESSION_IDLE_TIMEOUT, LUMA_MCP_HTTP_MAX_SESSIONS.",
     )
