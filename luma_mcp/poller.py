@@ -263,7 +263,7 @@ class Poller:
         due and is not in them. A rider (due a little later) not in the pages keeps its turn."""
         found: dict[str, Generation] = {}
         if len(batch) > 1 and self._fetch_page is not None:
-            found = await self._list(batch, due, self._fetch_page)
+            found = await self._list(batch, self._fetch_page)
         for watch in batch:
             if watch.generation.id in found:
                 await self._record(watch, found[watch.generation.id])
@@ -275,11 +275,11 @@ class Poller:
                 if watch.generation.id not in found:
                     group.start_soon(self._look_at_one, watch)
 
-    async def _list(self, batch: list[Watch], due: frozenset[Watch], fetch_page: FetchPage) -> dict[str, Generation]:
-        """Page through the newest generations, `offset` moving a page at a time, while a due generation is still
-        missing, the last page was full and found at least one of them: generations in flight are usually the
-        newest, so N of them take about N/100 pages, and one that is not near the top is left to its own GET
-        rather than paging through the whole account. Paging stops as soon as nobody watches the missing ones."""
+    async def _list(self, batch: list[Watch], fetch_page: FetchPage) -> dict[str, Generation]:
+        """Page through the newest generations, `offset` moving a page at a time, while a generation of the batch
+        is still missing, the last page was full and found at least one of them: generations in flight are
+        usually the newest, so N of them take about N/100 pages, and one that is not near the top is left to its
+        own GET rather than paging through the whole account. Paging stops once nobody watches the missing ones."""
         wanted = {watch.generation.id: watch for watch in batch}
         limit = min(MAX_LIST_LIMIT, max(20, 2 * len(batch)))
         found: dict[str, Generation] = {}
@@ -294,15 +294,15 @@ class Poller:
             except Exception:
                 logger.exception("Listing generations failed unexpectedly; looking at the rest one by one")
                 return found
-            found_due = False
+            found_here = False
             for generation in page:
                 watch = wanted.get(generation.id)
                 if watch is not None and generation.id not in found:
                     found[generation.id] = generation
                     self._reschedule(watch, asked_at)
-                    found_due = found_due or watch in due
-            missing = [watch for watch in due if watch.generation.id not in found and self._is_watched(watch)]
-            if not missing or len(page) < limit or not found_due:
+                    found_here = True
+            missing = [watch for watch in batch if watch.generation.id not in found and self._is_watched(watch)]
+            if not missing or len(page) < limit or not found_here:
                 return found
             offset += limit
 
