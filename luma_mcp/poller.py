@@ -113,6 +113,7 @@ class Poller:
         self._on_change = on_change
         self._watches: dict[str, Watch] = {}
         self._watches_changed = anyio.Event()
+        self._listing = False
         self._get_slots = anyio.Semaphore(MAX_CONCURRENT_GETS)
         self._stopped = anyio.CancelScope()
         self._task_group: TaskGroup | None = None
@@ -223,11 +224,13 @@ class Poller:
     async def _run(self) -> None:
         """The one scheduling loop: sleep until the earliest generation is due, then send its look off in a
         task of its own. A generation waiting on an answer is left out of later rounds until that answer (or
-        its timeout) comes, so a slow answer for one generation never delays the others."""
+        its timeout) comes, so a slow answer for one generation never delays the others. One listing at a time:
+        generations falling due while its pages come in wait for it to end and go together in the next one,
+        rather than splitting a tick into many small lists that miss them."""
         while True:
             changed = self._watches_changed
             idle = [watch for watch in self._watches.values() if not watch.looking]
-            if not idle:
+            if not idle or self._listing:
                 await changed.wait()
                 continue
             now = anyio.current_time()
@@ -263,7 +266,11 @@ class Poller:
         due and is not in them. A rider (due a little later) not in the pages keeps its turn."""
         found: dict[str, Generation] = {}
         if len(batch) > 1 and self._fetch_page is not None:
-            found = await self._list(batch, self._fetch_page)
+            self._listing = True
+            try:
+                found = await self._list(batch, self._fetch_page)
+            finally:
+                self._listing = False
         for watch in batch:
             if watch.generation.id in found:
                 await self._record(watch, found[watch.generation.id])
