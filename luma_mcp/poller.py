@@ -284,11 +284,11 @@ class Poller:
 
     async def _list(self, batch: list[Watch], fetch_page: FetchPage) -> dict[str, Generation]:
         """Page through the newest generations, `offset` moving a page at a time, while a generation of the batch
-        is still missing, the last page was full and found at least one of them: generations in flight are
-        usually the newest, so N of them take about N/100 pages, and one that is not near the top is left to its
+        is still missing, the last page was full and held any generation being watched: generations in flight are
+        usually the newest, so N of them take about N/100 pages, and one older than all of them is left to its
         own GET rather than paging through the whole account. Paging stops once nobody watches the missing ones."""
         wanted = {watch.generation.id: watch for watch in batch}
-        limit = min(MAX_LIST_LIMIT, max(20, 2 * len(batch)))
+        limit = min(MAX_LIST_LIMIT, max(20, 2 * len(self._watches)))
         found: dict[str, Generation] = {}
         offset = 0
         while True:
@@ -301,15 +301,14 @@ class Poller:
             except Exception:
                 logger.exception("Listing generations failed unexpectedly; looking at the rest one by one")
                 return found
-            found_here = False
             for generation in page:
                 watch = wanted.get(generation.id)
                 if watch is not None and generation.id not in found:
                     found[generation.id] = generation
                     self._reschedule(watch, asked_at)
-                    found_here = True
-            missing = [watch for watch in batch if watch.generation.id not in found and self._is_watched(watch)]
-            if not missing or len(page) < limit or not found_here:
+            watched_here = any(generation.id in self._watches for generation in page)
+            missing = any(watch.generation.id not in found and self._is_watched(watch) for watch in batch)
+            if not missing or len(page) < limit or not watched_here:
                 return found
             offset += limit
 
