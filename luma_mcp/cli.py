@@ -37,6 +37,8 @@ configuration, read from the environment once at start (details in the README):
   LUMA_MCP_OUTPUT_DIR                 where download_generation saves files (default ~/luma-videos)
   LUMA_MCP_MAX_WAIT                   seconds one tool call may wait for a video (default 45)
   LUMA_MCP_LOG_LEVEL                  DEBUG, INFO, WARNING, ERROR or CRITICAL (default INFO); logs go to stderr
+  LUMA_MCP_CREATES_PER_MINUTE         creates sent per minute and account (default 20; 0 = no limit)
+  LUMA_MCP_MAX_IN_FLIGHT              generations in flight per account (default 10; 0 = no limit)
 for the HTTP transports also:
   LUMA_MCP_AUTH_TOKEN                 every request must send Authorization: Bearer <token>
   LUMA_MCP_ALLOWED_HOSTS              host names clients connect with, comma-separated (needed with --host 0.0.0.0)

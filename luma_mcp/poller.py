@@ -2,8 +2,9 @@
 
 Luma has no push channel we can rely on (callbacks need a public URL), so we poll. However many tool calls,
 resource subscriptions or progress bars wait on one generation, it is fetched at most once per tick; and when
-several generations are due at once, one list request answers for all of them, so the requests per tick stay
-flat as in-flight work grows. A generation stops being polled the moment it finishes or its last watcher leaves.
+several generations are due at once, list requests answer for all of them, a page of up to 100 per request, so
+the requests per tick grow by one per hundred generations in flight. A generation stops being polled the moment it
+finishes or its last watcher leaves, and no request goes out for a generation nobody watches any more.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from .retries import RETRYABLE_STATUSES
 logger = logging.getLogger(__name__)
 
 FetchOne = Callable[[str], Awaitable[Generation]]
-FetchNewest = Callable[[int], Awaitable[list[Generation]]]
+FetchPage = Callable[[int, int], Awaitable[list[Generation]]]
 OnChange = Callable[[Generation], Awaitable[None]]
 
 
@@ -50,11 +51,14 @@ class PollSchedule:
     within our 1.5 s target. At least 1 s keeps a generation to one request a second; the longer a generation
     runs, the closer to the slow end we poll. Typical videos take ~100 s.
     `batch_slack` lets a generation due within that many seconds ride along in a list request that is going out
-    anyway; at one interval, every generation in flight soon shares a single list request per tick.
+    anyway; at one interval, every generation in flight soon shares the same list requests each tick.
+    `fresh_for`: a watched generation heard of within that many seconds is as good as a new lookup, since the
+    poller looks at it again within an interval anyway.
     """
 
     steps: tuple[tuple[float, float], ...] = ((0.0, 1.0), (30.0, 1.1), (90.0, 1.2))
     batch_slack: float = 1.0
+    fresh_for: float = 2.0
 
     def interval(self, watched_for: float) -> float:
         current = self.steps[0][1]
@@ -74,6 +78,8 @@ class Watch:
     due: float
     watchers: int = 0
     looking: bool = False
+    heard_at: float | None = None
+    """When Luma last told the poller this generation's state; None until the first look."""
     error: LumaMCPError | None = None
     changed: anyio.Event = field(default_factory=anyio.Event)
 
@@ -91,22 +97,23 @@ class Watch:
 
 
 class Poller:
-    """`fetch_one` is `GET /generations/{id}`; `fetch_newest(limit)` is `GET /generations`, newest first."""
+    """`fetch_one` is `GET /generations/{id}`; `fetch_page(limit, offset)` is `GET /generations`, newest first."""
 
     def __init__(
         self,
         fetch_one: FetchOne,
-        fetch_newest: FetchNewest | None = None,
+        fetch_page: FetchPage | None = None,
         *,
         schedule: PollSchedule = PollSchedule(),
         on_change: OnChange | None = None,
     ) -> None:
         self._fetch_one = fetch_one
-        self._fetch_newest = fetch_newest
+        self._fetch_page = fetch_page
         self._schedule = schedule
         self._on_change = on_change
         self._watches: dict[str, Watch] = {}
         self._watches_changed = anyio.Event()
+        self._listing = False
         self._get_slots = anyio.Semaphore(MAX_CONCURRENT_GETS)
         self._stopped = anyio.CancelScope()
         self._task_group: TaskGroup | None = None
@@ -142,6 +149,16 @@ class Poller:
         """Ids of the generations being polled right now."""
         return frozenset(self._watches)
 
+    def latest(self, generation_id: str) -> Generation | None:
+        """The state of a generation being polled, if Luma told it recently enough (see `PollSchedule.fresh_for`):
+        a caller about to wait for it can start from this instead of asking Luma once more."""
+        watch = self._watches.get(generation_id)
+        if watch is None or watch.heard_at is None or watch.error is not None:
+            return None
+        if anyio.current_time() - watch.heard_at > self._schedule.fresh_for:
+            return None
+        return watch.generation
+
     @asynccontextmanager
     async def watch(self, generation: Generation) -> AsyncIterator[Watch]:
         """Keep `generation` polled until it finishes or every watcher has left this block."""
@@ -157,7 +174,7 @@ class Poller:
             yield watch
         finally:
             watch.watchers -= 1
-            if watch.watchers == 0 and self._watches.get(generation.id) is watch:
+            if watch.watchers == 0 and self._is_watched(watch):
                 del self._watches[generation.id]
 
     def follow(self, generation: Generation) -> Callable[[], None]:
@@ -207,11 +224,13 @@ class Poller:
     async def _run(self) -> None:
         """The one scheduling loop: sleep until the earliest generation is due, then send its look off in a
         task of its own. A generation waiting on an answer is left out of later rounds until that answer (or
-        its timeout) comes, so a slow answer for one generation never delays the others."""
+        its timeout) comes, so a slow answer for one generation never delays the others. One listing at a time:
+        generations falling due while its pages come in wait for it to end and go together in the next one,
+        rather than splitting a tick into many small lists that miss them."""
         while True:
             changed = self._watches_changed
             idle = [watch for watch in self._watches.values() if not watch.looking]
-            if not idle:
+            if not idle or self._listing:
                 await changed.wait()
                 continue
             now = anyio.current_time()
@@ -222,7 +241,7 @@ class Poller:
                 continue
             due = [watch for watch in idle if watch.due <= now]
             riders: list[Watch] = []
-            if self._fetch_newest is not None:
+            if self._fetch_page is not None:
                 riders = [w for w in idle if now < w.due <= now + self._schedule.batch_slack]
             batch = due + riders if len(due) + len(riders) > 1 else due
             for watch in batch:
@@ -239,36 +258,66 @@ class Poller:
         watch.looking = False
         self._wake()
 
+    def _is_watched(self, watch: Watch) -> bool:
+        return self._watches.get(watch.generation.id) is watch
+
     async def _look_at(self, batch: list[Watch], due: frozenset[Watch]) -> None:
-        """One list request for the whole batch when there is more than one; then a GET for each generation
-        that was due and is not in the list. A rider (due a little later) not in the list keeps its turn."""
+        """List pages for the whole batch when there is more than one; then a GET for each generation that was
+        due and is not in them. A rider (due a little later) not in the pages keeps its turn."""
         found: dict[str, Generation] = {}
-        if len(batch) > 1 and self._fetch_newest is not None:
-            limit = min(MAX_LIST_LIMIT, max(20, 2 * len(batch)))
+        if len(batch) > 1 and self._fetch_page is not None:
+            self._listing = True
+            try:
+                found = await self._list(batch, self._fetch_page)
+            finally:
+                self._listing = False
+        for watch in batch:
+            if watch.generation.id in found:
+                await self._record(watch, found[watch.generation.id])
+            if watch.generation.id in found or watch not in due:
+                watch.looking = False
+        self._wake()
+        async with anyio.create_task_group() as group:
+            for watch in due:
+                if watch.generation.id not in found:
+                    group.start_soon(self._look_at_one, watch)
+
+    async def _list(self, batch: list[Watch], fetch_page: FetchPage) -> dict[str, Generation]:
+        """Page through the newest generations, `offset` moving a page at a time, while a generation of the batch
+        is still missing, the last page was full and held any generation being watched: generations in flight are
+        usually the newest, so N of them take about N/100 pages, and one older than all of them is left to its
+        own GET rather than paging through the whole account. Paging stops once nobody watches the missing ones."""
+        wanted = {watch.generation.id: watch for watch in batch}
+        limit = min(MAX_LIST_LIMIT, max(20, 2 * len(self._watches)))
+        found: dict[str, Generation] = {}
+        offset = 0
+        while True:
             asked_at = anyio.current_time()
             try:
-                found = {generation.id: generation for generation in await self._fetch_newest(limit)}
+                page = await fetch_page(limit, offset)
             except LumaMCPError as exc:
-                logger.info("Listing generations failed (%s); looking at each one instead", exc)
+                logger.info("Listing generations failed (%s); looking at the rest one by one", exc)
+                return found
             except Exception:
-                logger.exception("Listing generations failed unexpectedly; looking at each one instead")
-            for watch in batch:
-                if watch.generation.id in found:
+                logger.exception("Listing generations failed unexpectedly; looking at the rest one by one")
+                return found
+            for generation in page:
+                watch = wanted.get(generation.id)
+                if watch is not None and generation.id not in found:
+                    found[generation.id] = generation
                     self._reschedule(watch, asked_at)
-        async with anyio.create_task_group() as group:
-            for watch in batch:
-                if watch.generation.id in found:
-                    await self._record(watch, found[watch.generation.id])
-                    self._done_looking(watch)
-                elif watch in due:
-                    group.start_soon(self._look_at_one, watch)
-                else:
-                    self._done_looking(watch)
+            watched_here = any(generation.id in self._watches for generation in page)
+            missing = any(watch.generation.id not in found and self._is_watched(watch) for watch in batch)
+            if not missing or len(page) < limit or not watched_here:
+                return found
+            offset += limit
 
     async def _look_at_one(self, watch: Watch) -> None:
         generation_id = watch.generation.id
         try:
             async with self._get_slots:
+                if not self._is_watched(watch):
+                    return  # everyone left while this look waited for a slot
                 latest = await self._fetch_one(generation_id)
         except LumaMCPError as exc:
             if is_transient(exc):
@@ -285,6 +334,7 @@ class Poller:
         await self._record(watch, latest)
 
     async def _record(self, watch: Watch, latest: Generation) -> None:
+        watch.heard_at = anyio.current_time()
         if latest.is_terminal:
             self._forget(watch)
         if _differs(latest, watch.generation):
@@ -292,7 +342,7 @@ class Poller:
             await self._notify(latest)
 
     def _forget(self, watch: Watch) -> None:
-        if self._watches.get(watch.generation.id) is watch:
+        if self._is_watched(watch):
             del self._watches[watch.generation.id]
 
     async def _notify(self, generation: Generation) -> None:

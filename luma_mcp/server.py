@@ -130,9 +130,11 @@ class LumaServer(MCPServer[AppContext]):
 
 
 def build_server(
-    settings: Settings, *, schedule: PollSchedule = PollSchedule(), limits: CreateLimits = CreateLimits()
+    settings: Settings, *, schedule: PollSchedule = PollSchedule(), limits: CreateLimits | None = None
 ) -> MCPServer[AppContext]:
-    """The whole server, ready for any transport; `schedule` and `limits` are Luma's pace, as data."""
+    """The whole server, ready for any transport; `schedule` and `limits` are Luma's pace, as data (`limits` from
+    the settings unless given)."""
+    limits = limits or CreateLimits(per_window=settings.creates_per_minute, max_in_flight=settings.max_in_flight)
     updates = ResourceUpdates()
     opened: list[AppContext] = []
 

@@ -37,6 +37,9 @@ class Settings:
     http_max_connections: int = 200
     http_session_idle_timeout: float = 300.0
     http_max_sessions: int = 1000
+    creates_per_minute: int = 20
+    """Luma's create limits depend on the plan; the defaults are the Build tier's. 0 means no limit here."""
+    max_in_flight: int = 10
 
     @property
     def timing(self) -> TimePolicy:
@@ -78,6 +81,9 @@ class Settings:
                 f"LUMA_MCP_MAX_WAIT ({max_wait:g} s), the longest a tool call waits"
             )
         http_max_sessions = _count(environ, "LUMA_MCP_HTTP_MAX_SESSIONS", cls.http_max_sessions)
+        # Luma's per-account create limits, by plan: creates a minute and generations in flight (0 = no limit here).
+        creates_per_minute = _count(environ, "LUMA_MCP_CREATES_PER_MINUTE", cls.creates_per_minute, minimum=0)
+        max_in_flight = _count(environ, "LUMA_MCP_MAX_IN_FLIGHT", cls.max_in_flight, minimum=0)
         return cls(
             api_key=api_key,
             base_url=base_url,
@@ -90,6 +96,8 @@ class Settings:
             http_max_connections=http_max_connections,
             http_session_idle_timeout=http_session_idle_timeout,
             http_max_sessions=http_max_sessions,
+            creates_per_minute=creates_per_minute,
+            max_in_flight=max_in_flight,
         )
 
 
@@ -104,12 +112,12 @@ def _seconds(environ: Mapping[str, str], name: str, default: float) -> float:
     return seconds
 
 
-def _count(environ: Mapping[str, str], name: str, default: int) -> int:
-    raw = environ.get(name) or str(default)
+def _count(environ: Mapping[str, str], name: str, default: int, *, minimum: int = 1) -> int:
+    raw = (environ.get(name) or "").strip() or str(default)
     try:
         count = int(raw)
     except ValueError:
         raise ConfigurationError(f"{name} must be a whole number, not {raw!r}") from None
-    if count < 1:
-        raise ConfigurationError(f"{name} must be at least 1, not {raw!r}")
+    if count < minimum:
+        raise ConfigurationError(f"{name} must be at least {minimum}, not {raw!r}")
     return count

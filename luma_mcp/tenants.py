@@ -4,9 +4,10 @@ Over stdio there is one user and one key, from LUMA_API_KEY. Over HTTP one serve
 passing their own key in the `X-Luma-Api-Key` header; their generations, polls and rate limits never mix.
 
 A tool call or resource read holds a lease on its account for as long as it runs, and an account in use is never
-closed. What must outlive a closed connection (the create rate window, the ids of paid generations already handed
-out) is kept by key digest and handed to the account when it is opened again. Keys Luma has not accepted yet are
-capped apart from the accepted ones, so a flood of made-up keys can only push out other made-up keys.
+closed. What must outlive a closed connection (the create rate window and the generations in flight, the ids of
+paid generations already handed out) is kept by key digest and handed to the account when it is opened again.
+Keys Luma has not accepted yet are capped apart from the accepted ones, so a flood of made-up keys can only push
+out other made-up keys.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from dataclasses import dataclass, field
 
 from anyio.abc import TaskGroup
 
-from .admission import CreateLimits, CreateQueue
+from .admission import CreateLedger, CreateLimits, CreateQueue
 from .client import HANDED_OUT_MEMORY, LumaClient
 from .errors import InvalidRequestError
 from .models import Generation
@@ -73,7 +74,7 @@ def account_of(api_key: str | None) -> str:
 class AccountMemory:
     """What an account must not forget when its connection is closed and opened again."""
 
-    creates: CreateQueue
+    creates: CreateLedger = field(default_factory=CreateLedger)
     handed_out: deque[str] = field(default_factory=lambda: deque(maxlen=HANDED_OUT_MEMORY))
 
 
@@ -83,11 +84,8 @@ class Tenant:
     client: LumaClient
     poller: Poller
     memory: AccountMemory
+    creates: CreateQueue
     leases: int = 0
-
-    @property
-    def creates(self) -> CreateQueue:
-        return self.memory.creates
 
     @property
     def in_use(self) -> bool:
@@ -144,9 +142,7 @@ class Tenants:
 
     def _open_tenant(self, account: str, api_key: str | None) -> Tenant:
         timing = self._settings.timing
-        memory = self._memories.pop(account, None) or AccountMemory(
-            CreateQueue(self._limits, reserve=timing.create_queue_reserve)
-        )
+        memory = self._memories.pop(account, None) or AccountMemory()
         client = LumaClient(
             api_key=api_key, base_url=self._settings.base_url, timing=timing, handed_out=memory.handed_out
         )
@@ -155,15 +151,18 @@ class Tenants:
         async def one(generation_id: str) -> Generation:
             return await client.get_generation(generation_id, poll=True)
 
-        async def newest(limit: int) -> list[Generation]:
-            return (await client.list_generations(limit=limit, poll=True)).generations
+        async def page(limit: int, offset: int) -> list[Generation]:
+            return (await client.list_generations(limit=limit, offset=offset, poll=True)).generations
 
         async def changed(generation: Generation) -> None:
+            if generation.is_terminal:
+                memory.creates.settle(generation.id)
             await self._on_change(account, generation)
 
-        poller = Poller(one, newest, schedule=self._schedule, on_change=changed)
+        poller = Poller(one, page, schedule=self._schedule, on_change=changed)
         poller.start(self._task_group)
-        return Tenant(account, client, poller, memory)
+        creates = CreateQueue(self._limits, memory.creates, watch=poller.watch, reserve=timing.create_queue_reserve)
+        return Tenant(account, client, poller, memory, creates)
 
     def _close_idle(self, keep: Tenant | None = None) -> None:
         """Close the least recently used idle accounts past each cap; an account in use, or `keep` (just asked

@@ -41,9 +41,9 @@ def settings_for(emulator: Emulator, output_dir: Path, **overrides: Any) -> Sett
 
 @asynccontextmanager
 async def connect(
-    settings: Settings, *, limits: CreateLimits = CreateLimits(), **client_options: Any
+    settings: Settings, *, limits: CreateLimits | None = None, **client_options: Any
 ) -> AsyncIterator[Client]:
-    """An in-memory MCP client connected to a freshly built server."""
+    """An in-memory MCP client connected to a freshly built server; `limits` come from `settings` unless given."""
     async with Client(build_server(settings, schedule=FAST_POLLS, limits=limits), **client_options) as client:
         yield client
 

@@ -60,11 +60,14 @@ def test_every_user_setting_reaches_the_server_as_a_known_variable() -> None:
         "LUMA_API_KEY": "${user_config.api_key}",
         "LUMA_MCP_OUTPUT_DIR": "${user_config.output_dir}",
         "LUMA_MCP_MAX_WAIT": "${user_config.max_wait}",
+        "LUMA_MCP_CREATES_PER_MINUTE": "${user_config.creates_per_minute}",
+        "LUMA_MCP_MAX_IN_FLIGHT": "${user_config.max_in_flight}",
     }
     assert MANIFEST["user_config"]["api_key"]["sensitive"] is True
     assert MANIFEST["user_config"]["api_key"]["required"] is True
-    settings = Settings.from_env({name: "7" if "WAIT" in name else "/x" for name in env})
+    settings = Settings.from_env({name: "/x" if name.endswith(("KEY", "DIR")) else "7" for name in env})
     assert settings.max_wait == 7.0 and settings.api_key == "/x"
+    assert settings.creates_per_minute == 7 and settings.max_in_flight == 7
 
 
 def substitute(value: Any, variables: dict[str, str]) -> Any:
@@ -101,6 +104,8 @@ async def test_the_packed_bundle_validates_and_serves_tools(emulator: Emulator, 
             "user_config.api_key": emulator.api_key,
             "user_config.output_dir": str(tmp_path / "videos"),
             "user_config.max_wait": "20",
+            "user_config.creates_per_minute": "20",
+            "user_config.max_in_flight": "10",
         },
     )
     # A host launches the command in the user's environment (PATH, certificates, proxies), plus the bundle's

@@ -348,7 +348,7 @@ async def test_a_read_past_the_client_timeout_is_retried(emulator: Emulator) -> 
 
 async def test_list_generations_pages_through_lumas_list(emulator: Emulator, tmp_path: Path) -> None:
     """Twelve generations page as 5, 5, 2, newest first, with has_more, one GET /generations per page."""
-    async with connect(settings_for(emulator, tmp_path)) as client:
+    async with connect(settings_for(emulator, tmp_path, max_in_flight=0)) as client:  # twelve at once
         created = [
             (await call(client, "create_generation", prompt=f"shot {number} of a storyboard", wait=False))["id"]
             for number in range(12)

@@ -158,11 +158,11 @@ class ScriptedFleet:
         self.gets_of[generation_id] += 1
         return self.observe(generation_id)
 
-    async def fetch_newest(self, limit: int) -> list[Generation]:
+    async def fetch_page(self, limit: int, offset: int) -> list[Generation]:
         self.lists += 1
         if self.list_error is not None:
             raise self.list_error
-        return [self.observe(generation_id) for generation_id in sorted(self.listed)][:limit]
+        return [self.observe(generation_id) for generation_id in sorted(self.listed)[offset : offset + limit]]
 
 
 async def wait_for_all(poller: Poller, ids: list[str]) -> list[Generation]:
@@ -180,7 +180,7 @@ async def wait_for_all(poller: Poller, ids: list[str]) -> list[Generation]:
 async def test_many_generations_in_flight_cost_one_list_per_tick() -> None:
     ids = [f"g{number:03}" for number in range(40)]
     fleet = ScriptedFleet(dict.fromkeys(ids, 5))
-    async with Poller(fleet.fetch_one, fleet.fetch_newest, schedule=FAST) as poller:
+    async with Poller(fleet.fetch_one, fleet.fetch_page, schedule=FAST) as poller:
         results = await wait_for_all(poller, ids)
     assert len(results) == 40 and all(result.state == "completed" for result in results)
     assert fleet.gets == 0
@@ -189,7 +189,7 @@ async def test_many_generations_in_flight_cost_one_list_per_tick() -> None:
 
 async def test_generations_missing_from_the_list_are_fetched_one_by_one() -> None:
     fleet = ScriptedFleet({"listed": 3, "old": 3}, listed={"listed"})
-    async with Poller(fleet.fetch_one, fleet.fetch_newest, schedule=FAST) as poller:
+    async with Poller(fleet.fetch_one, fleet.fetch_page, schedule=FAST) as poller:
         results = await wait_for_all(poller, ["listed", "old"])
     assert {result.state for result in results} == {"completed"}
     assert fleet.gets >= 3 and fleet.lists >= 1
@@ -198,7 +198,7 @@ async def test_generations_missing_from_the_list_are_fetched_one_by_one() -> Non
 async def test_a_failing_list_falls_back_to_single_gets() -> None:
     fleet = ScriptedFleet({"a": 2, "b": 2})
     fleet.list_error = ServerError("list is down", status_code=500, detail=None)
-    async with Poller(fleet.fetch_one, fleet.fetch_newest, schedule=FAST) as poller:
+    async with Poller(fleet.fetch_one, fleet.fetch_page, schedule=FAST) as poller:
         results = await wait_for_all(poller, ["a", "b"])
     assert {result.state for result in results} == {"completed"}
     assert fleet.gets == 4
@@ -232,7 +232,7 @@ async def test_an_older_generation_left_out_of_the_list_is_still_looked_at() -> 
     """A generation that keeps riding along with a younger one, but is too old to be in the list, gets its GETs."""
     fleet = ScriptedFleet({"old": 10_000, "new": 10_000}, listed={"new"})
     schedule = PollSchedule(steps=((0.0, 0.05), (0.1, 0.09)), batch_slack=0.09)
-    async with Poller(fleet.fetch_one, fleet.fetch_newest, schedule=schedule) as poller:
+    async with Poller(fleet.fetch_one, fleet.fetch_page, schedule=schedule) as poller:
         async with poller.watch(queued("old")):
             await anyio.sleep(0.3)
             async with poller.watch(queued("new")):

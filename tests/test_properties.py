@@ -41,7 +41,7 @@ pytestmark = pytest.mark.anyio
 
 # Generations finish at once and credit never runs out, so valid calls that wait or pay stay fast and succeed.
 INSTANT = EmulatorConfig(queued_seconds=0.0, dreaming_seconds=0.0, initial_credit_cents=1e15)
-UNLIMITED = CreateLimits(per_window=1_000_000)  # our own create queue must not make examples wait either
+UNLIMITED = CreateLimits(per_window=0, max_in_flight=0)  # our own create queue must not make examples wait either
 # database=None: nothing is written to .hypothesis/ in the repository.
 FEW = settings(max_examples=40, deadline=None, database=None)
 SOME = settings(max_examples=60, deadline=None, database=None)

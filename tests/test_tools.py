@@ -441,3 +441,29 @@ async def test_an_unreadable_answer_while_polling_does_not_end_the_wait(client: 
     assert finished["state"] == "completed"
     assert [request.status for request in emulator.requests_for("GET", "/generations/*")][:3] == [200, 200, 200]
     assert (await client.list_tools()).tools, "the server is still up"
+
+
+async def test_waiting_on_a_generation_already_polled_asks_luma_nothing_more(
+    emulator: Emulator, tmp_path: Path
+) -> None:
+    """The poller already has a fresh state for it: get_generation(wait=true) starts from that, with no lookup."""
+    emulator.plan_next(queued_seconds=0.05, dreaming_seconds=1.0)
+    emulator.plan_next(queued_seconds=0.05, dreaming_seconds=3.0)  # outlives the first: polls stay list requests
+    async with connect(settings_for(emulator, tmp_path)) as client:
+        first = await call(client, "create_generation", prompt="the first shot", wait=False)
+        second = await call(client, "create_generation", prompt="the second shot", wait=False)
+        async with anyio.create_task_group() as group:
+            for generation in (first, second):
+                group.start_soon(
+                    lambda generation_id=generation["id"]: client.call_tool(
+                        "get_generation", {"generation_id": generation_id, "wait": True}
+                    )
+                )
+            with anyio.fail_after(5):  # a second list request: the poller has taken in the first one's answer
+                while len(emulator.requests_for("GET", "/generations")) < 2:
+                    await anyio.sleep(0.01)
+            emulator.clear_requests()
+            finished = await call(client, "get_generation", generation_id=first["id"], wait=True)
+            group.cancel_scope.cancel()
+    assert finished["state"] == "completed"
+    assert emulator.requests_for("GET", f"/generations/{first['id']}") == []

@@ -15,7 +15,9 @@ from .call import ToolCall, app_of, luma
 async def get_generation(ctx: AppCtx, generation_id: GenerationId, wait: Wait = False) -> GenerationOutput:
     """Look up a generation's state and video URL; with wait=true, wait for it to finish (with progress)."""
     call = ToolCall(ctx)
-    generation = await call.luma.get_generation(str(generation_id))
+    # Waiting on a generation the poller already watches starts from its view: no second lookup.
+    watched = call.tenant.poller.latest(str(generation_id)) if wait else None
+    generation = watched or await call.luma.get_generation(str(generation_id))
     return await call.finish(generation, wait)
 
 
