@@ -162,6 +162,32 @@ class Poller:
     @asynccontextmanager
     async def watch(self, generation: Generation) -> AsyncIterator[Watch]:
         """Keep `generation` polled until it finishes or every watcher has left this block."""
+        watch = self._join(generation)
+        try:
+            yield watch
+        finally:
+            self._leave(watch)
+
+    def follow(self, generation: Generation) -> Callable[[], None]:
+        """Poll `generation` in the background, with nobody waiting, until it finishes or the returned
+        function is called; resource subscribers use this to get updates. It is watched from this call on, so
+        its account counts as in use at once, not only once the background task first runs."""
+        scope = anyio.CancelScope()
+        watch = self._join(generation)
+
+        async def hold() -> None:
+            try:
+                with scope:
+                    while not watch.generation.is_terminal and watch.error is None:
+                        await watch.next_change(math.inf)
+            finally:
+                self._leave(watch)
+
+        assert self._task_group is not None, "Poller used outside `async with`"
+        self._task_group.start_soon(hold, name=f"follow {generation.id}")
+        return scope.cancel
+
+    def _join(self, generation: Generation) -> Watch:
         watch = self._watches.get(generation.id)
         if watch is None:
             now = anyio.current_time()
@@ -170,27 +196,12 @@ class Poller:
                 self._watches[generation.id] = watch
                 self._wake()
         watch.watchers += 1
-        try:
-            yield watch
-        finally:
-            watch.watchers -= 1
-            if watch.watchers == 0 and self._is_watched(watch):
-                del self._watches[generation.id]
+        return watch
 
-    def follow(self, generation: Generation) -> Callable[[], None]:
-        """Poll `generation` in the background, with nobody waiting, until it finishes or the returned
-        function is called; resource subscribers use this to get updates."""
-        scope = anyio.CancelScope()
-
-        async def hold() -> None:
-            with scope:
-                async with self.watch(generation) as watch:
-                    while not watch.generation.is_terminal and watch.error is None:
-                        await watch.next_change(math.inf)
-
-        assert self._task_group is not None, "Poller used outside `async with`"
-        self._task_group.start_soon(hold, name=f"follow {generation.id}")
-        return scope.cancel
+    def _leave(self, watch: Watch) -> None:
+        watch.watchers -= 1
+        if watch.watchers == 0 and self._is_watched(watch):
+            del self._watches[watch.generation.id]
 
     async def wait(
         self,

@@ -122,6 +122,18 @@ async def test_changes_are_announced_to_the_listener() -> None:
     assert announced == ["dreaming", "completed"]
 
 
+async def test_a_follow_counts_as_watching_from_the_moment_it_is_made() -> None:
+    """Its account must count as in use at once, not only once the background task first runs (in between, a
+    flood of new accounts could close it), and a follow stopped before that task runs still lets go."""
+    async with Poller(ScriptedLuma("dreaming").fetch, schedule=FAST) as poller:
+        stop = poller.follow(queued())
+        assert poller.watching == frozenset({"g1"})
+        stop()
+        with anyio.fail_after(2):
+            while poller.watching:
+                await anyio.sleep(0)
+
+
 async def test_follow_polls_without_a_waiter_until_the_end() -> None:
     luma = ScriptedLuma("dreaming", "completed")
     announced: list[str] = []
