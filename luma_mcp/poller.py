@@ -77,7 +77,8 @@ class Watch:
     started: float
     due: float
     watchers: int = 0
-    looking: bool = False
+    awaiting_answer: bool = False
+    """A request about it is out; it is left out of later rounds until that answer (or its timeout) comes."""
     heard_at: float | None = None
     """When Luma last told the poller this generation's state; None until the first look."""
     error: LumaMCPError | None = None
@@ -175,7 +176,7 @@ class Poller:
         scope = anyio.CancelScope()
         watch = self._join(generation)
 
-        async def hold() -> None:
+        async def keep_polled() -> None:
             try:
                 with scope:
                     while not watch.generation.is_terminal and watch.error is None:
@@ -184,7 +185,7 @@ class Poller:
                 self._leave(watch)
 
         assert self._task_group is not None, "Poller used outside `async with`"
-        self._task_group.start_soon(hold, name=f"follow {generation.id}")
+        self._task_group.start_soon(keep_polled, name=f"follow {generation.id}")
         return scope.cancel
 
     def _join(self, generation: Generation) -> Watch:
@@ -240,7 +241,7 @@ class Poller:
         rather than splitting a tick into many small lists that miss them."""
         while True:
             changed = self._watches_changed
-            idle = [watch for watch in self._watches.values() if not watch.looking]
+            idle = [watch for watch in self._watches.values() if not watch.awaiting_answer]
             if not idle or self._listing:
                 await changed.wait()
                 continue
@@ -251,12 +252,12 @@ class Poller:
                     await changed.wait()
                 continue
             due = [watch for watch in idle if watch.due <= now]
-            riders: list[Watch] = []
+            due_soon: list[Watch] = []
             if self._fetch_page is not None:
-                riders = [w for w in idle if now < w.due <= now + self._schedule.batch_slack]
-            batch = due + riders if len(due) + len(riders) > 1 else due
+                due_soon = [w for w in idle if now < w.due <= now + self._schedule.batch_slack]
+            batch = due + due_soon if len(due) + len(due_soon) > 1 else due
             for watch in batch:
-                watch.looking = True
+                watch.awaiting_answer = True
             for watch in due:
                 self._reschedule(watch, now)
             assert self._task_group is not None
@@ -265,8 +266,8 @@ class Poller:
     def _reschedule(self, watch: Watch, looked_at: float) -> None:
         watch.due = looked_at + self._schedule.interval(looked_at - watch.started)
 
-    def _done_looking(self, watch: Watch) -> None:
-        watch.looking = False
+    def _answered(self, watch: Watch) -> None:
+        watch.awaiting_answer = False
         self._wake()
 
     def _is_watched(self, watch: Watch) -> bool:
@@ -274,7 +275,7 @@ class Poller:
 
     async def _look_at(self, batch: list[Watch], due: frozenset[Watch]) -> None:
         """List pages for the whole batch when there is more than one; then a GET for each generation that was
-        due and is not in them. A rider (due a little later) not in the pages keeps its turn."""
+        due and is not in them. A generation due a little later, not in the pages, keeps its turn."""
         found: dict[str, Generation] = {}
         if len(batch) > 1 and self._fetch_page is not None:
             self._listing = True
@@ -286,7 +287,7 @@ class Poller:
             if watch.generation.id in found:
                 await self._record(watch, found[watch.generation.id])
             if watch.generation.id in found or watch not in due:
-                watch.looking = False
+                watch.awaiting_answer = False
         self._wake()
         async with anyio.create_task_group() as group:
             for watch in due:
@@ -341,7 +342,7 @@ class Poller:
             logger.exception("Polling %s failed unexpectedly; trying again next tick", generation_id)
             return
         finally:
-            self._done_looking(watch)
+            self._answered(watch)
         await self._record(watch, latest)
 
     async def _record(self, watch: Watch, latest: Generation) -> None:
