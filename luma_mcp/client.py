@@ -121,16 +121,7 @@ class LumaClient:
         return _checked(await self._get(path, Generation, poll=poll), f"GET /{path}", asked=generation_id)
 
     async def list_generations(self, *, limit: int = 100, offset: int = 0, poll: bool = False) -> GenerationPage:
-        """An entry whose id is not a UUID is left out rather than failing the page: no tool could act on it, and
-        one bad entry must not hide the others from the model, the poller and the search for a lost create."""
-        page = await self._get("generations", GenerationPage, params={"limit": limit, "offset": offset}, poll=poll)
-        usable = [generation for generation in page.generations if is_generation_id(generation.id)]
-        if len(usable) < len(page.generations):
-            logger.warning(
-                "Left out %d generations whose id Luma gave is not a UUID", len(page.generations) - len(usable)
-            )
-            page.generations = usable
-        return page
+        return await self._usable_page(limit, offset, poll=poll)
 
     async def delete_generation(self, generation_id: str) -> None:
         await self._request(
@@ -178,6 +169,22 @@ class LumaClient:
             retries=self._retry.retries if retries is None else retries,
         )
         return _parse(shape, answer, f"GET /{path}")
+
+    async def _usable_page(
+        self, limit: int, offset: int, *, poll: bool = False, cap: float | None = None, retries: int | None = None
+    ) -> GenerationPage:
+        """A page of `GET /generations` (`poll`, `cap` and `retries` as for `_get`). An entry whose id is not a UUID
+        is left out rather than failing the page: no tool could act on it, and one bad entry must not hide the others
+        from the model, the poller and the search for a lost create."""
+        params = {"limit": limit, "offset": offset}
+        page = await self._get("generations", GenerationPage, params=params, poll=poll, cap=cap, retries=retries)
+        usable = [generation for generation in page.generations if is_generation_id(generation.id)]
+        if len(usable) < len(page.generations):
+            logger.warning(
+                "Left out %d generations whose id Luma gave is not a UUID", len(page.generations) - len(usable)
+            )
+            page.generations = usable
+        return page
 
     async def _start(self, path: str, body: dict[str, Any], *, what: str, findable: bool) -> Generation:
         """Start something Luma charges for. If its answer is lost (a broken connection, a timeout, a 408, 409 or
@@ -227,16 +234,8 @@ class LumaClient:
         created after we sent it."""
         earliest = sent_at - CLOCK_SKEW
         # One try, within what is left of the call: the model is told to look again itself if this fails.
-        listed = await self._get(
-            "generations",
-            GenerationPage,
-            params={"limit": RECOVERY_WINDOW, "offset": 0},
-            cap=self._timing.lost_answer_search,
-            retries=0,
-        )
+        listed = await self._usable_page(RECOVERY_WINDOW, 0, cap=self._timing.lost_answer_search, retries=0)
         for generation in listed.generations:
-            if not is_generation_id(generation.id):
-                continue
             echoed = generation.request or {}
             if (
                 generation.id not in self._started

@@ -151,7 +151,7 @@ class Downloader:
             return None
         try:
             await self._fetch(url, path)
-        except (LumaMCPError, OSError) as exc:
+        except LumaMCPError as exc:
             logger.warning("Saved the video of %s but not its thumbnail: %s", generation.id, exc)
             return None
         return path

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator, Iterable
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from contextlib import asynccontextmanager
 from functools import partial
 from typing import Any
 from uuid import UUID
@@ -69,7 +69,7 @@ class LumaServer(MCPServer[AppContext]):
     ) -> CallToolResult | InputRequiredResult:
         try:
             await self._refuse_unknown_arguments(name, arguments)
-            async with self._lease(context), self._within_deadline(context) as cut_off:
+            async with self._for_the_call(context) as cut_off:
                 result = await super().call_tool(name, arguments, context)
             if cut_off.cancelled_caught:
                 raise ToolError(outcome_unknown(name) if name in PAID_TOOLS else out_of_time(name))
@@ -92,7 +92,7 @@ class LumaServer(MCPServer[AppContext]):
         self, uri: AnyUrl | str, context: Context[AppContext, Any] | None = None
     ) -> Iterable[ReadResourceContents] | InputRequiredResult:
         try:
-            async with self._lease(context), self._within_deadline(context) as cut_off:
+            async with self._for_the_call(context) as cut_off:
                 contents = await super().read_resource(uri, context)
             if cut_off.cancelled_caught:
                 raise ResourceError(out_of_time(f"reading {uri}"))
@@ -100,22 +100,21 @@ class LumaServer(MCPServer[AppContext]):
         except InvalidRequestError as exc:
             raise MCPError(INVALID_PARAMS, str(exc)) from exc
 
-    def _lease(self, context: Context[AppContext, Any] | None) -> AbstractAsyncContextManager[Tenant]:
+    @asynccontextmanager
+    async def _for_the_call(self, context: Context[AppContext, Any] | None) -> AsyncIterator[anyio.CancelScope]:
+        """What every tool call and resource read runs in: a lease on the caller's account, the call's deadline for
+        everything done inside, and a hard stop a little after it, should anything not keep to it (a client that
+        stops reading progress, say). The yielded scope tells whether the hard stop struck."""
         if context is None:
             raise ConfigurationError("luma-mcp serves tools and resources only within an MCP request")
-        return context.request_context.lifespan_context.tenants.lease(context.headers)
-
-    @asynccontextmanager
-    async def _within_deadline(self, context: Context[AppContext, Any] | None) -> AsyncIterator[anyio.CancelScope]:
-        """The call's deadline for everything done inside, and a hard stop a little after it, should anything
-        not keep to it (a client that stops reading progress, say)."""
-        assert context is not None
-        timing = context.request_context.lifespan_context.settings.timing
-        with (
-            within(timing.call_deadline()) as deadline,
-            anyio.CancelScope(deadline=deadline.at + timing.overrun) as scope,
-        ):
-            yield scope
+        app = context.request_context.lifespan_context
+        timing = app.settings.timing
+        async with app.tenants.lease(context.headers):
+            with (
+                within(timing.call_deadline()) as deadline,
+                anyio.CancelScope(deadline=deadline.at + timing.overrun) as cut_off,
+            ):
+                yield cut_off
 
     async def _refuse_unknown_arguments(self, name: str, arguments: dict[str, Any]) -> None:
         if self._argument_names is None:

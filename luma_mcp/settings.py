@@ -68,7 +68,7 @@ class Settings:
         allowed_hosts = tuple(
             name.strip() for name in environ.get("LUMA_MCP_ALLOWED_HOSTS", "").split(",") if name.strip()
         )
-        # HTTP serving: how long a request's headers may take, how many connections and sessions may be open, and
+        # HTTP serving: how long a whole request may take to arrive, how many connections and sessions may be open, and
         # how long an abandoned session lingers: by default a minute longer than the longest tool call.
         http_request_timeout = _seconds(environ, "LUMA_MCP_HTTP_REQUEST_TIMEOUT", cls.http_request_timeout)
         http_max_connections = _count(environ, "LUMA_MCP_HTTP_MAX_CONNECTIONS", cls.http_max_connections)

@@ -91,7 +91,7 @@ class LegacySubscriber:
     """One 2025-era connection's subscriptions, and the task that sends it their notifications."""
 
     connection: Connection
-    subscriptions: dict[tuple[str, str], Stop | None] = field(default_factory=dict)
+    subscriptions: dict[tuple[str, str], Stop] = field(default_factory=dict)
     """(account, uri) -> the follow that subscription holds."""
     scope: anyio.CancelScope = field(default_factory=anyio.CancelScope)
     _pending: dict[str, None] = field(default_factory=dict)  # an ordered set of URIs: a repeat coalesces
@@ -143,8 +143,8 @@ class ResourceUpdates:
     async def _fan_out(self, changes: MemoryObjectReceiveStream[tuple[str, str]]) -> None:
         async with changes:
             async for account, generation_id in changes:
+                channel = self._channels.get(account)
                 for uri in (generation_uri(generation_id), RECENT_URI):
-                    channel = self._channels.get(account)
                     if channel is not None:
                         await channel.bus.publish(ResourceUpdated(uri=uri))
                     for subscriber in list(self._subscribers.values()):
@@ -180,9 +180,7 @@ class ResourceUpdates:
         subscriber = self._subscribers.get(connection_of(ctx))
         if subscriber is not None:
             for key in [key for key in subscriber.subscriptions if key[1] == str(params.uri)]:
-                stop = subscriber.subscriptions.pop(key)
-                if stop is not None:
-                    stop()
+                subscriber.subscriptions.pop(key)()
         return EmptyResult()
 
     def _listen_handler(self, resolve: ResolveAccount) -> Any:
@@ -198,22 +196,22 @@ class ResourceUpdates:
                 )
             channel = self._channels.setdefault(who.account, _AccountChannel())
             channel.streams += 1
-            stops: list[Stop | None] = []
+            stops: list[Stop] = []
             try:
                 stops.extend(self._follow(who, uri) for uri in uris)
                 return await channel.listen(ctx, params)
             finally:
                 for stop in stops:
-                    if stop is not None:
-                        stop()
+                    stop()
                 channel.streams -= 1
                 if channel.streams == 0 and self._channels.get(who.account) is channel:
                     del self._channels[who.account]
 
         return listen
 
-    def _follow(self, who: SubscriberAccount, uri: str) -> Stop | None:
-        """Follow within the account's cap; the returned stop releases the follow once, however often called."""
+    def _follow(self, who: SubscriberAccount, uri: str) -> Stop:
+        """Follow within the account's cap; the returned stop releases the follow once, however often called (and
+        does nothing for a URI with nothing to follow)."""
         if self._follows[who.account] >= MAX_FOLLOWS_PER_ACCOUNT:
             raise MCPError(
                 INVALID_PARAMS,
@@ -222,7 +220,7 @@ class ResourceUpdates:
             )
         stop = who.follow(uri)
         if stop is None:
-            return None
+            return _nothing_to_stop
         self._follows[who.account] += 1
         released = False
 
@@ -261,9 +259,12 @@ class ResourceUpdates:
             del self._subscribers[subscriber.connection]
         subscriber.scope.cancel()
         for stop in subscriber.subscriptions.values():
-            if stop is not None:
-                stop()
+            stop()
         subscriber.subscriptions.clear()
+
+
+def _nothing_to_stop() -> None:
+    """The stop of a subscription that follows nothing (the recent list, say)."""
 
 
 def _resolved(resolve: ResolveAccount, ctx: ServerRequestContext[Any]) -> SubscriberAccount:
