@@ -1,6 +1,6 @@
 """luma-mcp: an MCP server for Luma Dream Machine video generation."""
 
-from .client import LumaClient
+from .client import DreamMachineClient
 from .errors import (
     APIConnectionError,
     APIResponseError,
@@ -38,7 +38,7 @@ __all__ = [
     "GenerationFailedError",
     "GenerationRequest",
     "InvalidRequestError",
-    "LumaClient",
+    "DreamMachineClient",
     "LumaError",
     "LumaMCPError",
     "NotFoundError",

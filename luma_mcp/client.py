@@ -1,6 +1,7 @@
-"""`LumaClient`: the one async HTTP client for Luma's Dream Machine API, with retries.
+"""`DreamMachineClient`: the one async HTTP client for Luma's Dream Machine API, with retries; the Dream Machine
+implementation of `LumaBackend`.
 
-Only this module knows httpx; everything above it sees `luma_mcp.models` and `luma_mcp.errors`.
+Only this module knows httpx; everything above it sees `luma_mcp.backend`, `luma_mcp.models` and `luma_mcp.errors`.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import ssl
 from collections import deque
 from datetime import UTC, datetime, timedelta
 from functools import cache
+from pathlib import Path
 from types import TracebackType
 from typing import Any, Self, TypeVar
 
@@ -18,6 +20,7 @@ import anyio
 import httpx
 from pydantic import TypeAdapter, ValidationError
 
+from .backend import AddAudio, Job, Upscale
 from .errors import (
     APIConnectionError,
     APIResponseError,
@@ -25,7 +28,9 @@ from .errors import (
     APITimeoutError,
     ConfigurationError,
     CreateOutcomeUnknownError,
+    InvalidRequestError,
     LumaError,
+    local_files_refused,
     status_error,
 )
 from .models import (
@@ -63,7 +68,7 @@ MISSING_KEY_MESSAGE = (
 )
 
 
-class LumaClient:
+class DreamMachineClient:
     """A pooled connection to Luma for the life of the process.
 
     Reads are retried on connection errors, 408, 409, 429 and 5xx. A create is only retried when the failure
@@ -111,6 +116,22 @@ class LumaClient:
     @property
     def is_closed(self) -> bool:
         return self._http.is_closed
+
+    api = "dream-machine"
+    lists_generations = True
+
+    async def start(self, job: Job) -> Generation:
+        match job:
+            case GenerationRequest():
+                return await self.create_generation(job)
+            case Upscale(generation_id=source, request=request):
+                return await self.upscale_generation(source, request)
+            case AddAudio(generation_id=source, request=request):
+                return await self.add_audio(source, request)
+
+    async def upload_media(self, path: Path) -> str:
+        """The Dream Machine API fetches every image and video from a public URL; it takes no uploads."""
+        raise InvalidRequestError(local_files_refused(path))
 
     async def create_generation(self, request: GenerationRequest) -> Generation:
         return await self._start("generations/video", request.body(), what="create", findable=True)

@@ -7,18 +7,23 @@ from typing import Any
 
 from mcp.server.mcpserver import Context
 
+from .accounts import Accounts
 from .downloads import Downloader
 from .settings import Settings
 from .subscriptions import ResourceUpdates
-from .tenants import Tenants
 
 
 @dataclass(frozen=True)
 class AppContext:
     settings: Settings
-    tenants: Tenants
+    accounts: Accounts
     downloader: Downloader
     updates: ResourceUpdates
 
 
 AppCtx = Context[AppContext, Any]
+
+
+def app_of(ctx: AppCtx) -> AppContext:
+    """The one way to the app context from a call: through the request the SDK hands the call."""
+    return ctx.request_context.lifespan_context

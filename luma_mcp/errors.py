@@ -117,6 +117,17 @@ def out_of_time(what: str) -> str:
     )
 
 
+def not_as_luma_writes_it(uri: str, canonical_uri: str) -> str:
+    return f"{uri} names a generation id the way Luma never writes it; subscribe to {canonical_uri} instead."
+
+
+def local_files_refused(path: object) -> str:
+    return (
+        f"{path} is a local file, and the Dream Machine API takes images and videos by public http(s) URL only. "
+        "Pass a URL the file can be fetched from instead."
+    )
+
+
 def detail_text(body: Any) -> str | None:
     """Luma's error body is `{"detail": str}`; a FastAPI-style 422 puts a list of `{loc, msg}` there instead."""
     if not isinstance(body, dict):

@@ -14,8 +14,6 @@ import math
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from types import TracebackType
-from typing import Self
 
 import anyio
 from anyio.abc import TaskGroup
@@ -120,7 +118,8 @@ class Poller:
         self._task_group: TaskGroup | None = None
 
     def start(self, task_group: TaskGroup) -> None:
-        """Run the polling loop (and `follow` tasks) in `task_group`, which ends them when it is cancelled."""
+        """Run the polling loop (and `follow` tasks) in `task_group` until `stop`, or until the group is cancelled.
+        The poller's owner runs it in a group of its own making: one group serves every account's poller."""
         self._task_group = task_group
         task_group.start_soon(self._run_until_stopped, name="poller")
 
@@ -131,19 +130,6 @@ class Poller:
     async def _run_until_stopped(self) -> None:
         with self._stopped:
             await self._run()
-
-    async def __aenter__(self) -> Self:
-        """Standalone use: the poller brings its own task group."""
-        self._own_task_group = anyio.create_task_group()
-        await self._own_task_group.__aenter__()
-        self.start(self._own_task_group)
-        return self
-
-    async def __aexit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> bool | None:
-        self._own_task_group.cancel_scope.cancel()
-        return await self._own_task_group.__aexit__(exc_type, exc, tb)
 
     @property
     def watching(self) -> frozenset[str]:
@@ -184,7 +170,7 @@ class Poller:
             finally:
                 self._leave(watch)
 
-        assert self._task_group is not None, "Poller used outside `async with`"
+        assert self._task_group is not None, "Poller.follow before Poller.start"
         self._task_group.start_soon(keep_polled, name=f"follow {generation.id}")
         return scope.cancel
 

@@ -9,9 +9,9 @@ from uuid import UUID
 from mcp.server import MCPServer
 from mcp.server.mcpserver.exceptions import ResourceError, ResourceNotFoundError
 
+from .accounts import current_account
 from .errors import LumaMCPError, NotFoundError
 from .subscriptions import RECENT_URI, generation_uri
-from .tenants import leased_tenant
 
 RECENT_LIMIT = 20
 
@@ -27,7 +27,7 @@ def register_resources(server: MCPServer[Any]) -> None:
         """One generation as Luma reports it: state, assets (video and thumbnail URLs), request, failure reason."""
         try:
             UUID(generation_id)
-            found = await leased_tenant().client.get_generation(generation_id)
+            found = await current_account().backend.get_generation(generation_id)
         except (ValueError, NotFoundError):
             raise ResourceNotFoundError(f"No generation {generation_id}") from None
         except LumaMCPError as exc:
@@ -38,7 +38,7 @@ def register_resources(server: MCPServer[Any]) -> None:
     async def recent_generations() -> str:
         """The user's most recent generations, newest first."""
         try:
-            page = await leased_tenant().client.list_generations(limit=RECENT_LIMIT)
+            page = await current_account().backend.list_generations(limit=RECENT_LIMIT)
         except LumaMCPError as exc:
             raise ResourceError(str(exc)) from exc
         return json.dumps([item.model_dump(mode="json") for item in page.generations], indent=2)

@@ -18,18 +18,25 @@ from mcp.server.mcpserver.exceptions import ResourceError, ToolError, Unexpected
 from mcp.types import INVALID_PARAMS, CallToolResult, InputRequiredResult, Tool
 from pydantic import AnyUrl, ValidationError
 
+from .account import Account
+from .accounts import Accounts
 from .admission import CreateLimits
-from .context import AppContext
+from .context import AppContext, app_of
 from .downloads import Downloader
-from .errors import ConfigurationError, InvalidRequestError, LumaMCPError, out_of_time, outcome_unknown
+from .errors import (
+    ConfigurationError,
+    InvalidRequestError,
+    LumaMCPError,
+    not_as_luma_writes_it,
+    out_of_time,
+    outcome_unknown,
+)
 from .inputs import check_argument_names, describe_invalid_arguments
-from .models import Generation
 from .poller import PollSchedule
 from .prompts import register_prompts
 from .resources import register_resources
 from .settings import Settings
-from .subscriptions import GENERATION_URI_PREFIX, ResourceUpdates, Stop, SubscriberAccount
-from .tenants import Tenant, Tenants
+from .subscriptions import GENERATION_URI_PREFIX, ResourceUpdates, Stop, SubscriberAccount, generation_uri
 from .timing import within
 from .tools import PAID_TOOLS, register_tools
 from .version import __version__
@@ -107,9 +114,9 @@ class LumaServer(MCPServer[AppContext]):
         stops reading progress, say). The yielded scope tells whether the hard stop struck."""
         if context is None:
             raise ConfigurationError("luma-mcp serves tools and resources only within an MCP request")
-        app = context.request_context.lifespan_context
+        app = app_of(context)
         timing = app.settings.timing
-        async with app.tenants.lease(context.headers):
+        async with app.accounts.lease(context.headers):
             with (
                 within(timing.call_deadline()) as deadline,
                 anyio.CancelScope(deadline=deadline.at + timing.overrun) as cut_off,
@@ -137,9 +144,6 @@ def build_server(
     updates = ResourceUpdates()
     opened: list[AppContext] = []
 
-    async def account_changed(account: str, generation: Generation) -> None:
-        updates.changed(account, generation.id)
-
     @asynccontextmanager
     async def lifespan(server: MCPServer[AppContext]) -> AsyncIterator[AppContext]:
         """The SDK enters the lifespan once per connection over SSE; opening the parts each time would give every
@@ -148,15 +152,15 @@ def build_server(
         if opened:
             yield opened[0]
             return
-        tenants: Tenants | None = None
+        accounts: Accounts | None = None
         try:
             async with (
                 Downloader(settings.output_dir, timing=settings.timing) as downloader,
                 anyio.create_task_group() as task_group,
             ):
-                tenants = Tenants(settings, task_group, schedule=schedule, limits=limits, on_change=account_changed)
+                accounts = Accounts(settings, task_group, schedule=schedule, limits=limits, on_change=updates.changed)
                 updates.start(task_group)
-                app = AppContext(settings, tenants, downloader, updates)
+                app = AppContext(settings, accounts, downloader, updates)
                 opened.append(app)
                 logger.info("Opened the Luma connections; videos go to %s", settings.output_dir)
                 try:
@@ -167,8 +171,8 @@ def build_server(
         finally:
             # Outside the cancelled task group, and shielded, so the connections really close.
             with anyio.CancelScope(shield=True):
-                if tenants is not None:
-                    await tenants.aclose()
+                if accounts is not None:
+                    await accounts.aclose()
             logger.info("Closed the Luma connections")
 
     server = LumaServer(
@@ -202,15 +206,18 @@ async def held_open(server: MCPServer[Any]) -> AsyncIterator[None]:
 
 def _subscriber_account(ctx: ServerRequestContext[AppContext]) -> SubscriberAccount:
     """The account a subscription request acts for; its subscriptions keep generations polled on that account."""
-    tenant = ctx.lifespan_context.tenants.for_headers(getattr(ctx.request, "headers", None))
-    return SubscriberAccount(tenant.account, partial(_follow, tenant))
+    account = ctx.lifespan_context.accounts.for_headers(getattr(ctx.request, "headers", None))
+    return SubscriberAccount(account.name, partial(_follow, account))
 
 
-def _follow(tenant: Tenant, uri: str) -> Stop | None:
+def _follow(account: Account, uri: str) -> Stop | None:
+    """Notifications name a generation as Luma writes its id (lower case, no braces), so a subscription that
+    spells it another way would never hear of it: it is refused, with the spelling that works."""
     generation_id = uri.removeprefix(GENERATION_URI_PREFIX)
     try:
-        UUID(generation_id)
+        canonical = str(UUID(generation_id))
     except ValueError:
         return None  # the recent list, or not a generation at all: nothing to poll
-    # The first poll brings the real state; until then the generation is taken to be queued.
-    return tenant.poller.follow(Generation(id=generation_id))
+    if generation_id != canonical:
+        raise InvalidRequestError(not_as_luma_writes_it(uri, generation_uri(canonical)))
+    return account.follow(generation_id)

@@ -63,7 +63,8 @@ class SubscriberAccount:
 
     account: str
     follow: Callable[[str], Stop | None]
-    """Starts polling the generation a URI names; None when the URI names nothing to poll."""
+    """Starts polling the generation a URI names; None when the URI names nothing to poll. Raises
+    `InvalidRequestError` for a URI that cannot be followed as written."""
 
 
 ResolveAccount = Callable[[ServerRequestContext[Any]], SubscriberAccount]
@@ -218,7 +219,10 @@ class ResourceUpdates:
                 f"This account already has {MAX_FOLLOWS_PER_ACCOUNT} generations subscribed to, the most allowed; "
                 "unsubscribe from some first.",
             )
-        stop = who.follow(uri)
+        try:
+            stop = who.follow(uri)
+        except InvalidRequestError as exc:
+            raise MCPError(INVALID_PARAMS, str(exc)) from None
         if stop is None:
             return _nothing_to_stop
         self._follows[who.account] += 1

@@ -11,8 +11,8 @@ import luma_mcp
 PACKAGE = Path(luma_mcp.__file__).parent
 LAYERS = (
     {"version", "errors", "settings", "timing"},
-    {"models", "retries", "client", "downloads"},
-    {"poller", "admission", "tenants"},
+    {"models", "backend", "retries", "client", "downloads"},
+    {"poller", "admission", "account", "accounts"},
     {"sdk_internals", "inputs", "results", "context", "tools", "resources", "subscriptions", "prompts"},
     {"server", "http_app", "cli", "demo", "__main__", "__init__"},
 )
@@ -56,3 +56,14 @@ def test_the_emulator_stands_alone() -> None:
     for path in (PACKAGE / "emulator").glob("*.py"):
         imported = own_imports(path) - {"emulator"}
         assert imported == set(), f"{path.name} imports {imported}"
+
+
+def test_tool_code_speaks_to_an_account_never_to_its_machinery() -> None:
+    """The poller, the create queue and the API client sit behind `Account` and `LumaBackend`: a tool that reached
+    past them would work with one Luma API only, or skip the limits every create must keep."""
+    machinery = {"poller", "admission", "client"}
+    tool_code = [*(PACKAGE / "tools").glob("*.py"), PACKAGE / "resources.py"]
+    reaching = {
+        f"{path.relative_to(PACKAGE)} imports {name}" for path in tool_code for name in own_imports(path) & machinery
+    }
+    assert reaching == set()

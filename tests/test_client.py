@@ -1,9 +1,10 @@
-"""`LumaClient` against the emulator over real HTTP: retries, error mapping, and no duplicate paid creates."""
+"""`DreamMachineClient` against the emulator over real HTTP: retries, error mapping, and no duplicate paid creates."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
@@ -14,16 +15,18 @@ from luma_mcp import (
     BadRequestError,
     ConfigurationError,
     CreateOutcomeUnknownError,
+    DreamMachineClient,
     GenerationRequest,
-    LumaClient,
+    InvalidRequestError,
     NotFoundError,
     RateLimitError,
     RetryPolicy,
     ServerError,
 )
+from luma_mcp.backend import AddAudio, Upscale
 from luma_mcp.emulator import Emulator, Fault, run_emulator
 from luma_mcp.emulator.middleware import DROPPED_STATUS
-from luma_mcp.models import UpscaleRequest
+from luma_mcp.models import AudioRequest, UpscaleRequest
 from luma_mcp.retries import retry_after_seconds
 from luma_mcp.timing import TimePolicy
 
@@ -34,32 +37,34 @@ CREATE = GenerationRequest(model="ray-2", prompt="a tiger walking in snow")
 
 
 @pytest.fixture
-async def luma(emulator: Emulator) -> AsyncIterator[LumaClient]:
-    async with LumaClient(api_key=emulator.api_key, base_url=emulator.base_url, retry=QUICK_RETRIES) as client:
+async def luma(emulator: Emulator) -> AsyncIterator[DreamMachineClient]:
+    async with DreamMachineClient(api_key=emulator.api_key, base_url=emulator.base_url, retry=QUICK_RETRIES) as client:
         yield client
 
 
-async def test_reads_are_retried_through_server_errors(luma: LumaClient, emulator: Emulator) -> None:
+async def test_reads_are_retried_through_server_errors(luma: DreamMachineClient, emulator: Emulator) -> None:
     emulator.inject(Fault(status=503, count=2, path="/credits"))
     credits = await luma.get_credits()
     assert credits.credit_balance > 0
     assert [request.status for request in emulator.requests_for("GET", "/credits")] == [503, 503, 200]
 
 
-async def test_reads_give_up_after_the_retry_budget(luma: LumaClient, emulator: Emulator) -> None:
+async def test_reads_give_up_after_the_retry_budget(luma: DreamMachineClient, emulator: Emulator) -> None:
     emulator.inject(Fault(status=500, count=10, path="/credits"))
     with pytest.raises(ServerError, match="500"):
         await luma.get_credits()
     assert len(emulator.requests_for("GET", "/credits")) == 1 + QUICK_RETRIES.retries
 
 
-async def test_a_dropped_connection_on_a_read_is_retried(luma: LumaClient, emulator: Emulator) -> None:
+async def test_a_dropped_connection_on_a_read_is_retried(luma: DreamMachineClient, emulator: Emulator) -> None:
     emulator.inject(Fault(drop=True, count=1, path="/generations/concepts/list"))
     assert "dolly_zoom" in await luma.list_concepts()
     assert len(emulator.requests_for("GET", "/generations/concepts/list")) == 2
 
 
-async def test_a_create_that_failed_with_a_server_error_is_not_repeated(luma: LumaClient, emulator: Emulator) -> None:
+async def test_a_create_that_failed_with_a_server_error_is_not_repeated(
+    luma: DreamMachineClient, emulator: Emulator
+) -> None:
     emulator.inject(Fault(status=500, path="/generations/video"))
     with pytest.raises(CreateOutcomeUnknownError, match="list_generations") as raised:
         await luma.create_generation(CREATE)
@@ -68,7 +73,9 @@ async def test_a_create_that_failed_with_a_server_error_is_not_repeated(luma: Lu
     assert len(emulator.requests_for("GET", "/generations")) == 1, "it looked for the generation once"
 
 
-async def test_a_create_whose_answer_was_lost_is_found_not_repeated(luma: LumaClient, emulator: Emulator) -> None:
+async def test_a_create_whose_answer_was_lost_is_found_not_repeated(
+    luma: DreamMachineClient, emulator: Emulator
+) -> None:
     emulator.inject(Fault(drop=True, after_processing=True, path="/generations/video"))
     generation = await luma.create_generation(CREATE)
     assert generation.prompt == CREATE.prompt
@@ -78,7 +85,7 @@ async def test_a_create_whose_answer_was_lost_is_found_not_repeated(luma: LumaCl
 
 @pytest.mark.parametrize("status", [408, 409])
 async def test_a_create_answered_408_or_409_after_luma_started_it_is_found_not_repeated(
-    luma: LumaClient, emulator: Emulator, status: int
+    luma: DreamMachineClient, emulator: Emulator, status: int
 ) -> None:
     emulator.inject(Fault(status=status, after_processing=True, path="/generations/video"))
     generation = await luma.create_generation(CREATE)
@@ -88,7 +95,7 @@ async def test_a_create_answered_408_or_409_after_luma_started_it_is_found_not_r
 
 @pytest.mark.parametrize("status", [408, 409])
 async def test_a_create_answered_408_or_409_is_not_repeated_and_its_outcome_is_unknown(
-    luma: LumaClient, emulator: Emulator, status: int
+    luma: DreamMachineClient, emulator: Emulator, status: int
 ) -> None:
     emulator.inject(Fault(status=status, path="/generations/video"))
     with pytest.raises(CreateOutcomeUnknownError, match=f"HTTP {status}.*list_generations"):
@@ -99,7 +106,9 @@ async def test_a_create_answered_408_or_409_is_not_repeated_and_its_outcome_is_u
     ]
 
 
-async def test_a_lost_create_is_not_confused_with_another_generation(luma: LumaClient, emulator: Emulator) -> None:
+async def test_a_lost_create_is_not_confused_with_another_generation(
+    luma: DreamMachineClient, emulator: Emulator
+) -> None:
     older = await luma.create_generation(CREATE)
     emulator.inject(Fault(drop=True, path="/generations/video"))
     with pytest.raises(CreateOutcomeUnknownError):
@@ -109,7 +118,7 @@ async def test_a_lost_create_is_not_confused_with_another_generation(luma: LumaC
 
 async def test_a_create_that_timed_out_is_found_not_repeated(emulator: Emulator) -> None:
     emulator.inject(Fault(delay=1.0, after_processing=True, path="/generations/video"))
-    async with LumaClient(
+    async with DreamMachineClient(
         api_key=emulator.api_key, base_url=emulator.base_url, retry=QUICK_RETRIES, timing=TimePolicy(paid=0.3)
     ) as luma:
         generation = await luma.create_generation(CREATE)
@@ -117,7 +126,9 @@ async def test_a_create_that_timed_out_is_found_not_repeated(emulator: Emulator)
     assert len(emulator.requests_for("POST", "/generations/video")) == 1
 
 
-async def test_a_rate_limited_create_is_handed_up_with_its_retry_after(luma: LumaClient, emulator: Emulator) -> None:
+async def test_a_rate_limited_create_is_handed_up_with_its_retry_after(
+    luma: DreamMachineClient, emulator: Emulator
+) -> None:
     emulator.inject(Fault(status=429, retry_after=30, path="/generations/video"))
     with pytest.raises(RateLimitError) as raised:
         await luma.create_generation(CREATE)
@@ -125,31 +136,31 @@ async def test_a_rate_limited_create_is_handed_up_with_its_retry_after(luma: Lum
     assert len(emulator.requests_for("POST", "/generations/video")) == 1
 
 
-async def test_rate_limit_errors_say_what_luma_allows(luma: LumaClient, emulator: Emulator) -> None:
+async def test_rate_limit_errors_say_what_luma_allows(luma: DreamMachineClient, emulator: Emulator) -> None:
     emulator.inject(Fault(status=429, count=10, path="/generations/video"))
     with pytest.raises(RateLimitError, match="10 video generations"):
         await luma.create_generation(CREATE)
 
 
 async def test_refused_connections_are_retried_then_reported(emulator: Emulator) -> None:
-    async with LumaClient(api_key="k", base_url="http://127.0.0.1:9", retry=QUICK_RETRIES) as luma:
+    async with DreamMachineClient(api_key="k", base_url="http://127.0.0.1:9", retry=QUICK_RETRIES) as luma:
         with pytest.raises(APIConnectionError, match="Could not connect") as raised:
             await luma.create_generation(CREATE)
     assert raised.value.may_have_reached_luma is False
 
 
-async def test_lumas_validation_detail_reaches_the_caller(luma: LumaClient) -> None:
+async def test_lumas_validation_detail_reaches_the_caller(luma: DreamMachineClient) -> None:
     with pytest.raises(BadRequestError, match="Prompt is too short"):
         await luma.create_generation(GenerationRequest(model="ray-2", prompt="ab"))
 
 
-async def test_unknown_ids_are_not_found(luma: LumaClient) -> None:
+async def test_unknown_ids_are_not_found(luma: DreamMachineClient) -> None:
     with pytest.raises(NotFoundError):
         await luma.get_generation("00000000-0000-4000-8000-000000000000")
 
 
 async def test_a_bad_key_is_an_authentication_error_that_hides_the_key(emulator: Emulator) -> None:
-    async with LumaClient(api_key="luma-secret-value", base_url=emulator.base_url, retry=QUICK_RETRIES) as luma:
+    async with DreamMachineClient(api_key="luma-secret-value", base_url=emulator.base_url, retry=QUICK_RETRIES) as luma:
         with pytest.raises(AuthenticationError) as raised:
             await luma.get_credits()
     assert "luma-secret-value" not in str(raised.value)
@@ -157,13 +168,13 @@ async def test_a_bad_key_is_an_authentication_error_that_hides_the_key(emulator:
 
 
 async def test_no_key_means_no_request(emulator: Emulator) -> None:
-    async with LumaClient(api_key=None, base_url=emulator.base_url) as luma:
+    async with DreamMachineClient(api_key=None, base_url=emulator.base_url) as luma:
         with pytest.raises(ConfigurationError, match="LUMA_API_KEY"):
             await luma.list_generations()
     assert emulator.requests == []
 
 
-async def test_camera_motion_list_is_not_found_on_current_luma(luma: LumaClient) -> None:
+async def test_camera_motion_list_is_not_found_on_current_luma(luma: DreamMachineClient) -> None:
     with pytest.raises(NotFoundError):
         await luma.list_camera_motions()
 
@@ -212,7 +223,7 @@ def test_backoff_grows_and_is_capped() -> None:
     assert policy.delay(0, retry_after=600.0) is None, "never retry sooner than asked: give up instead"
 
 
-async def test_a_long_retry_after_is_reported_not_shortened(luma: LumaClient, emulator: Emulator) -> None:
+async def test_a_long_retry_after_is_reported_not_shortened(luma: DreamMachineClient, emulator: Emulator) -> None:
     emulator.inject(Fault(status=429, retry_after=120, path="/credits"))
     with pytest.raises(RateLimitError, match="wait 120 s") as raised:
         await luma.get_credits()
@@ -220,7 +231,7 @@ async def test_a_long_retry_after_is_reported_not_shortened(luma: LumaClient, em
     assert len(emulator.requests_for("GET", "/credits")) == 1
 
 
-async def test_x_should_retry_never_repeats_a_paid_request(luma: LumaClient, emulator: Emulator) -> None:
+async def test_x_should_retry_never_repeats_a_paid_request(luma: DreamMachineClient, emulator: Emulator) -> None:
     """Luma's header may license retrying reads, never a create that Luma already started."""
     emulator.inject(
         Fault(status=500, after_processing=True, path="/generations/video", headers=(("x-should-retry", "true"),))
@@ -230,7 +241,7 @@ async def test_x_should_retry_never_repeats_a_paid_request(luma: LumaClient, emu
     assert [item.id for item in (await luma.list_generations()).generations] == [generation.id]
 
 
-async def test_an_unreadable_answer_is_a_typed_error(luma: LumaClient, emulator: Emulator) -> None:
+async def test_an_unreadable_answer_is_a_typed_error(luma: DreamMachineClient, emulator: Emulator) -> None:
     emulator.inject(Fault(status=200, detail="<html>proxy error</html>", path="/credits"))
     with pytest.raises(APIResponseError, match="GET /credits"):
         await luma.get_credits()
@@ -240,13 +251,17 @@ async def test_an_oversized_answer_is_refused_without_reading_it_all() -> None:
     """64 MiB of valid JSON: the client stops reading past its cap and hangs up, so the emulator never finishes."""
     async with run_emulator() as emulator:
         emulator.inject(Fault(status=200, path="/credits", body={"credit_balance": 1.0}, padding=64 * 1024**2))
-        async with LumaClient(api_key=emulator.api_key, base_url=emulator.base_url, retry=QUICK_RETRIES) as luma:
+        async with DreamMachineClient(
+            api_key=emulator.api_key, base_url=emulator.base_url, retry=QUICK_RETRIES
+        ) as luma:
             with pytest.raises(APIResponseError, match=r"answer to GET /credits was over 8 MiB"):
                 await luma.get_credits()
     assert [request.status for request in emulator.requests] == [DROPPED_STATUS]
 
 
-async def test_a_lost_upscale_answer_says_to_check_before_retrying(luma: LumaClient, emulator: Emulator) -> None:
+async def test_a_lost_upscale_answer_says_to_check_before_retrying(
+    luma: DreamMachineClient, emulator: Emulator
+) -> None:
     source = await luma.create_generation(CREATE)
     emulator.finish_now(source.id)
     upscale = f"/generations/{source.id}/upscale"
@@ -258,7 +273,7 @@ async def test_a_lost_upscale_answer_says_to_check_before_retrying(luma: LumaCli
 
 
 async def test_an_answer_is_never_matched_to_a_generation_already_returned(
-    luma: LumaClient, emulator: Emulator
+    luma: DreamMachineClient, emulator: Emulator
 ) -> None:
     first = await luma.create_generation(CREATE)
     emulator.inject(Fault(drop=True, path="/generations/video"))
@@ -267,8 +282,30 @@ async def test_an_answer_is_never_matched_to_a_generation_already_returned(
     assert [item.id for item in (await luma.list_generations()).generations] == [first.id]
 
 
-async def test_ping_checks_the_key(luma: LumaClient, emulator: Emulator) -> None:
+async def test_ping_checks_the_key(luma: DreamMachineClient, emulator: Emulator) -> None:
     await luma.ping()
-    async with LumaClient(api_key="luma-wrong", base_url=emulator.base_url, retry=QUICK_RETRIES) as wrong:
+    async with DreamMachineClient(api_key="luma-wrong", base_url=emulator.base_url, retry=QUICK_RETRIES) as wrong:
         with pytest.raises(AuthenticationError):
             await wrong.ping()
+
+
+async def test_a_local_file_is_refused_by_name_and_nothing_is_sent(
+    luma: DreamMachineClient, emulator: Emulator, tmp_path: Path
+) -> None:
+    frame = tmp_path / "frame.png"
+    frame.write_bytes(b"\x89PNG")
+    with pytest.raises(InvalidRequestError, match=r"frame\.png is a local file.*public http\(s\) URL"):
+        await luma.upload_media(frame)
+    assert emulator.requests == []
+
+
+async def test_every_paid_job_goes_to_its_own_endpoint(luma: DreamMachineClient, emulator: Emulator) -> None:
+    source = await luma.start(CREATE)
+    emulator.finish_now(source.id)
+    await luma.start(Upscale(source.id, UpscaleRequest(resolution="1080p")))
+    await luma.start(AddAudio(source.id, AudioRequest(prompt="wind and snow")))
+    assert [request.path for request in emulator.requests if request.method == "POST"] == [
+        "/generations/video",
+        f"/generations/{source.id}/upscale",
+        f"/generations/{source.id}/audio",
+    ]

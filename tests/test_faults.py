@@ -13,7 +13,7 @@ import pytest
 from mcp import Client, StdioServerParameters, stdio_client
 from mcp.types import CallToolResult
 
-from luma_mcp import GenerationRequest, LumaClient, RetryPolicy
+from luma_mcp import DreamMachineClient, GenerationRequest, RetryPolicy
 from luma_mcp.admission import CreateLimits
 from luma_mcp.emulator import Emulator, Fault
 from luma_mcp.timing import TimePolicy
@@ -329,7 +329,7 @@ async def test_a_read_past_the_client_timeout_is_retried(emulator: Emulator) -> 
     # Client level on purpose: a read's own cap (30 s) is shorter than a call only when LUMA_MCP_MAX_WAIT is long,
     # so a tool-level test of it would take a minute. The tool-level effect of a hanging request is covered by
     # tests/test_time_limits.py.
-    async with LumaClient(
+    async with DreamMachineClient(
         api_key=emulator.api_key,
         base_url=emulator.base_url,
         timing=TimePolicy(read=0.3),

@@ -11,11 +11,11 @@ import anyio
 import httpx
 import pytest
 
+from luma_mcp.accounts import Accounts
 from luma_mcp.admission import CreateLimits
 from luma_mcp.emulator import Emulator, EmulatorConfig, Fault, run_emulator
 from luma_mcp.models import Generation
 from luma_mcp.poller import Poller, PollSchedule
-from luma_mcp.tenants import Tenants
 from tests.helpers import connect, settings_for
 
 pytestmark = pytest.mark.anyio
@@ -65,7 +65,7 @@ async def create_directly(emulator: Emulator, count: int) -> list[str]:
         ]
 
 
-async def ignore(account: str, generation: Generation) -> None:
+def ignore(account: str, generation_id: str) -> None:
     pass
 
 
@@ -74,13 +74,13 @@ async def account_poller(emulator: Emulator, tmp_path: Path, interval: float) ->
     """The poller of the server's own account, polling every `interval` seconds."""
     schedule = PollSchedule(steps=((0.0, interval),))
     async with anyio.create_task_group() as group:
-        tenants = Tenants(
+        accounts = Accounts(
             settings_for(emulator, tmp_path), group, schedule=schedule, limits=CreateLimits(), on_change=ignore
         )
         try:
-            yield tenants.for_headers(None).poller
+            yield accounts.for_headers(None)._poller
         finally:
-            await tenants.aclose()
+            await accounts.aclose()
             group.cancel_scope.cancel()
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import functools
 from collections import Counter
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 import anyio
 import pytest
@@ -31,6 +33,15 @@ class ScriptedLuma:
         return Generation(id=generation_id, state=state)
 
 
+@asynccontextmanager
+async def running(poller: Poller) -> AsyncIterator[Poller]:
+    """The poller started in a task group of the test's own, as an account starts its poller in the server's."""
+    async with anyio.create_task_group() as group:
+        poller.start(group)
+        yield poller
+        group.cancel_scope.cancel()
+
+
 def queued(generation_id: str = "g1") -> Generation:
     return Generation(id=generation_id, state="queued")
 
@@ -45,7 +56,7 @@ def test_the_product_schedule_keeps_detection_fast_and_requests_rare() -> None:
 
 async def test_a_wait_returns_the_finished_generation() -> None:
     luma = ScriptedLuma("dreaming", "dreaming", "completed")
-    async with Poller(luma.fetch, schedule=FAST) as poller:
+    async with running(Poller(luma.fetch, schedule=FAST)) as poller:
         finished = await poller.wait(queued(), timeout=5)
     assert finished.state == "completed"
     assert luma.fetches == 3
@@ -54,7 +65,7 @@ async def test_a_wait_returns_the_finished_generation() -> None:
 async def test_many_waiters_share_one_fetch_per_tick() -> None:
     luma = ScriptedLuma(*["dreaming"] * 9, "completed")
     results: list[Generation] = []
-    async with Poller(luma.fetch, schedule=FAST) as poller:
+    async with running(Poller(luma.fetch, schedule=FAST)) as poller:
 
         async def wait() -> None:
             results.append(await poller.wait(queued(), timeout=5))
@@ -68,7 +79,7 @@ async def test_many_waiters_share_one_fetch_per_tick() -> None:
 
 async def test_polling_stops_when_the_last_waiter_leaves() -> None:
     luma = ScriptedLuma("dreaming")
-    async with Poller(luma.fetch, schedule=FAST) as poller:
+    async with running(Poller(luma.fetch, schedule=FAST)) as poller:
         with anyio.move_on_after(0.1):
             await poller.wait(queued(), timeout=60)
         assert poller.watching == frozenset()
@@ -79,20 +90,20 @@ async def test_polling_stops_when_the_last_waiter_leaves() -> None:
 
 async def test_a_wait_that_times_out_returns_the_latest_state() -> None:
     luma = ScriptedLuma("dreaming")
-    async with Poller(luma.fetch, schedule=FAST) as poller:
+    async with running(Poller(luma.fetch, schedule=FAST)) as poller:
         latest = await poller.wait(queued(), timeout=0.1)
     assert latest.state == "dreaming"
 
 
 async def test_transient_errors_do_not_end_a_wait() -> None:
     luma = ScriptedLuma(ServerError("boom", status_code=503, detail=None), "dreaming", "completed")
-    async with Poller(luma.fetch, schedule=FAST) as poller:
+    async with running(Poller(luma.fetch, schedule=FAST)) as poller:
         assert (await poller.wait(queued(), timeout=5)).state == "completed"
 
 
 async def test_a_generation_deleted_while_waited_on_ends_the_wait_with_not_found() -> None:
     luma = ScriptedLuma("dreaming", NotFoundError("gone", status_code=404, detail=None))
-    async with Poller(luma.fetch, schedule=FAST) as poller:
+    async with running(Poller(luma.fetch, schedule=FAST)) as poller:
         with pytest.raises(NotFoundError):
             await poller.wait(queued(), timeout=5)
 
@@ -104,7 +115,7 @@ async def test_updates_arrive_on_every_change_and_on_a_heartbeat() -> None:
     async def on_update(generation: Generation) -> None:
         seen.append(generation.state)
 
-    async with Poller(luma.fetch, schedule=FAST) as poller:
+    async with running(Poller(luma.fetch, schedule=FAST)) as poller:
         await poller.wait(queued(), timeout=5, on_update=on_update, heartbeat=TICK)
     assert seen[0] == "queued" and seen[-1] == "completed" and "dreaming" in seen
     assert len(seen) > 3
@@ -117,7 +128,7 @@ async def test_changes_are_announced_to_the_listener() -> None:
     async def on_change(generation: Generation) -> None:
         announced.append(generation.state)
 
-    async with Poller(luma.fetch, schedule=FAST, on_change=on_change) as poller:
+    async with running(Poller(luma.fetch, schedule=FAST, on_change=on_change)) as poller:
         await poller.wait(queued(), timeout=5)
     assert announced == ["dreaming", "completed"]
 
@@ -125,7 +136,7 @@ async def test_changes_are_announced_to_the_listener() -> None:
 async def test_a_follow_counts_as_watching_from_the_moment_it_is_made() -> None:
     """Its account must count as in use at once, not only once the background task first runs (in between, a
     flood of new accounts could close it), and a follow stopped before that task runs still lets go."""
-    async with Poller(ScriptedLuma("dreaming").fetch, schedule=FAST) as poller:
+    async with running(Poller(ScriptedLuma("dreaming").fetch, schedule=FAST)) as poller:
         stop = poller.follow(queued())
         assert poller.watching == frozenset({"g1"})
         stop()
@@ -141,7 +152,7 @@ async def test_follow_polls_without_a_waiter_until_the_end() -> None:
     async def on_change(generation: Generation) -> None:
         announced.append(generation.state)
 
-    async with Poller(luma.fetch, schedule=FAST, on_change=on_change) as poller:
+    async with running(Poller(luma.fetch, schedule=FAST, on_change=on_change)) as poller:
         poller.follow(queued())
         with anyio.fail_after(2):
             while "completed" not in announced:
@@ -192,7 +203,7 @@ async def wait_for_all(poller: Poller, ids: list[str]) -> list[Generation]:
 async def test_many_generations_in_flight_cost_one_list_per_tick() -> None:
     ids = [f"g{number:03}" for number in range(40)]
     fleet = ScriptedFleet(dict.fromkeys(ids, 5))
-    async with Poller(fleet.fetch_one, fleet.fetch_page, schedule=FAST) as poller:
+    async with running(Poller(fleet.fetch_one, fleet.fetch_page, schedule=FAST)) as poller:
         results = await wait_for_all(poller, ids)
     assert len(results) == 40 and all(result.state == "completed" for result in results)
     assert fleet.gets == 0
@@ -201,7 +212,7 @@ async def test_many_generations_in_flight_cost_one_list_per_tick() -> None:
 
 async def test_generations_missing_from_the_list_are_fetched_one_by_one() -> None:
     fleet = ScriptedFleet({"listed": 3, "old": 3}, listed={"listed"})
-    async with Poller(fleet.fetch_one, fleet.fetch_page, schedule=FAST) as poller:
+    async with running(Poller(fleet.fetch_one, fleet.fetch_page, schedule=FAST)) as poller:
         results = await wait_for_all(poller, ["listed", "old"])
     assert {result.state for result in results} == {"completed"}
     assert fleet.gets >= 3 and fleet.lists >= 1
@@ -210,7 +221,7 @@ async def test_generations_missing_from_the_list_are_fetched_one_by_one() -> Non
 async def test_a_failing_list_falls_back_to_single_gets() -> None:
     fleet = ScriptedFleet({"a": 2, "b": 2})
     fleet.list_error = ServerError("list is down", status_code=500, detail=None)
-    async with Poller(fleet.fetch_one, fleet.fetch_page, schedule=FAST) as poller:
+    async with running(Poller(fleet.fetch_one, fleet.fetch_page, schedule=FAST)) as poller:
         results = await wait_for_all(poller, ["a", "b"])
     assert {result.state for result in results} == {"completed"}
     assert fleet.gets == 4
@@ -218,7 +229,7 @@ async def test_a_failing_list_falls_back_to_single_gets() -> None:
 
 async def test_a_conflict_while_polling_is_tried_again() -> None:
     luma = ScriptedLuma(APIStatusError("conflict", status_code=409, detail=None), "completed")
-    async with Poller(luma.fetch, schedule=FAST) as poller:
+    async with running(Poller(luma.fetch, schedule=FAST)) as poller:
         assert (await poller.wait(queued(), timeout=5)).state == "completed"
 
 
@@ -232,7 +243,7 @@ async def test_a_hanging_look_at_one_generation_does_not_hold_up_another() -> No
             await anyio.sleep(30)
         return Generation(id=generation_id, state="completed" if looks[generation_id] >= 3 else "dreaming")
 
-    async with Poller(fetch, schedule=FAST) as poller:
+    async with running(Poller(fetch, schedule=FAST)) as poller:
         async with anyio.create_task_group() as group:
             group.start_soon(functools.partial(poller.wait, queued("slow"), timeout=60))
             with anyio.fail_after(2):
@@ -244,7 +255,7 @@ async def test_an_older_generation_left_out_of_the_list_is_still_looked_at() -> 
     """A generation that keeps riding along with a younger one, but is too old to be in the list, gets its GETs."""
     fleet = ScriptedFleet({"old": 10_000, "new": 10_000}, listed={"new"})
     schedule = PollSchedule(steps=((0.0, 0.05), (0.1, 0.09)), batch_slack=0.09)
-    async with Poller(fleet.fetch_one, fleet.fetch_page, schedule=schedule) as poller:
+    async with running(Poller(fleet.fetch_one, fleet.fetch_page, schedule=schedule)) as poller:
         async with poller.watch(queued("old")):
             await anyio.sleep(0.3)
             async with poller.watch(queued("new")):

@@ -227,3 +227,18 @@ async def test_toggling_a_subscription_does_not_grow_the_connection(emulator: Em
         connections = [item for item in gc.get_objects() if isinstance(item, Connection)]
         cleanups = [len(connection.exit_stack._exit_callbacks) for connection in connections]  # type: ignore[attr-defined]
     assert max(cleanups) <= 2, cleanups
+
+
+@pytest.mark.filterwarnings("ignore:resources/subscribe is removed")
+@pytest.mark.parametrize("spelling", [str.upper, lambda text: "{" + text + "}"])
+async def test_a_generation_spelled_unlike_luma_is_refused_with_the_spelling_that_works(
+    emulator: Emulator, tmp_path: Path, spelling: Any
+) -> None:
+    """Notifications name the id as Luma writes it; a subscription spelled otherwise would never hear a thing."""
+    async with connect(settings_for(emulator, tmp_path), mode="legacy") as client:
+        video = await create(client, wait=False)
+        emulator.clear_requests()
+        written = f"luma://generations/{spelling(video['id'])}"
+        with pytest.raises(MCPError, match=f"subscribe to luma://generations/{video['id']} instead"):
+            await client.subscribe_resource(written)
+    assert emulator.requests == [], "nothing was polled for it"

@@ -4,21 +4,18 @@ from typing import Annotated
 
 from pydantic import Field
 
-from ..context import AppCtx
+from ..accounts import current_account
+from ..context import AppCtx, app_of
 from ..inputs import GenerationId
 from ..results import Deleted, Download, GenerationList, GenerationResult
-from ..tenants import leased_tenant
 from .arguments import GenerationOutput, Wait
-from .call import ToolCall, app_of, luma
+from .call import ToolCall, luma
 
 
 async def get_generation(ctx: AppCtx, generation_id: GenerationId, wait: Wait = False) -> GenerationOutput:
     """Look up a generation's state and video URL; with wait=true, wait for it to finish (with progress)."""
     call = ToolCall(ctx)
-    # Waiting on a generation the poller already watches starts from its view: no second lookup.
-    watched = call.tenant.poller.latest(str(generation_id)) if wait else None
-    generation = watched or await call.luma.get_generation(str(generation_id))
-    return await call.finish(generation, wait)
+    return await call.finish(await call.account.look(str(generation_id), about_to_wait=wait), wait)
 
 
 async def list_generations(
@@ -37,10 +34,9 @@ async def list_generations(
     )
 
 
-async def delete_generation(ctx: AppCtx, generation_id: GenerationId) -> Deleted:
+async def delete_generation(generation_id: GenerationId) -> Deleted:
     """Delete a generation and its video from the user's Luma account. This cannot be undone."""
-    await luma().delete_generation(str(generation_id))
-    app_of(ctx).updates.changed(leased_tenant().account, str(generation_id))
+    await current_account().delete(str(generation_id))
     return Deleted(id=str(generation_id))
 
 

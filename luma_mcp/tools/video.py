@@ -5,6 +5,7 @@ from typing import Annotated
 from mcp.types import CallToolResult
 from pydantic import Field
 
+from ..backend import AddAudio, Upscale
 from ..context import AppCtx
 from ..inputs import (
     AudioPrompt,
@@ -41,9 +42,7 @@ def _video_options(resolution: Resolution | None, duration: Duration | None) -> 
 
 async def _create(ctx: AppCtx, request: GenerationRequest, wait: bool) -> CallToolResult:
     check_loop(request.keyframes, request.loop)
-    call = ToolCall(ctx)
-    generation = await call.create(lambda: call.luma.create_generation(request))
-    return await call.finish(generation, wait)
+    return await ToolCall(ctx).start(request, wait)
 
 
 async def create_generation(
@@ -136,10 +135,8 @@ async def upscale_generation(
     wait: Wait = True,
 ) -> GenerationOutput:
     """Upscale a completed video to a higher resolution. Costs the user money; the result is a new generation."""
-    request = UpscaleRequest(resolution=resolution)
-    call = ToolCall(ctx)
-    generation = await call.create(lambda: call.luma.upscale_generation(str(generation_id), request))
-    return await call.finish(generation, wait)
+    job = Upscale(str(generation_id), UpscaleRequest(resolution=resolution))
+    return await ToolCall(ctx).start(job, wait)
 
 
 async def add_audio(
@@ -150,7 +147,5 @@ async def add_audio(
     wait: Wait = True,
 ) -> GenerationOutput:
     """Add a generated soundtrack to a completed video. Costs the user money; the result is a new generation."""
-    request = AudioRequest(prompt=prompt, negative_prompt=negative_prompt)
-    call = ToolCall(ctx)
-    generation = await call.create(lambda: call.luma.add_audio(str(generation_id), request))
-    return await call.finish(generation, wait)
+    job = AddAudio(str(generation_id), AudioRequest(prompt=prompt, negative_prompt=negative_prompt))
+    return await ToolCall(ctx).start(job, wait)

@@ -1,0 +1,111 @@
+"""`Account`: one Luma account as the tools see it, with its backend and, behind it, the machinery that keeps its
+generations watched and its creates within Luma's limits.
+
+Tool code asks an account to start a job, wait for a generation, follow one for subscribers or delete one; it never
+touches the poller or the create queue. Plain reads (a generation, a list page, the catalogs) go straight to
+`account.backend`. Every change the account makes or sees is reported by its name, the digest of its key (see
+`luma_mcp.accounts`), never by the key.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from anyio.abc import TaskGroup
+
+from .admission import CreateLedger, CreateLimits, CreateQueue, Report
+from .backend import Job, LumaBackend
+from .client import HANDED_OUT_MEMORY
+from .models import Generation
+from .poller import OnChange, Poller, PollSchedule
+
+Changed = Callable[[str, str], None]
+"""Told `(account name, generation id)` whenever one of the account's generations is made, changes or goes."""
+
+
+@dataclass(eq=False)
+class AccountMemory:
+    """What an account must not forget when its connection is closed and opened again: the create rate window and
+    the generations in flight, and the ids of paid generations already handed out."""
+
+    creates: CreateLedger = field(default_factory=CreateLedger)
+    handed_out: deque[str] = field(default_factory=lambda: deque(maxlen=HANDED_OUT_MEMORY))
+
+
+class Account:
+    """Live from creation until `aclose`: its poller runs in `task_group` from the start."""
+
+    def __init__(
+        self,
+        name: str,
+        backend: LumaBackend,
+        memory: AccountMemory,
+        task_group: TaskGroup,
+        *,
+        schedule: PollSchedule,
+        limits: CreateLimits,
+        create_reserve: float,
+        on_change: Changed,
+    ) -> None:
+        self.name = name
+        self.backend = backend
+        self.memory = memory
+        self.leases = 0
+        """Tool calls and resource reads acting for this account right now (see `Accounts.lease`)."""
+        self._on_change = on_change
+        self._poller = Poller(
+            self._poll_one,
+            self._poll_page if backend.lists_generations else None,
+            schedule=schedule,
+            on_change=self._seen_changed,
+        )
+        self._poller.start(task_group)
+        self._creates = CreateQueue(limits, memory.creates, watch=self._poller.watch, reserve=create_reserve)
+
+    @property
+    def in_use(self) -> bool:
+        """Leased by a call, or polling for someone (a subscriber, a create waiting for a slot): not to be closed."""
+        return self.leases > 0 or bool(self._poller.watching)
+
+    async def start(self, job: Job, *, report: Report) -> Generation:
+        """Start a paid job once Luma's limits allow it, telling `report` what it waits for (see `CreateQueue`)."""
+        generation = await self._creates.submit(lambda: self.backend.start(job), report=report)
+        self._on_change(self.name, generation.id)
+        return generation
+
+    async def look(self, generation_id: str, *, about_to_wait: bool = False) -> Generation:
+        """The generation as Luma reports it. A caller `about_to_wait` for it starts from the poller's view when it
+        already watches it: the poller looks again within a tick anyway, so asking Luma now would be a request
+        more for the same answer."""
+        recent = self._poller.latest(generation_id) if about_to_wait else None
+        return recent or await self.backend.get_generation(generation_id)
+
+    async def wait(self, generation: Generation, *, timeout: float, on_update: OnChange | None = None) -> Generation:
+        """Wait until `generation` finishes or `timeout` passes (see `Poller.wait`)."""
+        return await self._poller.wait(generation, timeout=timeout, on_update=on_update)
+
+    def follow(self, generation_id: str) -> Callable[[], None]:
+        """Keep a generation polled for subscribers until it finishes or the returned function is called. Until
+        the first poll brings its real state, it is taken to be queued."""
+        return self._poller.follow(Generation(id=generation_id))
+
+    async def delete(self, generation_id: str) -> None:
+        await self.backend.delete_generation(generation_id)
+        self._on_change(self.name, generation_id)
+
+    async def aclose(self) -> None:
+        self._poller.stop()
+        await self.backend.aclose()
+
+    async def _poll_one(self, generation_id: str) -> Generation:
+        return await self.backend.get_generation(generation_id, poll=True)
+
+    async def _poll_page(self, limit: int, offset: int) -> list[Generation]:
+        return (await self.backend.list_generations(limit=limit, offset=offset, poll=True)).generations
+
+    async def _seen_changed(self, generation: Generation) -> None:
+        if generation.is_terminal:
+            self.memory.creates.settle(generation.id)
+        self._on_change(self.name, generation.id)
