@@ -11,7 +11,7 @@ import luma_mcp
 PACKAGE = Path(luma_mcp.__file__).parent
 LAYERS = (
     {"version", "errors", "settings", "timing"},
-    {"models", "backend", "retries", "client", "downloads"},
+    {"models", "backend", "retries", "client", "downloads", "ledger"},
     {"poller", "admission", "account", "accounts"},
     {"sdk_internals", "inputs", "results", "context", "tools", "resources", "subscriptions", "prompts"},
     {"server", "http_app", "cli", "demo", "__main__", "__init__"},

@@ -1,0 +1,272 @@
+"""`Ledger`: what this server started, kept on disk (SQLite), per account.
+
+An API without a list endpoint (the Agents API) cannot tell us later which generations we made, which API made a
+given id, or what a day's creates cost. So every generation this server starts gets a row here, and so does every
+create whose outcome is unknown (its answer was lost: it may have been charged, and cannot be looked up).
+
+Accounts are kept apart by the digest of their key (see `luma_mcp.accounts`); no key is ever written. The file is
+made readable by its owner only. SQLite is reached from a worker thread, one statement at a time, so a slow disk
+never stalls the event loop.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+import anyio
+import anyio.to_thread
+
+T = TypeVar("T")
+
+SCHEMA_VERSION = 1
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS generations (
+    account TEXT NOT NULL,
+    id TEXT NOT NULL,
+    api TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    model TEXT,
+    request TEXT NOT NULL,
+    state TEXT NOT NULL,
+    outputs TEXT NOT NULL DEFAULT '[]',
+    failure_reason TEXT,
+    failure_code TEXT,
+    estimated_cost_usd REAL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    files TEXT NOT NULL DEFAULT '[]',
+    PRIMARY KEY (account, id)
+);
+CREATE INDEX IF NOT EXISTS generations_newest_first ON generations (account, created_at DESC, id);
+CREATE TABLE IF NOT EXISTS unknown_creates (
+    account TEXT NOT NULL,
+    api TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    model TEXT,
+    request TEXT NOT NULL,
+    estimated_cost_usd REAL,
+    sent_at TEXT NOT NULL,
+    reason TEXT NOT NULL
+);
+"""
+TERMINAL_STATES = ("completed", "failed")
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
+
+
+@dataclass(frozen=True)
+class LedgerEntry:
+    """One generation this server started. `request` is the body sent to Luma; `outputs` what Luma made."""
+
+    id: str
+    api: str
+    kind: str
+    request: dict[str, Any]
+    state: str = "queued"
+    model: str | None = None
+    outputs: list[dict[str, Any]] = field(default_factory=list)
+    failure_reason: str | None = None
+    failure_code: str | None = None
+    estimated_cost_usd: float | None = None
+    created_at: str = field(default_factory=_now)
+    files: list[str] = field(default_factory=list)
+
+    @property
+    def is_terminal(self) -> bool:
+        return self.state in TERMINAL_STATES
+
+
+@dataclass(frozen=True)
+class UnknownCreate:
+    """A create that may have reached Luma and been charged, but whose generation cannot be found."""
+
+    api: str
+    kind: str
+    request: dict[str, Any]
+    reason: str
+    model: str | None = None
+    estimated_cost_usd: float | None = None
+    sent_at: str = field(default_factory=_now)
+
+
+class Ledger:
+    """Open with `Ledger.open(path)`; `close()` when done. Every method takes the account's name (key digest)."""
+
+    def __init__(self, connection: sqlite3.Connection) -> None:
+        self._db = connection
+        self._one_at_a_time = anyio.CapacityLimiter(1)
+
+    @classmethod
+    def open(cls, path: Path) -> Ledger:
+        """Open (or make) the ledger at `path`; its folder and file are made private to this user."""
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        path.touch(mode=0o600, exist_ok=True)
+        os.chmod(path, 0o600)
+        connection = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        connection.execute("PRAGMA journal_mode=WAL")
+        connection.execute("PRAGMA busy_timeout=5000")
+        connection.executescript(SCHEMA)
+        connection.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+        return cls(connection)
+
+    def close(self) -> None:
+        self._db.close()
+
+    async def _run(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        return await anyio.to_thread.run_sync(work, self._db, limiter=self._one_at_a_time)
+
+    async def started(self, account: str, entry: LedgerEntry) -> None:
+        row = (
+            account,
+            entry.id,
+            entry.api,
+            entry.kind,
+            entry.model,
+            json.dumps(entry.request),
+            entry.state,
+            json.dumps(entry.outputs),
+            entry.failure_reason,
+            entry.failure_code,
+            entry.estimated_cost_usd,
+            entry.created_at,
+            _now(),
+            json.dumps(entry.files),
+        )
+        await self._run(
+            lambda db: db.execute("INSERT OR REPLACE INTO generations VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)", row)
+        )
+
+    async def seen(
+        self,
+        account: str,
+        generation_id: str,
+        *,
+        state: str,
+        outputs: Sequence[dict[str, Any]] = (),
+        failure_reason: str | None = None,
+        failure_code: str | None = None,
+    ) -> None:
+        """Luma reported this state for one of our generations. Output URLs are kept for what they say, not to be
+        handed out: presigned URLs expire, so results always carry fresh ones."""
+        values = (state, json.dumps(list(outputs)), failure_reason, failure_code, _now(), account, generation_id)
+        await self._run(
+            lambda db: db.execute(
+                "UPDATE generations SET state=?, outputs=?, failure_reason=?, failure_code=?, updated_at=? "
+                "WHERE account=? AND id=?",
+                values,
+            )
+        )
+
+    async def downloaded(self, account: str, generation_id: str, paths: Sequence[str]) -> None:
+        def add(db: sqlite3.Connection) -> None:
+            found = db.execute("SELECT files FROM generations WHERE account=? AND id=?", (account, generation_id))
+            row = found.fetchone()
+            if row is not None:
+                files = list(dict.fromkeys([*json.loads(row[0]), *paths]))
+                db.execute(
+                    "UPDATE generations SET files=? WHERE account=? AND id=?",
+                    (json.dumps(files), account, generation_id),
+                )
+
+        await self._run(add)
+
+    async def get(self, account: str, generation_id: str) -> LedgerEntry | None:
+        rows = await self._select(
+            f"SELECT {_COLUMNS} FROM generations WHERE account=? AND id=?", (account, generation_id)
+        )
+        return rows[0] if rows else None
+
+    async def recent(
+        self, account: str, *, api: str | None = None, limit: int = 10, offset: int = 0
+    ) -> list[LedgerEntry]:
+        """The account's generations, newest first; only one API's when `api` is given."""
+        where, params = ("account=?", [account]) if api is None else ("account=? AND api=?", [account, api])
+        return await self._select(
+            f"SELECT {_COLUMNS} FROM generations WHERE {where} ORDER BY created_at DESC, id LIMIT ? OFFSET ?",
+            (*params, limit, offset),
+        )
+
+    async def unfinished(self, account: str) -> list[LedgerEntry]:
+        """Generations not seen to finish, oldest first: after a restart, waits for them resume."""
+        return await self._select(
+            f"SELECT {_COLUMNS} FROM generations WHERE account=? AND state NOT IN (?, ?) ORDER BY created_at, id",
+            (account, *TERMINAL_STATES),
+        )
+
+    async def forget(self, account: str, generation_id: str) -> bool:
+        """Remove a generation from the ledger (not from Luma); True if it was there."""
+        cursor = await self._run(
+            lambda db: db.execute("DELETE FROM generations WHERE account=? AND id=?", (account, generation_id))
+        )
+        return cursor.rowcount > 0
+
+    async def outcome_unknown(self, account: str, create: UnknownCreate) -> None:
+        row = (
+            account,
+            create.api,
+            create.kind,
+            create.model,
+            json.dumps(create.request),
+            create.estimated_cost_usd,
+            create.sent_at,
+            create.reason,
+        )
+        await self._run(lambda db: db.execute("INSERT INTO unknown_creates VALUES (?,?,?,?,?,?,?,?)", row))
+
+    async def unknown_creates(self, account: str) -> list[UnknownCreate]:
+        def read(db: sqlite3.Connection) -> list[UnknownCreate]:
+            rows = db.execute(
+                "SELECT api, kind, model, request, estimated_cost_usd, sent_at, reason FROM unknown_creates "
+                "WHERE account=? ORDER BY sent_at",
+                (account,),
+            ).fetchall()
+            return [
+                UnknownCreate(
+                    api=api,
+                    kind=kind,
+                    model=model,
+                    request=json.loads(request),
+                    estimated_cost_usd=cost,
+                    sent_at=sent_at,
+                    reason=reason,
+                )
+                for api, kind, model, request, cost, sent_at, reason in rows
+            ]
+
+        return await self._run(read)
+
+    async def _select(self, sql: str, params: Sequence[Any]) -> list[LedgerEntry]:
+        rows = await self._run(lambda db: db.execute(sql, params).fetchall())
+        return [_entry(row) for row in rows]
+
+
+_COLUMNS = (
+    "id, api, kind, model, request, state, outputs, failure_reason, failure_code, estimated_cost_usd, created_at, files"
+)
+
+
+def _entry(row: Sequence[Any]) -> LedgerEntry:
+    (id_, api, kind, model, request, state, outputs, failure_reason, failure_code, cost, created_at, files) = row
+    return LedgerEntry(
+        id=id_,
+        api=api,
+        kind=kind,
+        model=model,
+        request=json.loads(request),
+        state=state,
+        outputs=json.loads(outputs),
+        failure_reason=failure_reason,
+        failure_code=failure_code,
+        estimated_cost_usd=cost,
+        created_at=created_at,
+        files=json.loads(files),
+    )
