@@ -21,8 +21,15 @@ from pydantic import AnyUrl, ValidationError
 from .admission import CreateLimits
 from .context import AppContext
 from .downloads import Downloader
-from .errors import ConfigurationError, InvalidRequestError, LumaMCPError, out_of_time, outcome_unknown
-from .inputs import check_argument_names, describe_invalid_arguments
+from .errors import InvalidRequestError, LumaMCPError
+from .errors.wording import (
+    describe_invalid_arguments,
+    out_of_time,
+    outcome_unknown,
+    outside_mcp_request,
+    reading_out_of_time,
+)
+from .inputs import check_argument_names
 from .models import Generation
 from .poller import PollSchedule
 from .prompts import register_prompts
@@ -95,7 +102,7 @@ class LumaServer(MCPServer[AppContext]):
             async with self._for_the_call(context) as cut_off:
                 contents = await super().read_resource(uri, context)
             if cut_off.cancelled_caught:
-                raise ResourceError(out_of_time(f"reading {uri}"))
+                raise ResourceError(reading_out_of_time(str(uri)))
             return contents
         except InvalidRequestError as exc:
             raise MCPError(INVALID_PARAMS, str(exc)) from exc
@@ -106,7 +113,7 @@ class LumaServer(MCPServer[AppContext]):
         everything done inside, and a hard stop a little after it, should anything not keep to it (a client that
         stops reading progress, say). The yielded scope tells whether the hard stop struck."""
         if context is None:
-            raise ConfigurationError("luma-mcp serves tools and resources only within an MCP request")
+            raise outside_mcp_request()
         app = context.request_context.lifespan_context
         timing = app.settings.timing
         async with app.tenants.lease(context.headers):
