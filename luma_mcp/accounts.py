@@ -23,7 +23,7 @@ from anyio.abc import TaskGroup
 from .account import Account, AccountMemory, Changed
 from .admission import CreateLimits
 from .client import DreamMachineClient
-from .errors import InvalidRequestError
+from .errors.wording import empty_key_header, unusable_key_header
 from .poller import PollSchedule
 from .settings import Settings
 
@@ -49,15 +49,9 @@ def api_key_from(headers: Mapping[str, str] | None, fallback: str | None) -> str
         return fallback
     key = raw.strip()
     if not key:
-        raise InvalidRequestError(
-            "The X-Luma-Api-Key header is empty. Send your Luma API key in it (from "
-            "https://lumalabs.ai/dream-machine/api/keys), or leave the header out to use the server's own key."
-        )
+        raise empty_key_header()
     if not (key.isascii() and key.isprintable()):
-        raise InvalidRequestError(
-            "The X-Luma-Api-Key header holds characters a Luma API key never has (only printable ASCII is "
-            "allowed). Copy the key again from https://lumalabs.ai/dream-machine/api/keys."
-        )
+        raise unusable_key_header()
     return key
 
 

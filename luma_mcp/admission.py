@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 import anyio
 
 from .errors import NotFoundError, RateLimitError
+from .errors.wording import no_create_slot, no_in_flight_slot, still_rate_limited
 from .models import Generation
 from .poller import Watch
 from .timing import time_left
@@ -120,13 +121,7 @@ class CreateQueue:
         """Luma said 429 all the same: wait as long as it asks, if that still leaves time to create."""
         delay = busy.retry_after if busy.retry_after is not None else self._limits.busy_retry
         if anyio.current_time() + delay > latest_start:
-            raise RateLimitError(
-                f"{busy} Still no free slot after waiting; nothing was created. Try again in a minute, or "
-                "wait for running generations with get_generation(wait=true) first.",
-                status_code=busy.status_code,
-                detail=busy.detail,
-                retry_after=busy.retry_after,
-            ) from busy
+            raise still_rate_limited(busy) from busy
         await report(f"Luma is at its limit of videos in flight; queued here, trying again in {delay:.0f} s")
         await anyio.sleep(delay)
 
@@ -147,13 +142,7 @@ class CreateQueue:
             while limit and self._in_flight() >= limit:
                 now = anyio.current_time()
                 if now >= latest_start:
-                    raise RateLimitError(
-                        f"Luma allows {limit} generations in flight on this account and that many are still "
-                        "running; none finished in time for this call. Nothing was created. Wait for one with "
-                        "get_generation(wait=true), then try again.",
-                        status_code=429,
-                        detail=None,
-                    )
+                    raise no_in_flight_slot(limit)
                 await report(f"Luma allows {limit} generations in flight and {limit} are running; queued here")
                 for generation_id in ledger.in_flight.keys() - watches.keys():
                     watches[generation_id] = await watching.enter_async_context(
@@ -179,14 +168,7 @@ class CreateQueue:
                 return
             free_at = sent[0] + window
             if free_at > latest_start:
-                raise RateLimitError(
-                    f"Luma allows {limit} creates per {window:.0f} s and that many were sent; the next slot "
-                    f"frees in {free_at - now:.0f} s, after this call's wait limit. Nothing was created; "
-                    "try again then.",
-                    status_code=429,
-                    detail=None,
-                    retry_after=free_at - now,
-                )
+                raise no_create_slot(limit, window, free_at - now)
             await report(
                 f"Luma allows {limit} creates per {window:.0f} s; queued here, sending in {free_at - now:.0f} s"
             )

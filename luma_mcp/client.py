@@ -21,17 +21,25 @@ import httpx
 from pydantic import TypeAdapter, ValidationError
 
 from .backend import AddAudio, Job, Upscale
-from .errors import (
-    APIConnectionError,
-    APIResponseError,
-    APIStatusError,
-    APITimeoutError,
-    ConfigurationError,
-    CreateOutcomeUnknownError,
-    InvalidRequestError,
-    LumaError,
+from .errors import APIConnectionError, APIResponseError, APIStatusError, LumaError
+from .errors.wording import (
+    LostCreateSearch,
+    answer_about_another,
+    answer_id_not_a_uuid,
+    answer_not_json,
+    answer_out_of_shape,
+    answer_too_big,
+    answer_unfinished,
+    cannot_connect,
+    connection_broke,
+    create_outcome_unknown,
     local_files_refused,
+    no_answer_in_time,
+    no_api_key,
+    not_sent,
+    request_failed,
     status_error,
+    undecodable_answer,
 )
 from .models import (
     AudioRequest,
@@ -62,10 +70,6 @@ MAX_ANSWER_BYTES = 8 * 1024**2
 MIN_REQUEST_SECONDS = 0.25
 T = TypeVar("T")
 _STRINGS: TypeAdapter[list[str]] = TypeAdapter(list[str])
-MISSING_KEY_MESSAGE = (
-    "No Luma API key is configured. Set the LUMA_API_KEY environment variable in the MCP client's server "
-    "configuration (create a key at https://lumalabs.ai/dream-machine/api/keys) and restart the server."
-)
 
 
 class DreamMachineClient:
@@ -131,7 +135,7 @@ class DreamMachineClient:
 
     async def upload_media(self, path: Path) -> str:
         """The Dream Machine API fetches every image and video from a public URL; it takes no uploads."""
-        raise InvalidRequestError(local_files_refused(path))
+        raise local_files_refused(path)
 
     async def create_generation(self, request: GenerationRequest) -> Generation:
         return await self._start("generations/video", request.body(), what="create", findable=True)
@@ -230,25 +234,21 @@ class DreamMachineClient:
         else:
             self._started.append(started.id)
             return started
-        verdict = "which generation it would be cannot be told from Luma's list"
+        search: LostCreateSearch = "unfindable"
         if findable and time_left() < MIN_REQUEST_SECONDS:
-            verdict = "this call had no time left to look for it"
+            search = "no_time"
         elif findable:
             try:
                 found = await self._find_started(body, sent_at)
             except LumaError:
-                verdict = "Luma could not be asked whether it started it"
+                search = "list_failed"
             else:
                 if found is not None:
                     logger.warning("The answer to a %s was lost (%s); Luma had started it as %s", what, lost, found.id)
                     self._started.append(found.id)
                     return found
-                verdict = "no matching generation shows in list_generations yet"
-        raise CreateOutcomeUnknownError(
-            f"Luma's answer to the {what} request was lost ({_what_happened(lost)}), so it may or may not have "
-            f"started, and {verdict}. Call list_generations in a minute and check before trying again, so the "
-            "user is not charged twice."
-        ) from lost
+                search = "not_listed"
+        raise create_outcome_unknown(what, lost, search) from lost
 
     async def _find_started(self, body: dict[str, Any], sent_at: datetime) -> Generation | None:
         """The newest generation, not already handed out, whose echoed request matches `body` and that was
@@ -281,7 +281,7 @@ class DreamMachineClient:
         """One request and its retries, each try within `cap` seconds and the call's time left (keeping back
         `leave` seconds for what the caller does next); a retry that would not fit in the time left is not made."""
         if not self._api_key:
-            raise ConfigurationError(MISSING_KEY_MESSAGE)
+            raise no_api_key()
         retries_taken = 0
         while True:
             try:
@@ -336,31 +336,23 @@ class DreamMachineClient:
         slow trickle of bytes included); httpx's exceptions are translated into ours at exactly this one place."""
         where = f"{method} /{path}"
         if seconds < MIN_REQUEST_SECONDS:
-            raise APIConnectionError(
-                f"{where} was not sent: this call has no time left for it.", may_have_reached_luma=False
-            )
+            raise not_sent(where)
         timeout = httpx.Timeout(seconds, connect=min(seconds, self._timing.connect))
         try:
             with anyio.move_on_after(seconds):
                 async with self._http.stream(method, path, json=json, params=params, timeout=timeout) as response:
                     return response, await _read_capped(response, where)
         except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
-            raise APIConnectionError(
-                f"Could not connect to Luma at {self._http.base_url.host} for {where} ({type(exc).__name__}). "
-                "Check the network and LUMA_BASE_URL.",
-                may_have_reached_luma=False,
-            ) from exc
+            raise cannot_connect(self._http.base_url.host, where, exc) from exc
         except httpx.TimeoutException as exc:
-            raise APITimeoutError(
-                f"Luma did not answer {where} within {seconds:.0f} s ({type(exc).__name__})."
-            ) from exc
+            raise no_answer_in_time(where, seconds, exc) from exc
         except httpx.TransportError as exc:
-            raise APIConnectionError(f"The connection to Luma broke during {where} ({type(exc).__name__}).") from exc
+            raise connection_broke(where, exc) from exc
         except httpx.DecodingError as exc:
-            raise APIResponseError(f"Luma's answer to {where} could not be decoded ({type(exc).__name__}).") from exc
+            raise undecodable_answer(where, exc) from exc
         except httpx.HTTPError as exc:
-            raise APIConnectionError(f"The request {where} failed ({type(exc).__name__}).") from exc
-        raise APITimeoutError(f"Luma did not finish answering {where} within {seconds:.0f} s.")
+            raise request_failed(where, exc) from exc
+        raise answer_unfinished(where, seconds)
 
 
 @cache
@@ -387,27 +379,12 @@ def _may_have_started(error: LumaError) -> bool:
     return isinstance(error, APIResponseError)
 
 
-def _what_happened(error: LumaError) -> str:
-    if isinstance(error, APIStatusError):
-        return f"HTTP {error.status_code}"
-    if isinstance(error, APITimeoutError):
-        return "it timed out"
-    if isinstance(error, APIResponseError):
-        return "the reply could not be read"
-    return "the connection broke"
-
-
 def _checked(generation: Generation, where: str, *, asked: str | None = None) -> Generation:
     """The generation in an answer, if its id is a UUID and, for a lookup, the one asked for."""
     if not is_generation_id(generation.id):
-        raise APIResponseError(
-            f"Luma's answer to {where} gave the generation an id that is not a UUID, so the answer was not used."
-        )
+        raise answer_id_not_a_uuid(where)
     if asked is not None and generation.id.lower() != asked.lower():
-        raise APIResponseError(
-            f"Luma's answer to {where} was about generation {generation.id}, not {asked}, so it was not used. "
-            "Try again in a moment."
-        )
+        raise answer_about_another(where, generation.id, asked)
     return generation
 
 
@@ -417,9 +394,7 @@ def _parse(shape: type[T] | TypeAdapter[T], body: Any, where: str) -> T:
     try:
         return adapter.validate_python(body)
     except ValidationError as exc:
-        raise APIResponseError(
-            f"Luma's answer to {where} was not in the expected shape ({exc.error_count()} problems)."
-        ) from exc
+        raise answer_out_of_shape(where, exc.error_count()) from exc
 
 
 async def _read_capped(response: httpx.Response, where: str) -> bytes:
@@ -428,10 +403,7 @@ async def _read_capped(response: httpx.Response, where: str) -> bytes:
     async for chunk in response.aiter_bytes():
         size += len(chunk)
         if size > MAX_ANSWER_BYTES:
-            raise APIResponseError(
-                f"Luma's answer to {where} was over {MAX_ANSWER_BYTES // 1024**2} MiB, far more than any real answer, "
-                "so it was not read."
-            )
+            raise answer_too_big(where, MAX_ANSWER_BYTES)
         chunks.append(chunk)
     return b"".join(chunks)
 
@@ -442,7 +414,7 @@ def _json_body(body: bytes, where: str, status_code: int) -> Any:
     try:
         return jsonlib.loads(body)
     except ValueError as exc:
-        raise APIResponseError(f"Luma's answer to {where} was not JSON (HTTP {status_code}).") from exc
+        raise answer_not_json(where, status_code) from exc
 
 
 def _json_or_none(body: bytes) -> Any:

@@ -24,7 +24,23 @@ import httpx
 from anyio.abc import TaskGroup
 
 from .client import shared_tls_context
-from .errors import APIConnectionError, APIResponseError, InvalidRequestError, LumaError, LumaMCPError
+from .errors import LumaMCPError
+from .errors.wording import (
+    cannot_save,
+    cannot_save_into,
+    directory_not_inside,
+    directory_through_symlink,
+    directory_with_control_characters,
+    download_broke,
+    download_crashed,
+    download_declared_too_big,
+    download_refused,
+    download_too_big,
+    download_too_slow,
+    id_cannot_name_a_file,
+    no_video_yet,
+    not_an_asset_url,
+)
 from .models import Generation
 from .timing import TimePolicy, time_left
 
@@ -92,10 +108,7 @@ class Downloader:
         """Save into `target`, a folder `target_directory` approved; wait for it within the call's time left."""
         video_url = generation.assets.video if generation.assets else None
         if generation.state != "completed" or not video_url:
-            raise InvalidRequestError(
-                f"Generation {generation.id} is {generation.state} and has no video yet. Call get_generation with "
-                "wait=true until it is completed, then download it."
-            )
+            raise no_video_yet(generation.id, generation.state)
         _check_asset_url(video_url)
         video_path = target / f"{_file_name(generation)}.mp4"
         job = self._jobs.get(video_path)
@@ -120,13 +133,10 @@ class Downloader:
         except LumaMCPError as exc:
             job.outcome = exc
         except TimeoutError:
-            job.outcome = LumaError(
-                f"Downloading generation {generation.id} did not finish in {self._timing.download_total:.0f} s; "
-                "the asset host is too slow. Try again later."
-            )
+            job.outcome = download_too_slow(generation.id, self._timing.download_total)
         except Exception as exc:  # a job runs beside every call: whatever it meets must not end the server
             logger.exception("Downloading generation %s failed unexpectedly", generation.id)
-            job.outcome = LumaError(f"Downloading generation {generation.id} failed ({type(exc).__name__}).")
+            job.outcome = download_crashed(generation.id, exc)
         finally:
             job.finished.set()
             self._forget_oldest_outcomes()
@@ -161,18 +171,13 @@ class Downloader:
         outside it is refused before Luma is asked anything. It is made only once there is a video to save."""
         root = self.output_dir.expanduser().resolve()
         if directory and not all(char.isprintable() for char in directory):
-            raise InvalidRequestError(f"directory must not contain control characters; got {directory!r}.")
+            raise directory_with_control_characters(directory)
         relative = Path(directory or ".")
         if relative.is_absolute() or ".." in relative.parts:
-            raise InvalidRequestError(
-                f"directory must be a relative path inside the output directory {root}, without '..'; "
-                f"got {directory!r}. Leave it empty to save into the output directory itself."
-            )
+            raise directory_not_inside(directory, root)
         target = (root / relative).resolve()
         if not target.is_relative_to(root):
-            raise InvalidRequestError(
-                f"directory {directory!r} leads outside the output directory {root} (through a symlink); refused."
-            )
+            raise directory_through_symlink(directory, root)
         return target
 
     def _client(self) -> httpx.AsyncClient:
@@ -194,13 +199,13 @@ class Downloader:
             )
             os.close(descriptor)
         except OSError as exc:
-            raise InvalidRequestError(f"Cannot save into {destination.parent}: {exc.strerror or exc}.") from None
+            raise cannot_save_into(destination.parent, exc) from None
         try:
             size = await self._stream_to(url, Path(temporary))
             os.replace(temporary, destination)
         except OSError as exc:
             Path(temporary).unlink(missing_ok=True)
-            raise InvalidRequestError(f"Cannot save {destination}: {exc.strerror or exc}.") from None
+            raise cannot_save(destination, exc) from None
         except BaseException:
             Path(temporary).unlink(missing_ok=True)
             raise
@@ -211,20 +216,18 @@ class Downloader:
         try:
             async with self._client().stream("GET", url) as response:
                 if response.status_code != 200:
-                    raise LumaError(f"Downloading {url} failed: HTTP {response.status_code}.")
+                    raise download_refused(url, response.status_code)
                 declared = int(response.headers.get("content-length") or 0)
                 if declared > self._max_bytes:
-                    raise LumaError(
-                        f"Refusing to download {url}: {declared} bytes is over the {self._max_bytes} limit."
-                    )
+                    raise download_declared_too_big(url, declared, self._max_bytes)
                 async with await anyio.open_file(path, "wb") as file:
                     async for chunk in response.aiter_bytes(CHUNK_SIZE):
                         size += len(chunk)
                         if size > self._max_bytes:
-                            raise LumaError(f"Refusing to download {url}: it is over the {self._max_bytes} byte limit.")
+                            raise download_too_big(url, self._max_bytes)
                         await file.write(chunk)
         except httpx.HTTPError as exc:
-            raise APIConnectionError(f"Downloading {url} failed ({type(exc).__name__}); try again.") from exc
+            raise download_broke(url, exc) from exc
         return size
 
 
@@ -235,16 +238,14 @@ def _check_asset_url(url: str) -> None:
     except (httpx.InvalidURL, ValueError):
         scheme = ""
     if scheme not in ("http", "https"):
-        raise InvalidRequestError(f"Refusing to download {url!r}: only valid http(s) asset URLs are fetched.")
+        raise not_an_asset_url(url)
 
 
 def _make_folder(folder: Path) -> None:
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise InvalidRequestError(
-            f"Cannot save into {folder}: {exc.strerror or exc}. Choose another directory."
-        ) from None
+        raise cannot_save_into(folder, exc) from None
 
 
 def _file_name(generation: Generation) -> str:
@@ -252,6 +253,4 @@ def _file_name(generation: Generation) -> str:
     try:
         return str(UUID(generation.id))
     except ValueError:
-        raise APIResponseError(
-            "Luma gave the generation an id that is not a UUID, so it cannot name a file; nothing was saved."
-        ) from None
+        raise id_cannot_name_a_file() from None

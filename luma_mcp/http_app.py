@@ -26,7 +26,7 @@ from starlette.applications import Starlette
 from starlette.types import ASGIApp, Receive, Scope, Send
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
-from .errors import ConfigurationError
+from .errors.wording import every_address_without_names, exposed_without_token, no_bearer_token
 from .server import held_open
 from .settings import Settings
 
@@ -61,7 +61,7 @@ class BearerTokenGate:
 
 
 async def _refuse(send: Send) -> None:
-    body = json.dumps({"error": "unauthorized", "error_description": "Send Authorization: Bearer <token>."})
+    body = json.dumps({"error": "unauthorized", "error_description": no_bearer_token()})
     await send(
         {
             "type": "http.response.start",
@@ -79,15 +79,9 @@ def check_exposure(host: str, settings: Settings) -> None:
     if host in LOOPBACK_HOSTS:
         return
     if not settings.auth_token:
-        raise ConfigurationError(
-            f"--host {host} would let other machines spend your Luma credits. Set LUMA_MCP_AUTH_TOKEN to a long "
-            "random secret (clients then send 'Authorization: Bearer <token>'), or bind to 127.0.0.1."
-        )
+        raise exposed_without_token(host)
     if host in WILDCARD_HOSTS and not settings.allowed_hosts:
-        raise ConfigurationError(
-            f"--host {host} listens on every address, but only loopback names would be accepted. Set "
-            "LUMA_MCP_ALLOWED_HOSTS to the host names clients connect with, e.g. 'mcp.example.com,10.0.0.5'."
-        )
+        raise every_address_without_names(host)
 
 
 def transport_security(host: str, allowed_hosts: tuple[str, ...] = ()) -> TransportSecuritySettings:

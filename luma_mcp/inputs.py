@@ -10,9 +10,17 @@ from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 from uuid import UUID
 
-from pydantic import AfterValidator, Field, StringConstraints, ValidationError
+from pydantic import AfterValidator, Field, StringConstraints
 
-from .errors import InvalidRequestError
+from .errors.wording import (
+    LoopCase,
+    backward_interpolation,
+    loop_refused,
+    two_far_ends,
+    unknown_arguments,
+    url_not_http,
+    url_without_host,
+)
 from .models import (
     PROMPT_MAX_LENGTH,
     PROMPT_MIN_LENGTH,
@@ -29,9 +37,9 @@ def _http_url(value: str) -> str:
     # urlsplit quietly drops tabs, newlines and leading control characters, so refuse them before it looks.
     parts = urlsplit(value)
     if any(char.isspace() or not char.isprintable() for char in value) or parts.scheme not in ("http", "https"):
-        raise ValueError("must be a public http(s) URL without spaces, such as https://example.com/frame.jpg")
+        raise url_not_http()
     if not parts.netloc:
-        raise ValueError("must be a public http(s) URL, such as https://example.com/frame.jpg")
+        raise url_without_host()
     return value
 
 
@@ -93,15 +101,9 @@ def extend_keyframes(
     source = GenerationKeyframe(id=generation_id)
     if to_generation_id is not None:
         if direction == "backward":
-            raise InvalidRequestError(
-                "to_generation_id interpolates forward from generation_id to to_generation_id; "
-                "it cannot be combined with direction='backward'. Leave direction as 'forward'."
-            )
+            raise backward_interpolation()
         if image_url is not None:
-            raise InvalidRequestError(
-                "Give either image_url or to_generation_id, not both: the far end of an extension is one image "
-                "or one generation."
-            )
+            raise two_far_ends()
         return Keyframes(frame0=source, frame1=GenerationKeyframe(id=to_generation_id))
     image: Keyframe | None = ImageKeyframe(url=image_url) if image_url is not None else None
     if direction == "forward":
@@ -116,23 +118,21 @@ def check_loop(keyframes: Keyframes | None, loop: bool | None) -> None:
     first, last = keyframes.frame0, keyframes.frame1
     if last is None:
         return
+    case: LoopCase
     if isinstance(last, ImageKeyframe):
         if first is None:
-            detail = "an end frame"
+            case = "end_frame"
         elif isinstance(first, ImageKeyframe):
-            detail = "start and end keyframes"
+            case = "start_and_end"
         else:
-            detail = "extending a video to an end image"
+            case = "video_to_image"
     elif first is None:
-        detail = "extending a video backward"
+        case = "video_backward"
     elif isinstance(first, ImageKeyframe):
-        detail = "interpolating from an image to a video"
+        case = "image_to_video"
     else:
-        detail = "interpolating between two videos"
-    raise InvalidRequestError(
-        f"loop=true is not supported for {detail} (Luma refuses it). Set loop=false, or loop a video that only "
-        "has a start frame or none."
-    )
+        case = "video_to_video"
+    raise loop_refused(case)
 
 
 def check_argument_names(tool: str, arguments: Mapping[str, Any], known: Collection[str]) -> None:
@@ -141,31 +141,5 @@ def check_argument_names(tool: str, arguments: Mapping[str, Any], known: Collect
     unknown = [name for name in arguments if name not in known]
     if not unknown:
         return
-    problems = []
-    for name in unknown:
-        nearest = get_close_matches(name, list(known), n=1, cutoff=0.6)
-        hint = f" (did you mean {nearest[0]!r}?)" if nearest else ""
-        problems.append(f"{_shorten(name)} is not an argument of {tool}{hint}")
-    raise InvalidRequestError(
-        f"Unknown arguments for {tool}; nothing was sent to Luma. "
-        + "; ".join(problems)
-        + f". Its arguments are: {', '.join(known)}."
-    )
-
-
-def describe_invalid_arguments(tool: str, error: ValidationError) -> str:
-    """One line per bad field, naming it and what is allowed; pydantic's own text adds types and doc links."""
-    problems = []
-    for detail in error.errors(include_url=False):
-        field = ".".join(str(part) for part in detail["loc"]) or "arguments"
-        got = "" if detail["type"] == "missing" else f" (got {_shorten(detail.get('input'))})"
-        problems.append(f"{field}: {detail['msg']}{got}")
-    return f"Invalid arguments for {tool}; nothing was sent to Luma. " + "; ".join(problems) + "."
-
-
-def _shorten(value: object) -> str:
-    try:
-        text = repr(value)
-    except ValueError:  # an int too long to print (Python's 4300-digit limit)
-        return "a number too large to show"
-    return text if len(text) <= 60 else f"{text[:57]}..."
+    nearest = {name: next(iter(get_close_matches(name, list(known), n=1, cutoff=0.6)), None) for name in unknown}
+    raise unknown_arguments(tool, nearest, known)

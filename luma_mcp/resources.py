@@ -11,6 +11,7 @@ from mcp.server.mcpserver.exceptions import ResourceError, ResourceNotFoundError
 
 from .accounts import current_account
 from .errors import LumaMCPError, NotFoundError
+from .errors.wording import no_such_generation_resource
 from .subscriptions import RECENT_URI, generation_uri
 
 RECENT_LIMIT = 20
@@ -29,7 +30,7 @@ def register_resources(server: MCPServer[Any]) -> None:
             UUID(generation_id)
             found = await current_account().backend.get_generation(generation_id)
         except (ValueError, NotFoundError):
-            raise ResourceNotFoundError(f"No generation {generation_id}") from None
+            raise ResourceNotFoundError(no_such_generation_resource(generation_id)) from None
         except LumaMCPError as exc:
             raise ResourceError(str(exc)) from exc
         return found.model_dump_json(indent=2)

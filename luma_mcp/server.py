@@ -23,15 +23,16 @@ from .accounts import Accounts
 from .admission import CreateLimits
 from .context import AppContext, app_of
 from .downloads import Downloader
-from .errors import (
-    ConfigurationError,
-    InvalidRequestError,
-    LumaMCPError,
+from .errors import InvalidRequestError, LumaMCPError
+from .errors.wording import (
+    describe_invalid_arguments,
     not_as_luma_writes_it,
     out_of_time,
     outcome_unknown,
+    outside_mcp_request,
+    reading_out_of_time,
 )
-from .inputs import check_argument_names, describe_invalid_arguments
+from .inputs import check_argument_names
 from .poller import PollSchedule
 from .prompts import register_prompts
 from .resources import register_resources
@@ -102,7 +103,7 @@ class LumaServer(MCPServer[AppContext]):
             async with self._for_the_call(context) as cut_off:
                 contents = await super().read_resource(uri, context)
             if cut_off.cancelled_caught:
-                raise ResourceError(out_of_time(f"reading {uri}"))
+                raise ResourceError(reading_out_of_time(str(uri)))
             return contents
         except InvalidRequestError as exc:
             raise MCPError(INVALID_PARAMS, str(exc)) from exc
@@ -113,7 +114,7 @@ class LumaServer(MCPServer[AppContext]):
         everything done inside, and a hard stop a little after it, should anything not keep to it (a client that
         stops reading progress, say). The yielded scope tells whether the hard stop struck."""
         if context is None:
-            raise ConfigurationError("luma-mcp serves tools and resources only within an MCP request")
+            raise outside_mcp_request()
         app = app_of(context)
         timing = app.settings.timing
         async with app.accounts.lease(context.headers):
@@ -219,5 +220,5 @@ def _follow(account: Account, uri: str) -> Stop | None:
     except ValueError:
         return None  # the recent list, or not a generation at all: nothing to poll
     if generation_id != canonical:
-        raise InvalidRequestError(not_as_luma_writes_it(uri, generation_uri(canonical)))
+        raise not_as_luma_writes_it(uri, generation_uri(canonical))
     return account.follow(generation_id)

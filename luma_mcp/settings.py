@@ -7,11 +7,22 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal, get_args
 
-from .errors import ConfigurationError
+from .errors.wording import (
+    idle_timeout_within_max_wait,
+    setting_below_minimum,
+    setting_not_a_url,
+    setting_not_between,
+    setting_not_one_of,
+    setting_not_positive_up_to,
+    setting_not_seconds,
+    setting_not_whole_number,
+)
 from .timing import TimePolicy
 
 DEFAULT_BASE_URL = "https://api.lumalabs.ai/dream-machine/v1"
 DEFAULT_MAX_WAIT = 45.0
+LONGEST_MAX_WAIT = 3600.0
+LONGEST_TIMEOUT = 86_400.0
 DEFAULT_OUTPUT_DIR = Path.home() / "luma-videos"
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
 LOG_LEVELS: tuple[LogLevel, ...] = get_args(LogLevel)
@@ -51,19 +62,19 @@ class Settings:
         api_key = (environ.get("LUMA_API_KEY") or environ.get("LUMAAI_API_KEY") or "").strip() or None
         base_url = (environ.get("LUMA_BASE_URL") or DEFAULT_BASE_URL).strip().rstrip("/")
         if not base_url.startswith(("http://", "https://")):
-            raise ConfigurationError(f"LUMA_BASE_URL must be an http(s) URL, not {base_url!r}")
+            raise setting_not_a_url("LUMA_BASE_URL", base_url)
         output_dir = Path(environ.get("LUMA_MCP_OUTPUT_DIR") or DEFAULT_OUTPUT_DIR).expanduser()
         raw_wait = environ.get("LUMA_MCP_MAX_WAIT") or str(DEFAULT_MAX_WAIT)
         try:
             max_wait = float(raw_wait)
         except ValueError:
-            raise ConfigurationError(f"LUMA_MCP_MAX_WAIT must be a number of seconds, not {raw_wait!r}") from None
-        if not 0 <= max_wait <= 3600:
-            raise ConfigurationError(f"LUMA_MCP_MAX_WAIT must be between 0 and 3600 seconds, not {raw_wait!r}")
+            raise setting_not_seconds("LUMA_MCP_MAX_WAIT", raw_wait) from None
+        if not 0 <= max_wait <= LONGEST_MAX_WAIT:
+            raise setting_not_between("LUMA_MCP_MAX_WAIT", raw_wait, least=0, most=LONGEST_MAX_WAIT)
         raw_level = (environ.get("LUMA_MCP_LOG_LEVEL") or "INFO").strip().upper()
         log_level = next((level for level in LOG_LEVELS if level == raw_level), None)
         if log_level is None:
-            raise ConfigurationError(f"LUMA_MCP_LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, not {raw_level!r}")
+            raise setting_not_one_of("LUMA_MCP_LOG_LEVEL", raw_level, LOG_LEVELS)
         auth_token = (environ.get("LUMA_MCP_AUTH_TOKEN") or "").strip() or None
         allowed_hosts = tuple(
             name.strip() for name in environ.get("LUMA_MCP_ALLOWED_HOSTS", "").split(",") if name.strip()
@@ -76,10 +87,7 @@ class Settings:
             environ, "LUMA_MCP_HTTP_SESSION_IDLE_TIMEOUT", max(cls.http_session_idle_timeout, max_wait + 60.0)
         )
         if http_session_idle_timeout <= max_wait:
-            raise ConfigurationError(
-                f"LUMA_MCP_HTTP_SESSION_IDLE_TIMEOUT ({http_session_idle_timeout:g} s) must be longer than "
-                f"LUMA_MCP_MAX_WAIT ({max_wait:g} s), the longest a tool call waits"
-            )
+            raise idle_timeout_within_max_wait(http_session_idle_timeout, max_wait)
         http_max_sessions = _count(environ, "LUMA_MCP_HTTP_MAX_SESSIONS", cls.http_max_sessions)
         # Luma's per-account create limits, by plan: creates a minute and generations in flight (0 = no limit here).
         creates_per_minute = _count(environ, "LUMA_MCP_CREATES_PER_MINUTE", cls.creates_per_minute, minimum=0)
@@ -106,9 +114,9 @@ def _seconds(environ: Mapping[str, str], name: str, default: float) -> float:
     try:
         seconds = float(raw)
     except ValueError:
-        raise ConfigurationError(f"{name} must be a number of seconds, not {raw!r}") from None
-    if not 0 < seconds <= 86_400:
-        raise ConfigurationError(f"{name} must be more than 0 and at most 86400 seconds, not {raw!r}")
+        raise setting_not_seconds(name, raw) from None
+    if not 0 < seconds <= LONGEST_TIMEOUT:
+        raise setting_not_positive_up_to(name, raw, most=LONGEST_TIMEOUT)
     return seconds
 
 
@@ -117,7 +125,7 @@ def _count(environ: Mapping[str, str], name: str, default: int, *, minimum: int 
     try:
         count = int(raw)
     except ValueError:
-        raise ConfigurationError(f"{name} must be a whole number, not {raw!r}") from None
+        raise setting_not_whole_number(name, raw) from None
     if count < minimum:
-        raise ConfigurationError(f"{name} must be at least {minimum}, not {raw!r}")
+        raise setting_below_minimum(name, raw, minimum)
     return count

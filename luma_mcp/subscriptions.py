@@ -37,6 +37,7 @@ from mcp.types import (
 )
 
 from .errors import InvalidRequestError
+from .errors.wording import too_many_follows, too_many_listened, too_many_subscriptions
 from .sdk_internals import add_request_handler, connection_of
 
 logger = logging.getLogger(__name__)
@@ -165,11 +166,7 @@ class ResourceUpdates:
             subscriber = self._subscriber(connection_of(ctx))
             if (who.account, uri) not in subscriber.subscriptions:
                 if len(subscriber.subscriptions) >= MAX_SUBSCRIPTIONS_PER_CONNECTION:
-                    raise MCPError(
-                        INVALID_PARAMS,
-                        f"This connection already has {MAX_SUBSCRIPTIONS_PER_CONNECTION} subscriptions, the most "
-                        "allowed; unsubscribe from finished generations first.",
-                    )
+                    raise MCPError(INVALID_PARAMS, too_many_subscriptions(MAX_SUBSCRIPTIONS_PER_CONNECTION))
                 subscriber.subscriptions[(who.account, uri)] = self._follow(who, uri)
             return EmptyResult()
 
@@ -191,10 +188,7 @@ class ResourceUpdates:
             who = _resolved(resolve, ctx)
             uris = list(dict.fromkeys(params.notifications.resource_subscriptions or ()))
             if len(uris) > MAX_URIS_PER_LISTEN:
-                raise MCPError(
-                    INVALID_PARAMS,
-                    f"A listen request may name at most {MAX_URIS_PER_LISTEN} resources; it named {len(uris)}.",
-                )
+                raise MCPError(INVALID_PARAMS, too_many_listened(MAX_URIS_PER_LISTEN, len(uris)))
             channel = self._channels.setdefault(who.account, _AccountChannel())
             channel.streams += 1
             stops: list[Stop] = []
@@ -214,11 +208,7 @@ class ResourceUpdates:
         """Follow within the account's cap; the returned stop releases the follow once, however often called (and
         does nothing for a URI with nothing to follow)."""
         if self._follows[who.account] >= MAX_FOLLOWS_PER_ACCOUNT:
-            raise MCPError(
-                INVALID_PARAMS,
-                f"This account already has {MAX_FOLLOWS_PER_ACCOUNT} generations subscribed to, the most allowed; "
-                "unsubscribe from some first.",
-            )
+            raise MCPError(INVALID_PARAMS, too_many_follows(MAX_FOLLOWS_PER_ACCOUNT))
         try:
             stop = who.follow(uri)
         except InvalidRequestError as exc:

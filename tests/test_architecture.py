@@ -1,5 +1,6 @@
 """Dependencies point one way: a module imports only from its own layer and the ones below it (README,
-"Architecture"), and the emulator imports nothing from the rest of the package."""
+"Architecture"), the emulator imports nothing from the rest of the package, and every error text is written in
+one module, `luma_mcp.errors.wording`."""
 
 from __future__ import annotations
 
@@ -9,6 +10,10 @@ from pathlib import Path
 import luma_mcp
 
 PACKAGE = Path(luma_mcp.__file__).parent
+SUBPACKAGES = sorted(init.parent.name for init in PACKAGE.glob("*/__init__.py") if init.parent.name != "emulator")
+WORDING = PACKAGE / "errors" / "wording.py"
+BUG_GUARDS = {"RuntimeError"}
+"""Errors that only ever report a bug in luma-mcp itself; the SDK hides their text from the model."""
 LAYERS = (
     {"version", "errors", "settings", "timing"},
     {"models", "backend", "retries", "client", "downloads", "ledger"},
@@ -20,6 +25,12 @@ LAYERS = (
 
 def layer_of(module: str) -> int:
     return next(index for index, names in enumerate(LAYERS) if module in names)
+
+
+def own_modules() -> list[tuple[str, Path]]:
+    """Every module of the package but the emulator's, with the layer name it belongs to (its subpackage's)."""
+    modules = [(path.stem, path) for path in PACKAGE.glob("*.py")]
+    return modules + [(name, path) for name in SUBPACKAGES for path in (PACKAGE / name).glob("*.py")]
 
 
 def own_imports(path: Path) -> set[str]:
@@ -38,14 +49,13 @@ def own_imports(path: Path) -> set[str]:
 
 
 def test_every_module_is_in_a_layer() -> None:
-    modules = {path.stem for path in PACKAGE.glob("*.py")} | {"tools"}
+    modules = {path.stem for path in PACKAGE.glob("*.py")} | set(SUBPACKAGES)
     assert {m for m in modules if not any(m in layer for layer in LAYERS)} == set()
 
 
 def test_dependencies_point_one_way() -> None:
     wrong = []
-    for path in [*PACKAGE.glob("*.py"), *(PACKAGE / "tools").glob("*.py")]:
-        module = "tools" if path.parent.name == "tools" else path.stem
+    for module, path in own_modules():
         for imported in own_imports(path):
             if imported != "emulator" and layer_of(imported) > layer_of(module):
                 wrong.append(f"{path.relative_to(PACKAGE)} imports {imported}")
@@ -67,3 +77,53 @@ def test_tool_code_speaks_to_an_account_never_to_its_machinery() -> None:
         f"{path.relative_to(PACKAGE)} imports {name}" for path in tool_code for name in own_imports(path) & machinery
     }
     assert reaching == set()
+
+
+def test_error_texts_are_written_only_in_the_wording_module() -> None:
+    """An error built anywhere else gets its text from a call into `luma_mcp.errors.wording`, with the facts: no
+    string literal, f-string or module-level text constant in its arguments."""
+    written = []
+    for _, path in own_modules():
+        if path != WORDING:
+            written += [f"{path.relative_to(PACKAGE)}:{line} {name}" for line, name in errors_given_text(path)]
+    assert written == []
+    assert errors_given_text(WORDING), "the check no longer sees the texts where they are written"
+
+
+def errors_given_text(path: Path) -> list[tuple[int, str]]:
+    """(line, class) of each error built in `path` with text written there."""
+    tree = ast.parse(path.read_text())
+    constants = {
+        target.id
+        for node in tree.body
+        if isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None and has_text(node.value)
+        for target in (node.targets if isinstance(node, ast.Assign) else [node.target])
+        if isinstance(target, ast.Name)
+    }
+    own_texts = {  # an error class writing its own text
+        id(call)
+        for cls in ast.walk(tree)
+        if isinstance(cls, ast.ClassDef) and cls.name.endswith("Error")
+        for call in ast.walk(cls)
+        if isinstance(call, ast.Call) and getattr(call.func, "attr", "") == "__init__"
+    }
+    found = []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call):
+            continue
+        name = str(getattr(node.func, "id", None) or getattr(node.func, "attr", ""))
+        if id(node) in own_texts:
+            name = "super().__init__"
+        elif not name.endswith("Error") or name in BUG_GUARDS:
+            continue
+        arguments = [*node.args, *(keyword.value for keyword in node.keywords)]
+        if any(has_text(value) or (isinstance(value, ast.Name) and value.id in constants) for value in arguments):
+            found.append((node.lineno, name))
+    return found
+
+
+def has_text(node: ast.AST) -> bool:
+    return any(
+        isinstance(part, ast.JoinedStr) or (isinstance(part, ast.Constant) and isinstance(part.value, str))
+        for part in ast.walk(node)
+    )

@@ -8,7 +8,8 @@ from ..account import Account
 from ..accounts import current_account
 from ..backend import Job, LumaBackend
 from ..context import AppCtx
-from ..errors import GenerationFailedError, NotFoundError
+from ..errors import NotFoundError
+from ..errors.wording import deleted_while_waiting, generation_failed
 from ..models import Generation
 from ..results import GenerationResult
 from ..timing import time_left
@@ -39,14 +40,9 @@ class ToolCall:
             try:
                 generation = await self.account.wait(generation, timeout=remaining, on_update=self.progress.on_update)
             except NotFoundError as exc:
-                raise NotFoundError(
-                    f"Generation {generation.id} no longer exists: it was deleted while this call waited for it. "
-                    "Call list_generations to see the generations that remain.",
-                    status_code=exc.status_code,
-                    detail=exc.detail,
-                ) from exc
+                raise deleted_while_waiting(generation.id, exc) from exc
         if generation.state == "failed":
-            raise GenerationFailedError(generation.id, generation.failure_reason)
+            raise generation_failed(generation.id, generation.failure_reason)
         next_step = None
         if not generation.is_terminal:
             waited = f"Still {generation.state} after {self.progress.elapsed:.0f} s. " if wait else ""

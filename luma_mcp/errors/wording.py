@@ -1,0 +1,528 @@
+"""Every sentence luma-mcp shows as an error is written here: to the model (tool errors), to an MCP client
+(resource, subscription and HTTP refusals) and to the operator (configuration).
+
+The rest of the package raises what these functions return, passing the facts (ids, limits, where it happened) and
+never composing text itself. A message says what happened and what to do next, naming the tool or setting that
+helps; none ever contains the API key. Most return one of our typed errors; a few return the text for an error of
+the MCP SDK (`ToolError`, `ResourceError`, `MCPError`), and the argument checks a `ValueError`, which pydantic
+reports as that field's problem.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping, Sequence
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import ValidationError
+
+from . import (
+    APIConnectionError,
+    APIResponseError,
+    APIStatusError,
+    APITimeoutError,
+    AuthenticationError,
+    BadRequestError,
+    ConfigurationError,
+    CreateOutcomeUnknownError,
+    GenerationFailedError,
+    InvalidRequestError,
+    LumaError,
+    NotFoundError,
+    RateLimitError,
+    ServerError,
+)
+
+KEYS_PAGE = "https://lumalabs.ai/dream-machine/api/keys"
+IMAGE_URL_EXAMPLE = "https://example.com/frame.jpg"
+
+# Configuration: read by whoever starts the server.
+
+
+def no_api_key() -> ConfigurationError:
+    return ConfigurationError(
+        "No Luma API key is configured. Set the LUMA_API_KEY environment variable in the MCP client's server "
+        f"configuration (create a key at {KEYS_PAGE}) and restart the server."
+    )
+
+
+def setting_not_a_url(name: str, value: str) -> ConfigurationError:
+    return ConfigurationError(f"{name} must be an http(s) URL, not {value!r}")
+
+
+def setting_not_seconds(name: str, raw: str) -> ConfigurationError:
+    return ConfigurationError(f"{name} must be a number of seconds, not {raw!r}")
+
+
+def setting_not_between(name: str, raw: str, *, least: float, most: float) -> ConfigurationError:
+    return ConfigurationError(f"{name} must be between {least:g} and {most:g} seconds, not {raw!r}")
+
+
+def setting_not_positive_up_to(name: str, raw: str, *, most: float) -> ConfigurationError:
+    return ConfigurationError(f"{name} must be more than 0 and at most {most:g} seconds, not {raw!r}")
+
+
+def setting_not_one_of(name: str, raw: str, allowed: Sequence[str]) -> ConfigurationError:
+    return ConfigurationError(f"{name} must be one of {', '.join(allowed)}, not {raw!r}")
+
+
+def setting_not_whole_number(name: str, raw: str) -> ConfigurationError:
+    return ConfigurationError(f"{name} must be a whole number, not {raw!r}")
+
+
+def setting_below_minimum(name: str, raw: str, minimum: int) -> ConfigurationError:
+    return ConfigurationError(f"{name} must be at least {minimum}, not {raw!r}")
+
+
+def idle_timeout_within_max_wait(idle_timeout: float, max_wait: float) -> ConfigurationError:
+    return ConfigurationError(
+        f"LUMA_MCP_HTTP_SESSION_IDLE_TIMEOUT ({idle_timeout:g} s) must be longer than "
+        f"LUMA_MCP_MAX_WAIT ({max_wait:g} s), the longest a tool call waits"
+    )
+
+
+def exposed_without_token(host: str) -> ConfigurationError:
+    return ConfigurationError(
+        f"--host {host} would let other machines spend your Luma credits. Set LUMA_MCP_AUTH_TOKEN to a long "
+        "random secret (clients then send 'Authorization: Bearer <token>'), or bind to 127.0.0.1."
+    )
+
+
+def every_address_without_names(host: str) -> ConfigurationError:
+    return ConfigurationError(
+        f"--host {host} listens on every address, but only loopback names would be accepted. Set "
+        "LUMA_MCP_ALLOWED_HOSTS to the host names clients connect with, e.g. 'mcp.example.com,10.0.0.5'."
+    )
+
+
+def outside_mcp_request() -> ConfigurationError:
+    return ConfigurationError("luma-mcp serves tools and resources only within an MCP request")
+
+
+def no_bearer_token() -> str:
+    """The `error_description` of an HTTP request refused for want of LUMA_MCP_AUTH_TOKEN's token."""
+    return "Send Authorization: Bearer <token>."
+
+
+# Refused before anything was sent to Luma.
+
+LoopCase = Literal["end_frame", "start_and_end", "video_to_image", "video_backward", "image_to_video", "video_to_video"]
+_LOOP_CASES: dict[LoopCase, str] = {
+    "end_frame": "an end frame",
+    "start_and_end": "start and end keyframes",
+    "video_to_image": "extending a video to an end image",
+    "video_backward": "extending a video backward",
+    "image_to_video": "interpolating from an image to a video",
+    "video_to_video": "interpolating between two videos",
+}
+
+
+def loop_refused(case: LoopCase) -> InvalidRequestError:
+    return InvalidRequestError(
+        f"loop=true is not supported for {_LOOP_CASES[case]} (Luma refuses it). Set loop=false, or loop a video "
+        "that only has a start frame or none."
+    )
+
+
+def backward_interpolation() -> InvalidRequestError:
+    return InvalidRequestError(
+        "to_generation_id interpolates forward from generation_id to to_generation_id; "
+        "it cannot be combined with direction='backward'. Leave direction as 'forward'."
+    )
+
+
+def two_far_ends() -> InvalidRequestError:
+    return InvalidRequestError(
+        "Give either image_url or to_generation_id, not both: the far end of an extension is one image "
+        "or one generation."
+    )
+
+
+def unknown_arguments(tool: str, nearest: Mapping[str, str | None], known: Collection[str]) -> InvalidRequestError:
+    """`nearest`: each unknown name, with the known one it was likely meant to be."""
+    problems = [
+        f"{_shorten(name)} is not an argument of {tool}" + (f" (did you mean {meant!r}?)" if meant else "")
+        for name, meant in nearest.items()
+    ]
+    return InvalidRequestError(
+        f"Unknown arguments for {tool}; nothing was sent to Luma. "
+        + "; ".join(problems)
+        + f". Its arguments are: {', '.join(known)}."
+    )
+
+
+def describe_invalid_arguments(tool: str, error: ValidationError) -> str:
+    """One line per bad field, naming it and what is allowed; pydantic's own text adds types and doc links."""
+    problems = []
+    for detail in error.errors(include_url=False):
+        field = ".".join(str(part) for part in detail["loc"]) or "arguments"
+        got = "" if detail["type"] == "missing" else f" (got {_shorten(detail.get('input'))})"
+        problems.append(f"{field}: {detail['msg']}{got}")
+    return f"Invalid arguments for {tool}; nothing was sent to Luma. " + "; ".join(problems) + "."
+
+
+def url_not_http() -> ValueError:
+    """For a pydantic validator, which reports it as the field's problem."""
+    return ValueError(f"must be a public http(s) URL without spaces, such as {IMAGE_URL_EXAMPLE}")
+
+
+def url_without_host() -> ValueError:
+    return ValueError(f"must be a public http(s) URL, such as {IMAGE_URL_EXAMPLE}")
+
+
+def empty_key_header() -> InvalidRequestError:
+    return InvalidRequestError(
+        f"The X-Luma-Api-Key header is empty. Send your Luma API key in it (from {KEYS_PAGE}), or leave the "
+        "header out to use the server's own key."
+    )
+
+
+def unusable_key_header() -> InvalidRequestError:
+    return InvalidRequestError(
+        "The X-Luma-Api-Key header holds characters a Luma API key never has (only printable ASCII is "
+        f"allowed). Copy the key again from {KEYS_PAGE}."
+    )
+
+
+def no_video_yet(generation_id: str, state: str | None) -> InvalidRequestError:
+    return InvalidRequestError(
+        f"Generation {generation_id} is {state} and has no video yet. Call get_generation with "
+        "wait=true until it is completed, then download it."
+    )
+
+
+def directory_with_control_characters(directory: str) -> InvalidRequestError:
+    return InvalidRequestError(f"directory must not contain control characters; got {directory!r}.")
+
+
+def directory_not_inside(directory: str | None, root: Path) -> InvalidRequestError:
+    return InvalidRequestError(
+        f"directory must be a relative path inside the output directory {root}, without '..'; "
+        f"got {directory!r}. Leave it empty to save into the output directory itself."
+    )
+
+
+def directory_through_symlink(directory: str | None, root: Path) -> InvalidRequestError:
+    return InvalidRequestError(
+        f"directory {directory!r} leads outside the output directory {root} (through a symlink); refused."
+    )
+
+
+def cannot_save_into(folder: Path, error: OSError) -> InvalidRequestError:
+    return InvalidRequestError(f"Cannot save into {folder}: {error.strerror or error}. Choose another directory.")
+
+
+def cannot_save(path: Path, error: OSError) -> InvalidRequestError:
+    return InvalidRequestError(
+        f"Cannot save {path}: {error.strerror or error}. Choose another directory, or try again."
+    )
+
+
+def local_files_refused(path: Path) -> InvalidRequestError:
+    return InvalidRequestError(
+        f"{path} is a local file, and the Dream Machine API takes images and videos by public http(s) URL only. "
+        "Pass a URL the file can be fetched from instead."
+    )
+
+
+def not_an_asset_url(url: str) -> InvalidRequestError:
+    return InvalidRequestError(f"Refusing to download {url!r}: only valid http(s) asset URLs are fetched.")
+
+
+# The ends of a call, as text for the SDK's own errors.
+
+
+def outcome_unknown(tool: str) -> str:
+    """For a paid call that ended in a way nobody planned for: it may have reached Luma, so say so."""
+    return (
+        f"{tool} ended unexpectedly after its request may have reached Luma, so it may have been charged. Check "
+        "list_generations for the new generation before trying again, so the user is not charged twice."
+    )
+
+
+def out_of_time(tool: str) -> str:
+    return (
+        f"{tool} did not finish within this server's time limit for one call (LUMA_MCP_MAX_WAIT), so it was "
+        "stopped. Call get_generation or list_generations to see where things stand, then try again if need be."
+    )
+
+
+def reading_out_of_time(uri: str) -> str:
+    return out_of_time(f"reading {uri}")
+
+
+def no_such_generation_resource(generation_id: str) -> str:
+    return f"No generation {generation_id}"
+
+
+def too_many_subscriptions(limit: int) -> str:
+    return (
+        f"This connection already has {limit} subscriptions, the most allowed; unsubscribe from finished "
+        "generations first."
+    )
+
+
+def too_many_listened(limit: int, named: int) -> str:
+    return f"A listen request may name at most {limit} resources; it named {named}."
+
+
+def not_as_luma_writes_it(uri: str, canonical_uri: str) -> InvalidRequestError:
+    return InvalidRequestError(
+        f"{uri} names a generation id the way Luma never writes it; subscribe to {canonical_uri} instead."
+    )
+
+
+def too_many_follows(limit: int) -> str:
+    return f"This account already has {limit} generations subscribed to, the most allowed; unsubscribe from some first."
+
+
+# Luma's side.
+
+
+def generation_failed(generation_id: str, failure_reason: str | None) -> GenerationFailedError:
+    reason = failure_reason or "Luma gave no reason"
+    return GenerationFailedError(
+        f"Generation {generation_id} failed: {reason}. Failed generations are refunded by Luma; "
+        "change the prompt or the keyframe images and create a new generation.",
+        generation_id=generation_id,
+        failure_reason=failure_reason,
+    )
+
+
+def deleted_while_waiting(generation_id: str, cause: NotFoundError) -> NotFoundError:
+    return NotFoundError(
+        f"Generation {generation_id} no longer exists: it was deleted while this call waited for it. "
+        "Call list_generations to see the generations that remain.",
+        status_code=cause.status_code,
+        detail=cause.detail,
+    )
+
+
+def status_error(
+    status_code: int, body: Any, *, method: str, path: str, retry_after: float | None = None
+) -> APIStatusError:
+    """Luma's non-2xx answer as the most specific error."""
+    detail = _detail_text(body)
+    said = f": {detail}" if detail else ""
+    where = f"{method} {path}"
+    if status_code in (400, 422):
+        return BadRequestError(
+            f"Luma rejected the request ({status_code}){said}", status_code=status_code, detail=detail
+        )
+    if status_code in (401, 403):
+        return AuthenticationError(
+            f"Luma refused the API key ({status_code}){said}. Check the key: LUMA_API_KEY in the server's "
+            f"configuration (or the X-Luma-Api-Key header, over HTTP); keys are made at {KEYS_PAGE}.",
+            status_code=status_code,
+            detail=detail,
+        )
+    if status_code == 404:
+        return NotFoundError(
+            f"Luma has no such resource ({where}){said}. Check the id, or call list_generations to see yours.",
+            status_code=status_code,
+            detail=detail,
+        )
+    if status_code == 429:
+        asks = f" Luma asks to wait {retry_after:.0f} s." if retry_after else ""
+        return RateLimitError(
+            f"Luma's rate limit was hit (429){said}.{asks} Luma allows 10 video generations in flight and 20 "
+            "creates a minute; wait for running generations to finish and try again.",
+            status_code=status_code,
+            detail=detail,
+            retry_after=retry_after,
+        )
+    if status_code >= 500:
+        return ServerError(
+            f"Luma had a server error ({status_code}) on {where}{said}. It is usually brief; try again shortly.",
+            status_code=status_code,
+            detail=detail,
+        )
+    return APIStatusError(f"Luma answered {status_code} on {where}{said}", status_code=status_code, detail=detail)
+
+
+def _detail_text(body: Any) -> str | None:
+    """Luma's error body is `{"detail": str}`; a FastAPI-style 422 puts a list of `{loc, msg}` there instead."""
+    if not isinstance(body, dict):
+        return None
+    detail = body.get("detail")
+    if isinstance(detail, str):
+        return detail
+    if isinstance(detail, list):
+        parts = []
+        for item in detail:
+            if isinstance(item, dict):
+                location = ".".join(str(part) for part in item.get("loc", ()) if part != "body")
+                parts.append(f"{location}: {item.get('msg', '')}" if location else str(item.get("msg", "")))
+        return "; ".join(parts) or None
+    return None
+
+
+def still_rate_limited(busy: RateLimitError) -> RateLimitError:
+    """Luma's own 429, waited out as long as the call allowed."""
+    return RateLimitError(
+        f"{busy} Still no free slot after waiting; nothing was created. Try again in a minute, or "
+        "wait for running generations with get_generation(wait=true) first.",
+        status_code=busy.status_code,
+        detail=busy.detail,
+        retry_after=busy.retry_after,
+    )
+
+
+def no_in_flight_slot(limit: int) -> RateLimitError:
+    return RateLimitError(
+        f"Luma allows {limit} generations in flight on this account and that many are still "
+        "running; none finished in time for this call. Nothing was created. Wait for one with "
+        "get_generation(wait=true), then try again.",
+        status_code=429,
+        detail=None,
+    )
+
+
+def no_create_slot(limit: int, window: float, frees_in: float) -> RateLimitError:
+    return RateLimitError(
+        f"Luma allows {limit} creates per {window:.0f} s and that many were sent; the next slot "
+        f"frees in {frees_in:.0f} s, after this call's wait limit. Nothing was created; "
+        "try again then.",
+        status_code=429,
+        detail=None,
+        retry_after=frees_in,
+    )
+
+
+LostCreateSearch = Literal["unfindable", "no_time", "list_failed", "not_listed"]
+"""How the search for a create whose answer was lost ended."""
+_SEARCHES: dict[LostCreateSearch, str] = {
+    "unfindable": "which generation it would be cannot be told from Luma's list",
+    "no_time": "this call had no time left to look for it",
+    "list_failed": "Luma could not be asked whether it started it",
+    "not_listed": "no matching generation shows in list_generations yet",
+}
+
+
+def create_outcome_unknown(what: str, lost: LumaError, search: LostCreateSearch) -> CreateOutcomeUnknownError:
+    """`what` ("create", "upscale", "audio") was sent and its answer lost to `lost`. The model gets one instruction,
+    to check before trying again: never a "try again shortly" that would pay twice."""
+    return CreateOutcomeUnknownError(
+        f"Luma's answer to the {what} request was lost ({_what_happened(lost)}), so it may or may not have "
+        f"started, and {_SEARCHES[search]}. Call list_generations in a minute and check before trying again, so the "
+        "user is not charged twice."
+    )
+
+
+def _what_happened(error: LumaError) -> str:
+    if isinstance(error, APIStatusError):
+        return f"HTTP {error.status_code}"
+    if isinstance(error, APITimeoutError):
+        return "it timed out"
+    if isinstance(error, APIResponseError):
+        return "the reply could not be read"
+    return "the connection broke"
+
+
+# `where` is the request, such as "GET /generations/<id>".
+
+
+def not_sent(where: str) -> APIConnectionError:
+    return APIConnectionError(f"{where} was not sent: this call has no time left for it.", may_have_reached_luma=False)
+
+
+def cannot_connect(host: str, where: str, cause: Exception) -> APIConnectionError:
+    return APIConnectionError(
+        f"Could not connect to Luma at {host} for {where} ({_kind(cause)}). Check the network and LUMA_BASE_URL.",
+        may_have_reached_luma=False,
+    )
+
+
+def no_answer_in_time(where: str, seconds: float, cause: Exception) -> APITimeoutError:
+    return APITimeoutError(f"Luma did not answer {where} within {seconds:.0f} s ({_kind(cause)}). Try again shortly.")
+
+
+def answer_unfinished(where: str, seconds: float) -> APITimeoutError:
+    return APITimeoutError(f"Luma did not finish answering {where} within {seconds:.0f} s. Try again shortly.")
+
+
+def connection_broke(where: str, cause: Exception) -> APIConnectionError:
+    return APIConnectionError(f"The connection to Luma broke during {where} ({_kind(cause)}). Try again shortly.")
+
+
+def request_failed(where: str, cause: Exception) -> APIConnectionError:
+    return APIConnectionError(f"The request {where} failed ({_kind(cause)}). Try again shortly.")
+
+
+def undecodable_answer(where: str, cause: Exception) -> APIResponseError:
+    return APIResponseError(f"Luma's answer to {where} could not be decoded ({_kind(cause)}).")
+
+
+def answer_not_json(where: str, status_code: int) -> APIResponseError:
+    return APIResponseError(f"Luma's answer to {where} was not JSON (HTTP {status_code}).")
+
+
+def answer_too_big(where: str, limit_bytes: int) -> APIResponseError:
+    return APIResponseError(
+        f"Luma's answer to {where} was over {limit_bytes // 1024**2} MiB, far more than any real answer, "
+        "so it was not read."
+    )
+
+
+def answer_out_of_shape(where: str, problems: int) -> APIResponseError:
+    return APIResponseError(f"Luma's answer to {where} was not in the expected shape ({problems} problems).")
+
+
+def answer_id_not_a_uuid(where: str) -> APIResponseError:
+    return APIResponseError(
+        f"Luma's answer to {where} gave the generation an id that is not a UUID, so the answer was not used."
+    )
+
+
+def answer_about_another(where: str, got: str, asked: str) -> APIResponseError:
+    return APIResponseError(
+        f"Luma's answer to {where} was about generation {got}, not {asked}, so it was not used. Try again in a moment."
+    )
+
+
+# Saving a finished video; the asset URLs are Luma's CDN, not its API.
+
+
+def id_cannot_name_a_file() -> APIResponseError:
+    return APIResponseError(
+        "Luma gave the generation an id that is not a UUID, so it cannot name a file; nothing was saved."
+    )
+
+
+def download_too_slow(generation_id: str, seconds: float) -> LumaError:
+    return LumaError(
+        f"Downloading generation {generation_id} did not finish in {seconds:.0f} s; "
+        "the asset host is too slow. Try again later."
+    )
+
+
+def download_crashed(generation_id: str, cause: Exception) -> LumaError:
+    return LumaError(f"Downloading generation {generation_id} failed ({_kind(cause)}).")
+
+
+def download_refused(url: str, status_code: int) -> LumaError:
+    return LumaError(f"Downloading {url} failed: HTTP {status_code}.")
+
+
+def download_declared_too_big(url: str, declared: int, limit: int) -> LumaError:
+    return LumaError(f"Refusing to download {url}: {declared} bytes is over the {limit} limit.")
+
+
+def download_too_big(url: str, limit: int) -> LumaError:
+    return LumaError(f"Refusing to download {url}: it is over the {limit} byte limit.")
+
+
+def download_broke(url: str, cause: Exception) -> APIConnectionError:
+    return APIConnectionError(f"Downloading {url} failed ({_kind(cause)}); try again.")
+
+
+def _kind(cause: BaseException) -> str:
+    return type(cause).__name__
+
+
+def _shorten(value: object) -> str:
+    try:
+        text = repr(value)
+    except ValueError:  # an int too long to print (Python's 4300-digit limit)
+        return "a number too large to show"
+    return text if len(text) <= 60 else f"{text[:57]}..."
