@@ -48,8 +48,11 @@ class LumaBackend(Protocol):
     api: str
     """Which Luma API answers, as the tools name it (`dream-machine`)."""
     lists_generations: bool
-    key_accepted: bool
-    """True once the API has accepted the key (answered any request with success)."""
+
+    @property
+    def key_accepted(self) -> bool:
+        """True once the API has accepted the key (answered any request with success)."""
+        ...
 
     async def start(self, job: Job) -> Generation:
         """Start a paid job, never sending it twice; raises `CreateOutcomeUnknownError` when that cannot be told."""

@@ -1,24 +1,20 @@
-"""`DreamMachineClient`: the one async HTTP client for Luma's Dream Machine API, with retries; the Dream Machine
-implementation of `LumaBackend`.
+"""`DreamMachineClient`: Luma's Dream Machine API, as the Dream Machine implementation of `LumaBackend`.
 
-Only this module knows httpx; everything above it sees `luma_mcp.backend`, `luma_mcp.models` and `luma_mcp.errors`.
+It knows the API's endpoints and how to recover a create whose answer was lost; `LumaHTTP` (http_client.py) carries
+the requests. Everything above it sees `luma_mcp.backend`, `luma_mcp.models` and `luma_mcp.errors`.
 """
 
 from __future__ import annotations
 
-import json as jsonlib
 import logging
-import ssl
 from collections import deque
 from datetime import UTC, datetime, timedelta
-from functools import cache
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Self, TypeVar
+from typing import Any, Self
 
-import anyio
 import httpx
-from pydantic import TypeAdapter, ValidationError
+from pydantic import TypeAdapter
 
 from .backend import AddAudio, Job, Upscale
 from .errors import APIConnectionError, APIResponseError, APIStatusError, LumaError
@@ -26,21 +22,10 @@ from .errors.wording import (
     LostCreateSearch,
     answer_about_another,
     answer_id_not_a_uuid,
-    answer_not_json,
-    answer_out_of_shape,
-    answer_too_big,
-    answer_unfinished,
-    cannot_connect,
-    connection_broke,
     create_outcome_unknown,
     local_files_refused,
-    no_answer_in_time,
-    no_api_key,
-    not_sent,
-    request_failed,
-    status_error,
-    undecodable_answer,
 )
+from .http_client import MIN_REQUEST_SECONDS, LumaHTTP, parse
 from .models import (
     AudioRequest,
     Credits,
@@ -50,10 +35,9 @@ from .models import (
     UpscaleRequest,
     is_generation_id,
 )
-from .retries import RETRYABLE_STATUSES, RetryPolicy, leaves_create_unknown, retry_after_seconds
+from .retries import RetryPolicy, leaves_create_unknown
 from .settings import DEFAULT_BASE_URL
 from .timing import TimePolicy, time_left
-from .version import __version__
 
 logger = logging.getLogger(__name__)
 
@@ -62,23 +46,14 @@ logger = logging.getLogger(__name__)
 RECOVERY_WINDOW = 10
 HANDED_OUT_MEMORY: int = RECOVERY_WINDOW * 10
 CLOCK_SKEW = timedelta(seconds=15)
-# The biggest answer Luma could honestly give is a page of 100 generations whose prompts are all 5000 emoji sent as
-# JSON escapes, about 6 MB (a typical page is under 100 KB). A bigger one is not read on, so a broken or hostile
-# upstream cannot fill the memory, or the protocol stream with an echo of itself.
-MAX_ANSWER_BYTES = 8 * 1024**2
-# Below this much time left in a call, a request is not worth sending: it could only time out.
-MIN_REQUEST_SECONDS = 0.25
-T = TypeVar("T")
 _STRINGS: TypeAdapter[list[str]] = TypeAdapter(list[str])
 
 
 class DreamMachineClient:
-    """A pooled connection to Luma for the life of the process.
+    """One account's connection to the Dream Machine API, for the life of the account.
 
-    Reads are retried on connection errors, 408, 409, 429 and 5xx. A create is only retried when the failure
-    proves Luma never started it (no connection could be made): a retried create that did reach Luma would be a
-    second paid video. Any answer to a create is final here: a 429 is raised for `CreateQueue` to wait out, a
-    refusal (another 4xx) as it is, and anything else goes down the lost-answer path (see `_start`).
+    Any answer to a create is final here: a 429 is raised for `CreateQueue` to wait out, a refusal (another 4xx) as
+    it is, and anything else goes down the lost-answer path (see `_start`).
     """
 
     def __init__(
@@ -91,20 +66,12 @@ class DreamMachineClient:
         transport: httpx.AsyncBaseTransport | None = None,
         handed_out: deque[str] | None = None,
     ) -> None:
-        self._api_key = api_key
         self._timing = timing
         self._retry = retry
         # Ids of paid generations already handed out, so a lost answer is never matched to one of them; the
         # caller may keep them across clients of one account.
         self._started: deque[str] = deque(maxlen=HANDED_OUT_MEMORY) if handed_out is None else handed_out
-        self.key_accepted = False
-        """True once Luma has answered any request with success, which proves the key is real."""
-        headers = {"Accept": "application/json", "User-Agent": f"luma-mcp/{__version__}"}
-        if api_key:
-            headers["Authorization"] = f"Bearer {api_key}"
-        self._http = httpx.AsyncClient(
-            base_url=base_url.rstrip("/") + "/", headers=headers, transport=transport, verify=shared_tls_context()
-        )
+        self._http = LumaHTTP(api_key=api_key, base_url=base_url, timing=timing, retry=retry, transport=transport)
 
     async def __aenter__(self) -> Self:
         return self
@@ -120,6 +87,10 @@ class DreamMachineClient:
     @property
     def is_closed(self) -> bool:
         return self._http.is_closed
+
+    @property
+    def key_accepted(self) -> bool:
+        return self._http.key_accepted
 
     api = "dream-machine"
     lists_generations = True
@@ -143,13 +114,13 @@ class DreamMachineClient:
     async def get_generation(self, generation_id: str, *, poll: bool = False) -> Generation:
         """`poll`: one quick try (no retries, a short timeout), for a poller that looks again next tick anyway."""
         path = f"generations/{generation_id}"
-        return _checked(await self._get(path, Generation, poll=poll), f"GET /{path}", asked=generation_id)
+        return _checked(await self._http.get(path, Generation, poll=poll), f"GET /{path}", asked=generation_id)
 
     async def list_generations(self, *, limit: int = 100, offset: int = 0, poll: bool = False) -> GenerationPage:
         return await self._usable_page(limit, offset, poll=poll)
 
     async def delete_generation(self, generation_id: str) -> None:
-        await self._request(
+        await self._http.request(
             "DELETE", f"generations/{generation_id}", cap=self._timing.read, retries=self._retry.retries
         )
 
@@ -161,39 +132,17 @@ class DreamMachineClient:
         return await self._start(f"generations/{generation_id}/audio", request.body(), what="audio", findable=False)
 
     async def list_concepts(self) -> list[str]:
-        return await self._get("generations/concepts/list", _STRINGS)
+        return await self._http.get("generations/concepts/list", _STRINGS)
 
     async def list_camera_motions(self) -> list[str]:
         """Legacy endpoint, gone from Luma's current spec: expect `NotFoundError`."""
-        return await self._get("generations/camera_motion/list", _STRINGS)
+        return await self._http.get("generations/camera_motion/list", _STRINGS)
 
     async def get_credits(self) -> Credits:
-        return await self._get("credits", Credits)
+        return await self._http.get("credits", Credits)
 
     async def ping(self) -> None:
-        await self._request("GET", "ping", cap=self._timing.read, retries=self._retry.retries)
-
-    async def _get(
-        self,
-        path: str,
-        shape: type[T] | TypeAdapter[T],
-        *,
-        params: dict[str, Any] | None = None,
-        poll: bool = False,
-        cap: float | None = None,
-        retries: int | None = None,
-    ) -> T:
-        """`poll`: one quick try (no retries, the poll cap), for a poller that looks again next tick anyway."""
-        if poll:
-            cap, retries = self._timing.poll, 0
-        answer = await self._request(
-            "GET",
-            path,
-            params=params,
-            cap=self._timing.read if cap is None else cap,
-            retries=self._retry.retries if retries is None else retries,
-        )
-        return _parse(shape, answer, f"GET /{path}")
+        await self._http.request("GET", "ping", cap=self._timing.read, retries=self._retry.retries)
 
     async def _usable_page(
         self, limit: int, offset: int, *, poll: bool = False, cap: float | None = None, retries: int | None = None
@@ -202,7 +151,7 @@ class DreamMachineClient:
         is left out rather than failing the page: no tool could act on it, and one bad entry must not hide the others
         from the model, the poller and the search for a lost create."""
         params = {"limit": limit, "offset": offset}
-        page = await self._get("generations", GenerationPage, params=params, poll=poll, cap=cap, retries=retries)
+        page = await self._http.get("generations", GenerationPage, params=params, poll=poll, cap=cap, retries=retries)
         usable = [generation for generation in page.generations if is_generation_id(generation.id)]
         if len(usable) < len(page.generations):
             logger.warning(
@@ -217,7 +166,7 @@ class DreamMachineClient:
         before reporting a failure, and then say plainly that the outcome is unknown."""
         sent_at = datetime.now(UTC)
         try:
-            answer = await self._request(
+            answer = await self._http.request(
                 "POST",
                 path,
                 json=body,
@@ -226,7 +175,7 @@ class DreamMachineClient:
                 retries=self._retry.retries,
                 leave=self._timing.lost_answer_search if findable else 0.0,
             )
-            started = _checked(_parse(Generation, answer, f"POST /{path}"), f"POST /{path}")
+            started = _checked(parse(Generation, answer, f"POST /{path}"), f"POST /{path}")
         except LumaError as exc:
             if not _may_have_started(exc):
                 raise
@@ -266,101 +215,6 @@ class DreamMachineClient:
                 return generation
         return None
 
-    async def _request(
-        self,
-        method: str,
-        path: str,
-        *,
-        cap: float,
-        retries: int,
-        json: dict[str, Any] | None = None,
-        params: dict[str, Any] | None = None,
-        idempotent: bool = True,
-        leave: float = 0.0,
-    ) -> Any:
-        """One request and its retries, each try within `cap` seconds and the call's time left (keeping back
-        `leave` seconds for what the caller does next); a retry that would not fit in the time left is not made."""
-        if not self._api_key:
-            raise no_api_key()
-        retries_taken = 0
-        while True:
-            try:
-                response, body = await self._send(
-                    method, path, json=json, params=params, seconds=time_left(cap, leave=leave)
-                )
-            except APIConnectionError as exc:
-                if retries_taken >= retries or (not idempotent and exc.may_have_reached_luma):
-                    raise
-                error: LumaError = exc
-                delay = self._retry.backoff(retries_taken)
-            else:
-                if response.is_success:
-                    self.key_accepted = True
-                    return _json_body(body, f"{method} /{path}", response.status_code)
-                retry_after = retry_after_seconds(response.headers)
-                error = status_error(
-                    response.status_code,
-                    _json_or_none(body),
-                    method=method,
-                    path=f"/{path}",
-                    retry_after=retry_after,
-                )
-                wait = self._retry.delay(retries_taken, retry_after)
-                if wait is None or not self._may_retry(response, idempotent) or retries_taken >= retries:
-                    raise error
-                delay = wait
-            if delay + MIN_REQUEST_SECONDS > time_left(leave=leave):
-                raise error
-            logger.warning("%s /%s: %s; retrying in %.1f s", method, path, error, delay)
-            retries_taken += 1
-            await anyio.sleep(delay)
-
-    @staticmethod
-    def _may_retry(response: httpx.Response, idempotent: bool) -> bool:
-        """Luma's `x-should-retry` header may forbid a retry, but never licenses repeating a paid request."""
-        should_retry: str | None = response.headers.get("x-should-retry")
-        if not idempotent or should_retry == "false":
-            return False
-        return should_retry == "true" or response.status_code in RETRYABLE_STATUSES
-
-    async def _send(
-        self,
-        method: str,
-        path: str,
-        *,
-        json: dict[str, Any] | None,
-        params: dict[str, Any] | None,
-        seconds: float,
-    ) -> tuple[httpx.Response, bytes]:
-        """The answer's status and headers, and its body read up to `MAX_ANSWER_BYTES`, all within `seconds` (a
-        slow trickle of bytes included); httpx's exceptions are translated into ours at exactly this one place."""
-        where = f"{method} /{path}"
-        if seconds < MIN_REQUEST_SECONDS:
-            raise not_sent(where)
-        timeout = httpx.Timeout(seconds, connect=min(seconds, self._timing.connect))
-        try:
-            with anyio.move_on_after(seconds):
-                async with self._http.stream(method, path, json=json, params=params, timeout=timeout) as response:
-                    return response, await _read_capped(response, where)
-        except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
-            raise cannot_connect(self._http.base_url.host, where, exc) from exc
-        except httpx.TimeoutException as exc:
-            raise no_answer_in_time(where, seconds, exc) from exc
-        except httpx.TransportError as exc:
-            raise connection_broke(where, exc) from exc
-        except httpx.DecodingError as exc:
-            raise undecodable_answer(where, exc) from exc
-        except httpx.HTTPError as exc:
-            raise request_failed(where, exc) from exc
-        raise answer_unfinished(where, seconds)
-
-
-@cache
-def shared_tls_context() -> ssl.SSLContext:
-    """One TLS context for every account's client: building one costs ~20 ms of CPU, which a flood of made-up keys
-    (each a new account) would otherwise make the server pay again and again."""
-    return httpx.create_ssl_context()
-
 
 def _created_after(generation: Generation, earliest: datetime) -> bool:
     try:
@@ -386,39 +240,3 @@ def _checked(generation: Generation, where: str, *, asked: str | None = None) ->
     if asked is not None and generation.id.lower() != asked.lower():
         raise answer_about_another(where, generation.id, asked)
     return generation
-
-
-def _parse(shape: type[T] | TypeAdapter[T], body: Any, where: str) -> T:
-    """Validate a 2xx body; an answer we cannot read is Luma's fault, reported as a `LumaError`."""
-    adapter = shape if isinstance(shape, TypeAdapter) else TypeAdapter(shape)
-    try:
-        return adapter.validate_python(body)
-    except ValidationError as exc:
-        raise answer_out_of_shape(where, exc.error_count()) from exc
-
-
-async def _read_capped(response: httpx.Response, where: str) -> bytes:
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in response.aiter_bytes():
-        size += len(chunk)
-        if size > MAX_ANSWER_BYTES:
-            raise answer_too_big(where, MAX_ANSWER_BYTES)
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
-def _json_body(body: bytes, where: str, status_code: int) -> Any:
-    if not body:
-        return None
-    try:
-        return jsonlib.loads(body)
-    except ValueError as exc:
-        raise answer_not_json(where, status_code) from exc
-
-
-def _json_or_none(body: bytes) -> Any:
-    try:
-        return jsonlib.loads(body)
-    except ValueError:
-        return None

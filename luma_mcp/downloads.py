@@ -23,7 +23,6 @@ import anyio
 import httpx
 from anyio.abc import TaskGroup
 
-from .client import shared_tls_context
 from .errors import LumaMCPError
 from .errors.wording import (
     cannot_save,
@@ -41,6 +40,7 @@ from .errors.wording import (
     no_video_yet,
     not_an_asset_url,
 )
+from .http_client import shared_tls_context
 from .models import Generation
 from .timing import TimePolicy, time_left
 

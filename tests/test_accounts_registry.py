@@ -83,7 +83,8 @@ async def test_a_leased_account_is_never_closed_however_many_keys_arrive() -> No
 
 
 async def test_made_up_keys_only_push_out_other_made_up_keys_and_memory_survives_closing() -> None:
-    config = EmulatorConfig(api_keys=("luma-real-user",))
+    accepted = [f"accepted-{number}" for number in range(MAX_OPEN_ACCOUNTS)]
+    config = EmulatorConfig(api_keys=("luma-real-user", *accepted))
     async with run_emulator(config) as emulator, open_accounts(Settings(base_url=emulator.base_url)) as accounts:
         real = accounts.for_headers(key("luma-real-user"))
         await real.backend.list_concepts()  # Luma accepts the key
@@ -96,9 +97,9 @@ async def test_made_up_keys_only_push_out_other_made_up_keys_and_memory_survives
         # (the create rate window, the ids already handed out) comes back with the account.
         memory = real.memory
         others = []
-        for number in range(MAX_OPEN_ACCOUNTS):
-            other = accounts.for_headers(key(f"accepted-{number}"))
-            other.backend.key_accepted = True  # as if Luma had accepted it
+        for name in accepted:
+            other = accounts.for_headers(key(name))
+            await other.backend.list_concepts()
             others.append(other)
         accounts.for_headers(key("accepted-last"))
         reopened = accounts.for_headers(key("luma-real-user"))
