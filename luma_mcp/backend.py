@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
+from .agents_wire import AgentsRequest
 from .models import AudioRequest, Credits, Generation, GenerationPage, GenerationRequest, UpscaleRequest
 
 
@@ -33,8 +34,9 @@ class AddAudio:
     request: AudioRequest
 
 
-Job = GenerationRequest | Upscale | AddAudio
-"""Everything Luma charges for: a new video (text, images, extend, bridge), an upscale, a soundtrack."""
+Job = GenerationRequest | Upscale | AddAudio | AgentsRequest
+"""Everything Luma charges for: on the Dream Machine API a new video (text, images, extend, bridge), an upscale or a
+soundtrack; on the Agents API any of its job types (`AgentsRequest.type`)."""
 
 
 class LumaBackend(Protocol):
@@ -70,8 +72,8 @@ class LumaBackend(Protocol):
 
     async def get_credits(self) -> Credits: ...
 
-    async def upload_media(self, path: Path) -> str:
-        """Hand a local image or video to the API; returns what a job may name it by (a URL or file id)."""
+    async def upload_media(self, path: Path, *, media_type: str) -> str:
+        """Hand a checked local image or video (of `media_type`) to the API; returns the id a job names it by."""
         ...
 
     async def aclose(self) -> None: ...

@@ -16,16 +16,18 @@ from typing import Any, Self
 import httpx
 from pydantic import TypeAdapter
 
+from .agents_wire import AgentsRequest
 from .backend import AddAudio, Job, Upscale
-from .errors import APIConnectionError, APIResponseError, APIStatusError, LumaError
+from .errors import LumaError
 from .errors.wording import (
     LostCreateSearch,
     answer_about_another,
     answer_id_not_a_uuid,
     create_outcome_unknown,
     local_files_refused,
+    not_offered,
 )
-from .http_client import MIN_REQUEST_SECONDS, LumaHTTP, parse
+from .http_client import MIN_REQUEST_SECONDS, LumaHTTP, may_have_started, parse
 from .models import (
     AudioRequest,
     Credits,
@@ -35,7 +37,7 @@ from .models import (
     UpscaleRequest,
     is_generation_id,
 )
-from .retries import RetryPolicy, leaves_create_unknown
+from .retries import RetryPolicy
 from .settings import DEFAULT_BASE_URL
 from .timing import TimePolicy, time_left
 
@@ -103,8 +105,10 @@ class DreamMachineClient:
                 return await self.upscale_generation(source, request)
             case AddAudio(generation_id=source, request=request):
                 return await self.add_audio(source, request)
+            case AgentsRequest():
+                raise not_offered(self.api, f"{job.model} ({job.type})")
 
-    async def upload_media(self, path: Path) -> str:
+    async def upload_media(self, path: Path, *, media_type: str) -> str:
         """The Dream Machine API fetches every image and video from a public URL; it takes no uploads."""
         raise local_files_refused(path)
 
@@ -177,7 +181,7 @@ class DreamMachineClient:
             )
             started = _checked(parse(Generation, answer, f"POST /{path}"), f"POST /{path}")
         except LumaError as exc:
-            if not _may_have_started(exc):
+            if not may_have_started(exc):
                 raise
             lost = exc
         else:
@@ -222,15 +226,6 @@ def _created_after(generation: Generation, earliest: datetime) -> bool:
     except ValueError:
         return False
     return created.tzinfo is not None and created >= earliest
-
-
-def _may_have_started(error: LumaError) -> bool:
-    """Whether a paid request that failed with `error` may have been started by Luma all the same."""
-    if isinstance(error, APIConnectionError):
-        return error.may_have_reached_luma
-    if isinstance(error, APIStatusError):
-        return leaves_create_unknown(error.status_code)
-    return isinstance(error, APIResponseError)
 
 
 def _checked(generation: Generation, where: str, *, asked: str | None = None) -> Generation:

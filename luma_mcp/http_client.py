@@ -12,6 +12,7 @@ from __future__ import annotations
 import json as jsonlib
 import logging
 import ssl
+from collections.abc import AsyncIterable
 from functools import cache
 from typing import Any, TypeVar
 
@@ -19,7 +20,7 @@ import anyio
 import httpx
 from pydantic import TypeAdapter, ValidationError
 
-from .errors import APIConnectionError, LumaError
+from .errors import APIConnectionError, APIResponseError, APIStatusError, LumaError
 from .errors.wording import (
     answer_not_json,
     answer_out_of_shape,
@@ -34,7 +35,7 @@ from .errors.wording import (
     status_error,
     undecodable_answer,
 )
-from .retries import RETRYABLE_STATUSES, RetryPolicy, retry_after_seconds
+from .retries import RETRYABLE_STATUSES, RetryPolicy, leaves_create_unknown, retry_after_seconds
 from .timing import TimePolicy, time_left
 from .version import __version__
 
@@ -157,27 +158,49 @@ class LumaHTTP:
             return False
         return should_retry == "true" or response.status_code in RETRYABLE_STATUSES
 
+    async def put_presigned(self, url: str, content: AsyncIterable[bytes], *, headers: dict[str, str]) -> None:
+        """Upload to a URL Luma signed (a storage host, not the API): sent once, within the call's time left, and
+        without the API key, which is for Luma's API alone."""
+        where = "PUT <upload URL>"
+        response, body = await self._send(
+            "PUT", url, where=where, content=content, headers=headers, seconds=time_left(), keyless=True
+        )
+        if not response.is_success:
+            raise status_error(response.status_code, _json_or_none(body), method="PUT", path="<upload URL>")
+
     async def _send(
         self,
         method: str,
         path: str,
         *,
-        json: dict[str, Any] | None,
-        params: dict[str, Any] | None,
         seconds: float,
+        json: dict[str, Any] | None = None,
+        params: dict[str, Any] | None = None,
+        content: AsyncIterable[bytes] | None = None,
+        headers: dict[str, str] | None = None,
+        where: str | None = None,
+        keyless: bool = False,
     ) -> tuple[httpx.Response, bytes]:
         """The answer's status and headers, and its body read up to `MAX_ANSWER_BYTES`, all within `seconds` (a
         slow trickle of bytes included); httpx's exceptions are translated into ours at exactly this one place."""
-        where = f"{method} /{path}"
+        where = where or f"{method} /{path}"
         if seconds < MIN_REQUEST_SECONDS:
             raise not_sent(where)
         timeout = httpx.Timeout(seconds, connect=min(seconds, self.timing.connect))
+        request = self._http.build_request(
+            method, path, json=json, params=params, content=content, headers=headers, timeout=timeout
+        )
+        if keyless:
+            request.headers.pop("Authorization", None)
         try:
             with anyio.move_on_after(seconds):
-                async with self._http.stream(method, path, json=json, params=params, timeout=timeout) as response:
+                response = await self._http.send(request, stream=True)
+                try:
                     return response, await _read_capped(response, where)
+                finally:
+                    await response.aclose()
         except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
-            raise cannot_connect(self._http.base_url.host, where, exc) from exc
+            raise cannot_connect(request.url.host, where, exc) from exc
         except httpx.TimeoutException as exc:
             raise no_answer_in_time(where, seconds, exc) from exc
         except httpx.TransportError as exc:
@@ -187,6 +210,15 @@ class LumaHTTP:
         except httpx.HTTPError as exc:
             raise request_failed(where, exc) from exc
         raise answer_unfinished(where, seconds)
+
+
+def may_have_started(error: LumaError) -> bool:
+    """Whether a paid request that failed with `error` may have been started by Luma all the same."""
+    if isinstance(error, APIConnectionError):
+        return error.may_have_reached_luma
+    if isinstance(error, APIStatusError):
+        return leaves_create_unknown(error.status_code)
+    return isinstance(error, APIResponseError)
 
 
 @cache

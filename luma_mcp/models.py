@@ -99,12 +99,19 @@ class Assets(_Response):
 
 
 class Generation(_Response):
+    """A generation as every layer above the API clients sees it, whichever API made it (Dream Machine answers
+    parse straight into it; the Agents API's are turned into it by `agents_wire.as_generation`)."""
+
     id: str
+    api: str = "dream-machine"
     generation_type: str | None = None
     state: str = "queued"
     failure_reason: str | None = None
+    failure_code: str | None = None
     created_at: str | None = None
     assets: Assets | None = None
+    outputs: list[dict[str, Any]] | None = None
+    """Every output, for an API that makes several (the Agents API's layers): type, url, and layer."""
     model: str | None = None
     request: dict[str, Any] | None = None
 

@@ -353,4 +353,13 @@ class Poller:
 
 
 def _differs(a: Generation, b: Generation) -> bool:
-    return (a.state, a.failure_reason, a.assets) != (b.state, b.failure_reason, b.assets)
+    """A change watchers hear of. A fresh URL for the same output is not one: the Agents API signs its output URLs
+    anew on every look, and each look would otherwise notify every subscriber."""
+    return _what_watchers_see(a) != _what_watchers_see(b)
+
+
+def _what_watchers_see(generation: Generation) -> tuple[object, ...]:
+    assets = generation.assets
+    present = () if assets is None else tuple(name for name, url in assets if url)
+    outputs = len(generation.outputs or ())
+    return (generation.state, generation.failure_reason, generation.failure_code, present, outputs)

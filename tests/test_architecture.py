@@ -16,7 +16,7 @@ BUG_GUARDS = {"RuntimeError"}
 """Errors that only ever report a bug in luma-mcp itself; the SDK hides their text from the model."""
 LAYERS = (
     {"version", "errors", "settings", "timing"},
-    {"models", "backend", "retries", "http_client", "client", "downloads", "ledger"},
+    {"models", "agents_wire", "backend", "retries", "http_client", "client", "agents_client", "downloads", "ledger"},
     {"poller", "admission", "account", "accounts"},
     {"sdk_internals", "inputs", "results", "context", "tools", "resources", "subscriptions", "prompts"},
     {"server", "http_app", "cli", "demo", "__main__", "__init__"},

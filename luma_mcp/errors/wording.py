@@ -409,6 +409,37 @@ def create_outcome_unknown(what: str, lost: LumaError, search: LostCreateSearch)
     )
 
 
+def agents_create_outcome_unknown(lost: LumaError | None) -> CreateOutcomeUnknownError:
+    """The Agents API can neither list generations nor take an idempotency key: a lost answer is lost for good."""
+    happened = _what_happened(lost) if lost is not None else "the reply named no usable generation id"
+    return CreateOutcomeUnknownError(
+        f"Luma's answer to the create request was lost ({happened}), so it may have started and been charged, and "
+        "the Agents API offers no way to look it up. Do not create it again without asking the user: they can see "
+        "their jobs and charges at https://platform.lumalabs.ai."
+    )
+
+
+def not_offered(api: str, what: str) -> InvalidRequestError:
+    """Something one Luma API has and the other lacks, refused before any request."""
+    other = "the Dream Machine API" if api == "agents" else "the Agents API"
+    name = "The Agents API" if api == "agents" else "The Dream Machine API"
+    return InvalidRequestError(f"{name} does not offer {what}; nothing was sent. It may be available on {other}.")
+
+
+def file_refused(path: Path, reason: str | None) -> LumaError:
+    return LumaError(
+        f"Luma did not accept {path.name} ({reason or 'no reason given'}). Check that it is a JPEG, PNG, WebP, GIF, "
+        "MP4 or MOV file Luma can read, or pass an https URL instead."
+    )
+
+
+def file_not_ready(path: Path) -> LumaError:
+    return LumaError(
+        f"{path.name} was uploaded, but Luma had not finished taking it in when this call ran out of time. Call the "
+        "same tool again in a minute: the file is uploaded only once."
+    )
+
+
 def _what_happened(error: LumaError) -> str:
     if isinstance(error, APIStatusError):
         return f"HTTP {error.status_code}"

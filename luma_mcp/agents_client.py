@@ -1,0 +1,160 @@
+"""`AgentsClient`: Luma's Agents API (`agents.lumalabs.ai/v1`: Ray 3.2 video, Uni-1 images, uploaded files), as the
+Agents implementation of `LumaBackend`.
+
+What the API lacks shapes this client. It has no list, delete, balance or catalog endpoints, so those are refused
+by name (the ledger answers for lists). It takes no idempotency key and cannot list, so a create whose answer is
+lost can never be found again: it is never repeated once it may have reached Luma, and the caller is told plainly
+that it may have been charged. Its output URLs are signed for an hour and re-signed on every look.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from pathlib import Path
+from types import TracebackType
+from typing import Self
+
+import anyio
+import httpx
+
+from .agents_wire import AgentsGeneration, AgentsRequest, CreatedFile, File, as_generation
+from .backend import AddAudio, Job, Upscale
+from .errors import LumaError
+from .errors.wording import (
+    agents_create_outcome_unknown,
+    answer_about_another,
+    file_not_ready,
+    file_refused,
+    not_offered,
+)
+from .http_client import LumaHTTP, may_have_started, parse
+from .models import Credits, Generation, GenerationPage, GenerationRequest, is_generation_id
+from .retries import RetryPolicy
+from .timing import TimePolicy, time_left
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_AGENTS_BASE_URL = "https://agents.lumalabs.ai/v1"
+API = "agents"
+UPLOAD_CHUNK = 256 * 1024
+FILE_CHECK_SECONDS = 0.5
+"""How often an uploaded file is looked at while Luma ingests it."""
+
+
+_DREAM_MACHINE_JOBS: dict[type, str] = {
+    GenerationRequest: "the Dream Machine video models",
+    Upscale: "upscaling",
+    AddAudio: "adding audio",
+}
+
+
+class AgentsClient:
+    api = API
+    lists_generations = False
+
+    def __init__(
+        self,
+        *,
+        api_key: str | None,
+        base_url: str = DEFAULT_AGENTS_BASE_URL,
+        timing: TimePolicy = TimePolicy(),
+        retry: RetryPolicy = RetryPolicy(),
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self._timing = timing
+        self._retry = retry
+        self._http = LumaHTTP(api_key=api_key, base_url=base_url, timing=timing, retry=retry, transport=transport)
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    @property
+    def is_closed(self) -> bool:
+        return self._http.is_closed
+
+    @property
+    def key_accepted(self) -> bool:
+        return self._http.key_accepted
+
+    async def start(self, job: Job) -> Generation:
+        if not isinstance(job, AgentsRequest):
+            raise not_offered(API, _DREAM_MACHINE_JOBS[type(job)])
+        where = "POST /generations"
+        try:
+            answer = await self._http.request(
+                "POST", "generations", json=job.body(), idempotent=False, cap=self._timing.paid, retries=0
+            )
+            started = parse(AgentsGeneration, answer, where)
+        except LumaError as exc:
+            if may_have_started(exc):
+                raise agents_create_outcome_unknown(exc) from exc
+            raise
+        if not is_generation_id(started.id):
+            raise agents_create_outcome_unknown(None)
+        return as_generation(started, job)
+
+    async def get_generation(self, generation_id: str, *, poll: bool = False) -> Generation:
+        path = f"generations/{generation_id}"
+        answer = await self._http.get(path, AgentsGeneration, poll=poll)
+        if answer.id.lower() != generation_id.lower():
+            raise answer_about_another(f"GET /{path}", answer.id, generation_id)
+        return as_generation(answer)
+
+    async def list_generations(self, *, limit: int = 100, offset: int = 0, poll: bool = False) -> GenerationPage:
+        raise not_offered(API, "listing generations")
+
+    async def delete_generation(self, generation_id: str) -> None:
+        raise not_offered(API, "deleting generations")
+
+    async def list_concepts(self) -> list[str]:
+        raise not_offered(API, "camera concepts")
+
+    async def list_camera_motions(self) -> list[str]:
+        raise not_offered(API, "camera motions")
+
+    async def get_credits(self) -> Credits:
+        raise not_offered(API, "a credit balance")
+
+    async def upload_media(self, path: Path, *, media_type: str) -> str:
+        """Upload a checked local file through the Files API (create, presigned PUT, complete) and wait until Luma
+        has ingested it, within the call's time left; returns its file id."""
+        size = (await anyio.Path(path).stat()).st_size
+        body = {"mime_type": media_type, "size_bytes": size, "filename": path.name, "purpose": "input"}
+        created = parse(
+            CreatedFile,
+            await self._http.request("POST", "files", json=body, idempotent=False, cap=self._timing.read, retries=0),
+            "POST /files",
+        )
+        if created.upload is not None:
+            headers = {"Content-Length": str(size), **(created.upload.headers or {})}
+            await self._http.put_presigned(created.upload.url, _chunks(path), headers=headers)
+            await self._http.request(
+                "POST", f"files/{created.id}/complete", idempotent=False, cap=self._timing.read, retries=0
+            )
+        return await self._until_ready(created.id, path)
+
+    async def _until_ready(self, file_id: str, path: Path) -> str:
+        while True:
+            file = await self._http.get(f"files/{file_id}", File)
+            if file.state == "ready":
+                return file.id
+            if file.state in ("failed", "deleted"):
+                raise file_refused(path, file.failure_reason)
+            if time_left() < FILE_CHECK_SECONDS * 2:
+                raise file_not_ready(path)
+            await anyio.sleep(FILE_CHECK_SECONDS)
+
+
+async def _chunks(path: Path) -> AsyncIterator[bytes]:
+    async with await anyio.open_file(path, "rb") as file:
+        while chunk := await file.read(UPLOAD_CHUNK):
+            yield chunk
