@@ -17,17 +17,21 @@ from collections import OrderedDict
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
+from dataclasses import dataclass
 
 from anyio.abc import TaskGroup
 
 from .account import Account, AccountMemory, Changed
 from .admission import CreateLimits
+from .agents_client import AgentsClient
+from .backend import LumaBackend
 from .client import DreamMachineClient
-from .errors.wording import empty_key_header, unusable_key_header
+from .errors.wording import empty_key_header, no_key_for, unusable_key_header
 from .poller import PollSchedule
-from .settings import Settings
+from .settings import Api, Settings, api_of_key
 
 API_KEY_HEADER = "x-luma-api-key"
+AGENTS_KEY_HEADER = "x-luma-agents-api-key"
 MAX_OPEN_ACCOUNTS = 64
 """Open connections to Luma for keys it has accepted; past this, the least recently used idle one is closed."""
 MAX_OPEN_UNPROVEN = 16
@@ -35,37 +39,61 @@ MAX_OPEN_UNPROVEN = 16
 MAX_REMEMBERED_ACCOUNTS = 1024
 """Accepted keys whose rate window and handed-out ids are kept after their connection closed."""
 
-# The account a tool call or resource read acts for, set by `Accounts.lease` for the length of the call.
-_leased: ContextVar[Account | None] = ContextVar("luma_mcp_leased_account", default=None)
+# The accounts a tool call or resource read acts for, set by `Accounts.lease` for the length of the call.
+_leased: ContextVar[Caller | None] = ContextVar("luma_mcp_leased_caller", default=None)
 
 
-def api_key_from(headers: Mapping[str, str] | None, fallback: str | None) -> str | None:
-    """The key a request acts with: its own `X-Luma-Api-Key` header (HTTP), else the server's LUMA_API_KEY.
+def api_keys_from(headers: Mapping[str, str] | None, own: Mapping[Api, str]) -> dict[Api, str]:
+    """The keys a request acts with, one per API: those its headers carry (HTTP), else the server's `own`.
 
-    A header that is present but empty, or not printable ASCII, is refused: quietly acting for the operator's
-    account instead would spend someone else's credits."""
-    raw = None if headers is None else headers.get(API_KEY_HEADER)
-    if raw is None:
-        return fallback
+    `X-Luma-Api-Key` carries either kind (told apart by its prefix) and `X-Luma-Agents-Api-Key` an Agents key. A
+    request that sends any key acts with its keys alone: quietly adding the operator's key for the other API would
+    spend someone else's credits. So is a header that is present but empty, or not printable ASCII, refused."""
+    sent: dict[Api, str] = {}
+    headers = headers or {}
+    if (raw := headers.get(API_KEY_HEADER)) is not None:
+        key = _usable(raw, API_KEY_HEADER)
+        sent[api_of_key(key)] = key
+    if (raw := headers.get(AGENTS_KEY_HEADER)) is not None:
+        sent["agents"] = _usable(raw, AGENTS_KEY_HEADER)
+    return sent if sent else dict(own)
+
+
+def _usable(raw: str, header: str) -> str:
     key = raw.strip()
     if not key:
-        raise empty_key_header()
+        raise empty_key_header(header)
     if not (key.isascii() and key.isprintable()):
-        raise unusable_key_header()
+        raise unusable_key_header(header)
     return key
 
 
-def account_of(api_key: str | None) -> str:
-    """A stable name for an account that is not its key: the key's SHA-256, so no registry holds a second copy."""
-    return hashlib.sha256((api_key or "").encode()).hexdigest()
+def account_of(api: Api, api_key: str) -> str:
+    """A stable name for an account that is not its key: a SHA-256 of API and key, so no registry holds a second
+    copy of the key."""
+    return hashlib.sha256(f"{api}\n{api_key}".encode()).hexdigest()
 
 
-def current_account() -> Account:
-    """The account of the tool call or resource read in progress (see `Accounts.lease`)."""
-    account = _leased.get()
-    if account is None:
+@dataclass(frozen=True)
+class Caller:
+    """The accounts one request acts for: one per Luma API it has a key for."""
+
+    accounts: Mapping[Api, Account]
+
+    def account_for(self, api: Api) -> Account:
+        """The request's account on `api`; refused with the key that unlocks it when there is none."""
+        account = self.accounts.get(api)
+        if account is None:
+            raise no_key_for(api, keys_for=tuple(self.accounts))
+        return account
+
+
+def current_caller() -> Caller:
+    """The accounts of the tool call or resource read in progress (see `Accounts.lease`)."""
+    caller = _leased.get()
+    if caller is None:
         raise RuntimeError("No Luma account is leased: call this inside Accounts.lease()")
-    return account
+    return caller
 
 
 class Accounts:
@@ -87,33 +115,44 @@ class Accounts:
         self._memories: OrderedDict[str, AccountMemory] = OrderedDict()
 
     @asynccontextmanager
-    async def lease(self, headers: Mapping[str, str] | None) -> AsyncIterator[Account]:
-        """Hold the request's account open for the whole block, and make it `current_account()` inside it."""
-        account = self.for_headers(headers)
-        account.leases += 1
-        token = _leased.set(account)
+    async def lease(self, headers: Mapping[str, str] | None) -> AsyncIterator[Caller]:
+        """Hold the request's accounts open for the whole block, and make them `current_caller()` inside it."""
+        caller = self.caller_for(headers)
+        for account in caller.accounts.values():
+            account.leases += 1
+        token = _leased.set(caller)
         try:
-            yield account
+            yield caller
         finally:
             _leased.reset(token)
-            account.leases -= 1
+            for account in caller.accounts.values():
+                account.leases -= 1
             self._close_idle()
 
-    def for_headers(self, headers: Mapping[str, str] | None) -> Account:
-        """The open account of a request, opened if need be; raises `InvalidRequestError` for an unusable key."""
-        key = api_key_from(headers, self._settings.api_key)
-        name = account_of(key)
-        account = self._open.pop(name, None) or self._open_account(name, key)
+    def caller_for(self, headers: Mapping[str, str] | None) -> Caller:
+        """The open accounts of a request, opened if need be; raises `InvalidRequestError` for an unusable key."""
+        keys = api_keys_from(headers, self._settings.api_keys)
+        accounts = {api: self._account(api, key) for api, key in keys.items()}
+        for account in accounts.values():
+            self._close_idle(keep=account)
+        return Caller(accounts)
+
+    def _account(self, api: Api, key: str) -> Account:
+        name = account_of(api, key)
+        account = self._open.pop(name, None) or self._open_account(name, api, key)
         self._open[name] = account
-        self._close_idle(keep=account)
         return account
 
-    def _open_account(self, name: str, api_key: str | None) -> Account:
+    def _open_account(self, name: str, api: Api, api_key: str) -> Account:
         timing = self._settings.timing
         memory = self._memories.pop(name, None) or AccountMemory()
-        backend = DreamMachineClient(
-            api_key=api_key, base_url=self._settings.base_url, timing=timing, handed_out=memory.handed_out
-        )
+        backend: LumaBackend
+        if api == "agents":
+            backend = AgentsClient(api_key=api_key, base_url=self._settings.agents_base_url, timing=timing)
+        else:
+            backend = DreamMachineClient(
+                api_key=api_key, base_url=self._settings.base_url, timing=timing, handed_out=memory.handed_out
+            )
         return Account(
             name,
             backend,

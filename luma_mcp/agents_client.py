@@ -31,11 +31,11 @@ from .errors.wording import (
 from .http_client import LumaHTTP, may_have_started, parse
 from .models import Credits, Generation, GenerationPage, GenerationRequest, is_generation_id
 from .retries import RetryPolicy
+from .settings import DEFAULT_AGENTS_BASE_URL
 from .timing import TimePolicy, time_left
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_AGENTS_BASE_URL = "https://agents.lumalabs.ai/v1"
 API = "agents"
 UPLOAD_CHUNK = 256 * 1024
 FILE_CHECK_SECONDS = 0.5

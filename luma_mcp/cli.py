@@ -32,8 +32,10 @@ TERMINAL_HINT = (
 
 ENVIRONMENT = """\
 configuration, read from the environment once at start (details in the README):
-  LUMA_API_KEY, or LUMAAI_API_KEY     your Luma API key
-  LUMA_BASE_URL                       the Luma API (default https://api.lumalabs.ai/dream-machine/v1)
+  LUMA_API_KEY, or LUMAAI_API_KEY     your Luma API key: Dream Machine (luma-...) or Agents API (luma-api-...)
+  LUMA_AGENTS_API_KEY                 an Agents API key, when you also have a Dream Machine key
+  LUMA_BASE_URL                       the Dream Machine API (default https://api.lumalabs.ai/dream-machine/v1)
+  LUMA_AGENTS_BASE_URL                the Agents API (default https://agents.lumalabs.ai/v1)
   LUMA_MCP_OUTPUT_DIR                 where download_generation saves files (default ~/luma-videos)
   LUMA_MCP_MAX_WAIT                   seconds one tool call may wait for a video (default 45)
   LUMA_MCP_LOG_LEVEL                  DEBUG, INFO, WARNING, ERROR or CRITICAL (default INFO); logs go to stderr

@@ -9,10 +9,10 @@ from uuid import UUID
 from mcp.server import MCPServer
 from mcp.server.mcpserver.exceptions import ResourceError, ResourceNotFoundError
 
-from .accounts import current_account
 from .errors import LumaMCPError, NotFoundError
 from .errors.wording import no_such_generation_resource
 from .subscriptions import RECENT_URI, generation_uri
+from .tools.call import account
 
 RECENT_LIMIT = 20
 
@@ -28,7 +28,7 @@ def register_resources(server: MCPServer[Any]) -> None:
         """One generation as Luma reports it: state, assets (video and thumbnail URLs), request, failure reason."""
         try:
             UUID(generation_id)
-            found = await current_account().backend.get_generation(generation_id)
+            found = await account().backend.get_generation(generation_id)
         except (ValueError, NotFoundError):
             raise ResourceNotFoundError(no_such_generation_resource(generation_id)) from None
         except LumaMCPError as exc:
@@ -39,7 +39,7 @@ def register_resources(server: MCPServer[Any]) -> None:
     async def recent_generations() -> str:
         """The user's most recent generations, newest first."""
         try:
-            page = await current_account().backend.list_generations(limit=RECENT_LIMIT)
+            page = await account().backend.list_generations(limit=RECENT_LIMIT)
         except LumaMCPError as exc:
             raise ResourceError(str(exc)) from exc
         return json.dumps([item.model_dump(mode="json") for item in page.generations], indent=2)

@@ -20,6 +20,10 @@ from .errors.wording import (
 from .timing import TimePolicy
 
 DEFAULT_BASE_URL = "https://api.lumalabs.ai/dream-machine/v1"
+DEFAULT_AGENTS_BASE_URL = "https://agents.lumalabs.ai/v1"
+AGENTS_KEY_PREFIX = "luma-api-"
+Api = Literal["dream-machine", "agents"]
+"""Luma's two APIs: the Dream Machine API (Ray 2, Photon) and the Agents API (Ray 3.2, Uni-1)."""
 DEFAULT_MAX_WAIT = 45.0
 LONGEST_MAX_WAIT = 3600.0
 LONGEST_TIMEOUT = 86_400.0
@@ -38,7 +42,10 @@ class Settings:
     """
 
     api_key: str | None = field(default=None, repr=False)
+    """The Dream Machine key."""
+    agents_api_key: str | None = field(default=None, repr=False)
     base_url: str = DEFAULT_BASE_URL
+    agents_base_url: str = DEFAULT_AGENTS_BASE_URL
     output_dir: Path = DEFAULT_OUTPUT_DIR
     max_wait: float = DEFAULT_MAX_WAIT
     log_level: LogLevel = "INFO"
@@ -56,13 +63,24 @@ class Settings:
     def timing(self) -> TimePolicy:
         return TimePolicy(max_wait=self.max_wait)
 
+    @property
+    def api_keys(self) -> dict[Api, str]:
+        """The server's own key for each API it has one for."""
+        keys: dict[Api, str | None] = {"dream-machine": self.api_key, "agents": self.agents_api_key}
+        return {api: key for api, key in keys.items() if key}
+
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Settings:
         """Read `LUMA_*` variables; a bad value raises `ConfigurationError` naming the variable."""
-        api_key = (environ.get("LUMA_API_KEY") or environ.get("LUMAAI_API_KEY") or "").strip() or None
-        base_url = (environ.get("LUMA_BASE_URL") or DEFAULT_BASE_URL).strip().rstrip("/")
-        if not base_url.startswith(("http://", "https://")):
-            raise setting_not_a_url("LUMA_BASE_URL", base_url)
+        # LUMA_API_KEY may hold either kind of key, told apart by its prefix; LUMA_AGENTS_API_KEY (the Agents SDK's
+        # name) is an Agents key whatever it looks like, and wins.
+        given = [(environ.get(name) or "").strip() for name in ("LUMA_API_KEY", "LUMAAI_API_KEY")]
+        api_key = next((key for key in given if key and api_of_key(key) == "dream-machine"), None)
+        agents_api_key = (environ.get("LUMA_AGENTS_API_KEY") or "").strip() or next(
+            (key for key in given if key and api_of_key(key) == "agents"), None
+        )
+        base_url = _url(environ, "LUMA_BASE_URL", DEFAULT_BASE_URL)
+        agents_base_url = _url(environ, "LUMA_AGENTS_BASE_URL", DEFAULT_AGENTS_BASE_URL)
         output_dir = Path(environ.get("LUMA_MCP_OUTPUT_DIR") or DEFAULT_OUTPUT_DIR).expanduser()
         raw_wait = environ.get("LUMA_MCP_MAX_WAIT") or str(DEFAULT_MAX_WAIT)
         try:
@@ -94,7 +112,9 @@ class Settings:
         max_in_flight = _count(environ, "LUMA_MCP_MAX_IN_FLIGHT", cls.max_in_flight, minimum=0)
         return cls(
             api_key=api_key,
+            agents_api_key=agents_api_key,
             base_url=base_url,
+            agents_base_url=agents_base_url,
             output_dir=output_dir,
             max_wait=max_wait,
             log_level=log_level,
@@ -107,6 +127,19 @@ class Settings:
             creates_per_minute=creates_per_minute,
             max_in_flight=max_in_flight,
         )
+
+
+def api_of_key(key: str) -> Api:
+    """Which API a key is for: Agents keys (from platform.lumalabs.ai) start with `luma-api-`; any other is a
+    Dream Machine key."""
+    return "agents" if key.startswith(AGENTS_KEY_PREFIX) else "dream-machine"
+
+
+def _url(environ: Mapping[str, str], name: str, default: str) -> str:
+    url = (environ.get(name) or default).strip().rstrip("/")
+    if not url.startswith(("http://", "https://")):
+        raise setting_not_a_url(name, url)
+    return url
 
 
 def _seconds(environ: Mapping[str, str], name: str, default: float) -> float:

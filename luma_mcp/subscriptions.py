@@ -36,7 +36,7 @@ from mcp.types import (
     UnsubscribeRequestParams,
 )
 
-from .errors import InvalidRequestError
+from .errors import InvalidRequestError, LumaMCPError
 from .errors.wording import too_many_follows, too_many_listened, too_many_subscriptions
 from .sdk_internals import add_request_handler, connection_of
 
@@ -69,7 +69,7 @@ class SubscriberAccount:
 
 
 ResolveAccount = Callable[[ServerRequestContext[Any]], SubscriberAccount]
-"""Raises `InvalidRequestError` for a request whose key is unusable."""
+"""Raises `InvalidRequestError` for a request whose key is unusable, `ConfigurationError` when it has none."""
 
 
 def generation_uri(generation_id: str) -> str:
@@ -264,5 +264,5 @@ def _nothing_to_stop() -> None:
 def _resolved(resolve: ResolveAccount, ctx: ServerRequestContext[Any]) -> SubscriberAccount:
     try:
         return resolve(ctx)
-    except InvalidRequestError as exc:
+    except LumaMCPError as exc:
         raise MCPError(INVALID_PARAMS, str(exc)) from None

@@ -58,6 +58,7 @@ def test_every_user_setting_reaches_the_server_as_a_known_variable() -> None:
     env = MANIFEST["server"]["mcp_config"]["env"]
     assert env == {
         "LUMA_API_KEY": "${user_config.api_key}",
+        "LUMA_AGENTS_API_KEY": "${user_config.agents_api_key}",
         "LUMA_MCP_OUTPUT_DIR": "${user_config.output_dir}",
         "LUMA_MCP_MAX_WAIT": "${user_config.max_wait}",
         "LUMA_MCP_CREATES_PER_MINUTE": "${user_config.creates_per_minute}",
@@ -65,8 +66,9 @@ def test_every_user_setting_reaches_the_server_as_a_known_variable() -> None:
     }
     assert MANIFEST["user_config"]["api_key"]["sensitive"] is True
     assert MANIFEST["user_config"]["api_key"]["required"] is True
+    assert MANIFEST["user_config"]["agents_api_key"]["sensitive"] is True
     settings = Settings.from_env({name: "/x" if name.endswith(("KEY", "DIR")) else "7" for name in env})
-    assert settings.max_wait == 7.0 and settings.api_key == "/x"
+    assert settings.max_wait == 7.0 and settings.api_key == "/x" and settings.agents_api_key == "/x"
     assert settings.creates_per_minute == 7 and settings.max_in_flight == 7
 
 

@@ -78,7 +78,7 @@ async def account_poller(emulator: Emulator, tmp_path: Path, interval: float) ->
             settings_for(emulator, tmp_path), group, schedule=schedule, limits=CreateLimits(), on_change=ignore
         )
         try:
-            yield accounts.for_headers(None)._poller
+            yield accounts.caller_for(None).account_for("dream-machine")._poller
         finally:
             await accounts.aclose()
             group.cancel_scope.cancel()

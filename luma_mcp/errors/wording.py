@@ -34,6 +34,7 @@ from . import (
 )
 
 KEYS_PAGE = "https://lumalabs.ai/dream-machine/api/keys"
+AGENTS_KEYS_PAGE = "https://platform.lumalabs.ai"
 IMAGE_URL_EXAMPLE = "https://example.com/frame.jpg"
 
 # Configuration: read by whoever starts the server.
@@ -170,18 +171,39 @@ def url_without_host() -> ValueError:
     return ValueError(f"must be a public http(s) URL, such as {IMAGE_URL_EXAMPLE}")
 
 
-def empty_key_header() -> InvalidRequestError:
+def _header_name(header: str) -> str:
+    return "-".join(part.capitalize() for part in header.split("-"))
+
+
+def empty_key_header(header: str) -> InvalidRequestError:
     return InvalidRequestError(
-        f"The X-Luma-Api-Key header is empty. Send your Luma API key in it (from {KEYS_PAGE}), or leave the "
-        "header out to use the server's own key."
+        f"The {_header_name(header)} header is empty. Send your Luma API key in it (from {KEYS_PAGE}, or "
+        f"{AGENTS_KEYS_PAGE} for the Agents API), or leave the header out to use the server's own key."
     )
 
 
-def unusable_key_header() -> InvalidRequestError:
+def unusable_key_header(header: str) -> InvalidRequestError:
     return InvalidRequestError(
-        "The X-Luma-Api-Key header holds characters a Luma API key never has (only printable ASCII is "
-        f"allowed). Copy the key again from {KEYS_PAGE}."
+        f"The {_header_name(header)} header holds characters a Luma API key never has (only printable ASCII is "
+        f"allowed). Copy the key again from {KEYS_PAGE} (or {AGENTS_KEYS_PAGE} for the Agents API)."
     )
+
+
+def no_key_for(api: str, *, keys_for: Collection[str] = ()) -> ConfigurationError:
+    """A model or tool of an API the server (or the request) has no key for; `keys_for` the APIs it has keys for."""
+    if api == "dream-machine" and "agents" in keys_for:
+        return ConfigurationError(
+            "This needs a Luma Dream Machine API key, and the key configured (or sent) is an Agents API key "
+            f"(luma-api-...), which the Dream Machine API refuses. Make one at {KEYS_PAGE} and set it as "
+            "LUMA_API_KEY (over HTTP: the X-Luma-Api-Key header)."
+        )
+    if api == "agents":
+        return ConfigurationError(
+            "No Luma Agents API key is configured, and this needs one (Ray 3.2 video, Uni-1 images). Set "
+            "LUMA_AGENTS_API_KEY (or LUMA_API_KEY) to a key starting with luma-api-, made at "
+            f"{AGENTS_KEYS_PAGE}, and restart the server; over HTTP, send it in the X-Luma-Api-Key header."
+        )
+    return no_api_key()
 
 
 def no_video_yet(generation_id: str, state: str | None) -> InvalidRequestError:

@@ -5,7 +5,7 @@ waiting, a failure as an error, the next step, the result."""
 from mcp.types import CallToolResult, TextContent
 
 from ..account import Account
-from ..accounts import current_account
+from ..accounts import current_caller
 from ..backend import Job, LumaBackend
 from ..context import AppCtx
 from ..errors import NotFoundError
@@ -16,9 +16,15 @@ from ..timing import time_left
 from .progress import Progress
 
 
+def account() -> Account:
+    """The account the current call acts for (leased by the server for the call). Until a model's API decides
+    (the Agents API's tools), every tool acts on the Dream Machine API."""
+    return current_caller().account_for("dream-machine")
+
+
 def luma() -> LumaBackend:
-    """The Luma API of the account the current call acts for (leased by the server for the call)."""
-    return current_account().backend
+    """The Luma API of the account the current call acts for."""
+    return account().backend
 
 
 class ToolCall:
@@ -26,7 +32,7 @@ class ToolCall:
     server (see `luma_mcp.timing`); waiting for a video ends there."""
 
     def __init__(self, ctx: AppCtx) -> None:
-        self.account: Account = current_account()
+        self.account: Account = account()
         self.progress = Progress(ctx)
 
     async def start(self, job: Job, wait: bool) -> CallToolResult:

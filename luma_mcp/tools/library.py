@@ -4,12 +4,11 @@ from typing import Annotated
 
 from pydantic import Field
 
-from ..accounts import current_account
 from ..context import AppCtx, app_of
 from ..inputs import GenerationId
 from ..results import Deleted, Download, GenerationList, GenerationResult
 from .arguments import GenerationOutput, Wait
-from .call import ToolCall, luma
+from .call import ToolCall, account, luma
 
 
 async def get_generation(ctx: AppCtx, generation_id: GenerationId, wait: Wait = False) -> GenerationOutput:
@@ -36,7 +35,7 @@ async def list_generations(
 
 async def delete_generation(generation_id: GenerationId) -> Deleted:
     """Delete a generation and its video from the user's Luma account. This cannot be undone."""
-    await current_account().delete(str(generation_id))
+    await account().delete(str(generation_id))
     return Deleted(id=str(generation_id))
 
 
