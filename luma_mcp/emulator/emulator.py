@@ -31,7 +31,7 @@ class Emulator:
         """Every API request in arrival order (asset downloads are not API requests)."""
         self._faults = FaultQueue()
         self._store = GenerationStore(config)
-        self._clock = GenerationClock(self._store)
+        self._clock = GenerationClock()
         self.app = build_app(
             config=config, store=self._store, clock=self._clock, faults=self._faults, log=self.requests
         )
@@ -76,4 +76,4 @@ class Emulator:
         generation = self._store.get(generation_id)
         if generation is None:
             raise KeyError(f"no generation {generation_id!r} in this emulator")
-        self._clock.finish_now(generation)
+        self._clock.finish_now(generation.id)
