@@ -79,6 +79,8 @@ def test_the_public_names_are_exported_in_sorted_order() -> None:
     """``from luma_mcp.emulator import *`` gives exactly the documented names."""
     assert luma_mcp.emulator.__all__ == sorted(luma_mcp.emulator.__all__)
     assert set(luma_mcp.emulator.__all__) == {
+        "AgentsConfig",
+        "DEFAULT_AGENTS_API_KEY",
         "DEFAULT_API_KEY",
         "Emulator",
         "EmulatorConfig",

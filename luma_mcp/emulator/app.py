@@ -1,4 +1,5 @@
-"""The HTTP face of the emulator: Luma's Dream Machine v1 routes, served under ``/dream-machine/v1`` and at the root.
+"""The HTTP face of the emulator: Luma's Dream Machine v1 routes, served under ``/dream-machine/v1`` and at the root,
+and the Agents API's under ``/agents/v1`` (``agents/``).
 
 Routes come first and authentication second, so an unknown path is a 404 with or without a key, as on a FastAPI
 backend like Luma's. Every error body is ``{"detail": "..."}``.
@@ -18,6 +19,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 
+from luma_mcp.emulator.agents.app import agents_routes
+from luma_mcp.emulator.agents.state import AgentsState
 from luma_mcp.emulator.assets import SAMPLE_THUMBNAIL, SAMPLE_VIDEO, asset_response, sample_bytes
 from luma_mcp.emulator.auth import bearer_token
 from luma_mcp.emulator.callbacks import CallbackSender
@@ -49,6 +52,7 @@ def build_app(
     clock: GenerationClock,
     faults: FaultQueue,
     log: list[RecordedRequest],
+    agents: AgentsState,
 ) -> Starlette:
     """The ASGI app; its lifespan runs ``clock``, so it must be served with lifespan events (uvicorn does)."""
     callbacks = CallbackSender()
@@ -60,7 +64,7 @@ def build_app(
             yield
 
     return Starlette(
-        routes=api.routes(),
+        routes=[*agents_routes(config, agents, clock), *api.routes()],
         middleware=[Middleware(RequestInterceptor, faults=faults, log=log)],
         exception_handlers={HTTPException: _http_error, InvalidRequest: _invalid_request},
         lifespan=lifespan,

@@ -12,6 +12,10 @@ from starlette.responses import Response, StreamingResponse
 SAMPLE_VIDEO = "video.mp4"
 """2 s of H.264 at 320x180, ``+faststart``, about 20 KB."""
 SAMPLE_THUMBNAIL = "thumb.jpg"
+SAMPLE_IMAGE = "image.png"
+"""160x90 RGB."""
+SAMPLE_LAYER = "layer.png"
+"""160x90 RGBA: an orange disc fading to transparent, as a cut-out layer would be."""
 
 
 @cache
