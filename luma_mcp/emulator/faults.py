@@ -14,8 +14,8 @@ class Fault:
 
     ``path`` is a Dream Machine path relative to its root (``"/generations/video"``) or an Agents API path with its
     prefix (``"/agents/v1/generations"``); a trailing ``*`` matches a prefix and ``None`` matches every API path of
-    both (assets and presigned storage URLs are never faulted). With ``after_processing`` the request takes effect for real
-    and only its answer is replaced, which is how a client learns that a create it saw fail may exist anyway.
+    both (assets and presigned storage URLs are never faulted). With ``after_processing`` the request takes effect
+    for real and only its answer is replaced, which is how a client learns that a create it saw fail may exist anyway.
     """
 
     status: int | None = 503

@@ -35,8 +35,11 @@ from luma_mcp.emulator.agents.vocabulary import (
     VIDEO_SOURCE_TYPES,
 )
 
-# Luma lists valid ratios sorted as text ("1:1, 1:2, 1:3, 16:9, ...").
-_ASPECT_RATIOS = {"image": sorted(IMAGE_ASPECT_RATIOS), "video": sorted(VIDEO_ASPECT_RATIOS)}
+# Luma lists valid ratios sorted part by part, as text: "1:1, 1:2, 1:3, 16:9, 2:1, ...".
+_ASPECT_RATIOS = {
+    "image": sorted(IMAGE_ASPECT_RATIOS, key=lambda ratio: ratio.split(":")),
+    "video": sorted(VIDEO_ASPECT_RATIOS, key=lambda ratio: ratio.split(":")),
+}
 
 
 @dataclass(frozen=True)
