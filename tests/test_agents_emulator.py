@@ -195,8 +195,10 @@ async def test_each_key_is_a_client_that_sees_only_its_own() -> None:
 
 
 async def test_a_generation_is_queued_then_processing_then_completed_with_an_output_that_downloads(
-    client: httpx.AsyncClient,
+    emulator: Emulator, client: httpx.AsyncClient
 ) -> None:
+    """The clock moves it on its own; a second of processing leaves time to see it there, however busy the host."""
+    emulator.agents.plan_next(queued_seconds=0.05, processing_seconds=1.0)
     generation = await create(client)
     assert {key: generation[key] for key in ("model", "type", "state", "failure_code", "failure_reason", "output")} == {
         "model": "uni-1",
@@ -444,6 +446,8 @@ INVALID_CREATES: list[tuple[dict[str, Any], int, str]] = [
     ({**IMAGE_EDIT, "source": {"url": "https://127.0.0.1/a.png"}}, 422, "source: failed to fetch URL"),
     ({**IMAGE_EDIT, "source": {"url": "https://10.0.0.8/a.png"}}, 422, "source: failed to fetch URL"),
     ({**IMAGE_EDIT, "source": {"url": "https://localhost/a.png"}}, 422, "source: failed to fetch URL"),
+    ({**IMAGE_EDIT, "source": {"url": "https://[::1/a.png"}}, 422, "source: failed to fetch URL"),
+    (video(start_frame={}), 400, "video.start_frame: provide either 'url' or 'data', not neither"),
     (
         {**IMAGE, "image_ref": [{"generation_id": UNKNOWN_ID}]},
         400,

@@ -144,9 +144,12 @@ def _decoded(data: str, media_type: str | None, path: str) -> bytes:
 
 def _require_fetchable(url: str, path: str) -> None:
     """Refuse what Luma's fetcher (https only, public addresses only) could never fetch."""
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    if parts.scheme != "https" or not host or host == "localhost" or _is_private_address(host):
+    try:
+        parts = urlsplit(url)
+        scheme, host = parts.scheme, parts.hostname or ""
+    except ValueError:  # not a URL at all (an unclosed IPv6 bracket, say)
+        scheme, host = "", ""
+    if scheme != "https" or not host or host == "localhost" or _is_private_address(host):
         raise Unprocessable(f"{path}: failed to fetch URL")
 
 

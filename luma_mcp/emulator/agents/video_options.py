@@ -75,7 +75,11 @@ def video_request(
     loop = flag(options, "loop", "video.loop")
     start = options.get("start_frame") is not None
     end = options.get("end_frame") is not None
-    extends = [refs.frame(options[name], f"video.{name}") for name in ("start_frame", "end_frame") if options.get(name)]
+    extends = [
+        refs.frame(options[name], f"video.{name}")
+        for name in ("start_frame", "end_frame")
+        if options.get(name) is not None
+    ]
     keyframes = _keyframes(
         options, "video.", refs, last_index=DURATION_SECONDS[duration] * FRAMES_PER_SECOND, grid=f"a {duration} video"
     )
