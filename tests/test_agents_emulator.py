@@ -759,16 +759,20 @@ async def test_requests_per_minute_over_the_limit_get_429_with_retry_after_and_r
     async with agents_emulator(requests_per_minute=3) as (_, client):
         assert (await client.post("/generations", json={"prompt": ""})).status_code == 400
         before = time.time()
-        accepted = [await client.post("/generations", json={"prompt": PROMPT}) for _ in range(2)]
-        assert [r.headers["X-RateLimit-Remaining"] for r in accepted] == ["1", "0"]
-        assert {r.headers["X-RateLimit-Limit"] for r in accepted} == {"3"}
-        assert before + 59 <= int(accepted[0].headers["X-RateLimit-Reset"]) <= time.time() + 61
-        await client.get(f"/generations/{accepted[0].json()['id']}")
+        first = await client.post("/generations", json={"prompt": PROMPT})
+        for _ in range(5):
+            assert (await client.get(f"/generations/{first.json()['id']}")).status_code == 200
+            assert (await client.get("/files")).status_code == 200
+        last = await client.post("/generations", json={"prompt": PROMPT})
+        assert [r.headers["X-RateLimit-Remaining"] for r in (first, last)] == ["1", "0"]
+        assert {r.headers["X-RateLimit-Limit"] for r in (first, last)} == {"3"}
+        assert before + 59 <= int(first.headers["X-RateLimit-Reset"]) <= time.time() + 61
         refused = await client.post("/generations", json={"prompt": PROMPT})
         assert refusal(refused) == (429, "Rate limit exceeded")
         assert 1 <= int(refused.headers["Retry-After"]) <= 60
         assert (refused.headers["X-RateLimit-Limit"], refused.headers["X-RateLimit-Remaining"]) == ("3", "0")
         assert int(refused.headers["X-RateLimit-Reset"]) >= time.time()
+        assert "X-RateLimit-Limit" not in (await client.get(f"/generations/{first.json()['id']}")).headers
 
 
 async def test_too_many_jobs_in_flight_get_429_with_retry_after_60_and_no_rate_headers() -> None:
@@ -831,6 +835,9 @@ async def test_a_presigned_upload_is_put_completed_and_ingested_into_a_usable_fi
     assert put.status_code == 200
     completing = await client.post(f"/files/{file_id}/complete")
     assert (completing.status_code, completing.json()["state"]) == (200, "pending")
+    async with httpx.AsyncClient(verify=TLS) as s3:
+        closed = await s3.put(upload["url"], content=PNG, headers=upload["headers"])
+    assert closed.status_code == 403 and "<Code>AccessDenied</Code>" in closed.text
     assert refusal(await client.post("/generations", json={**IMAGE_EDIT, "source": {"file_id": file_id}})) == (
         400,
         f"source: file {file_id} is not ready (state: pending)",

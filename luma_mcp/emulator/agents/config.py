@@ -20,7 +20,9 @@ class AgentsConfig:
     """Settings for the Agents API side; its generations take ``EmulatorConfig``'s queued and dreaming seconds.
 
     Every key is a client of its own: its generations, files, balance and limits are its alone. (On Luma several
-    keys can belong to one client and share all of these.) All durations are in seconds.
+    keys can belong to one client and share all of these.) The create limits are off unless set, as on the Dream
+    Machine side: tests and demos create jobs in bursts, and Luma's real numbers depend on the plan (older docs
+    said 30 a minute and 10 at once). All durations are in seconds.
     """
 
     api_keys: tuple[str, ...] = (DEFAULT_AGENTS_API_KEY,)
