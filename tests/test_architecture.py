@@ -63,9 +63,12 @@ def test_dependencies_point_one_way() -> None:
 
 
 def test_the_emulator_stands_alone() -> None:
-    for path in (PACKAGE / "emulator").glob("*.py"):
+    """Its Agents API subpackage included."""
+    modules = list((PACKAGE / "emulator").rglob("*.py"))
+    assert PACKAGE / "emulator" / "agents" / "app.py" in modules
+    for path in modules:
         imported = own_imports(path) - {"emulator"}
-        assert imported == set(), f"{path.name} imports {imported}"
+        assert imported == set(), f"{path.relative_to(PACKAGE)} imports {imported}"
 
 
 def test_tool_code_speaks_to_an_account_never_to_its_machinery() -> None:

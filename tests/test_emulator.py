@@ -20,7 +20,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 import luma_mcp.emulator
-from luma_mcp.emulator import DEFAULT_API_KEY, Emulator, EmulatorConfig, Fault, run_emulator
+from luma_mcp.emulator import DEFAULT_AGENTS_API_KEY, DEFAULT_API_KEY, Emulator, EmulatorConfig, Fault, run_emulator
 from luma_mcp.emulator.runner import serving
 
 pytestmark = pytest.mark.anyio
@@ -79,6 +79,8 @@ def test_the_public_names_are_exported_in_sorted_order() -> None:
     """``from luma_mcp.emulator import *`` gives exactly the documented names."""
     assert luma_mcp.emulator.__all__ == sorted(luma_mcp.emulator.__all__)
     assert set(luma_mcp.emulator.__all__) == {
+        "AgentsConfig",
+        "DEFAULT_AGENTS_API_KEY",
         "DEFAULT_API_KEY",
         "Emulator",
         "EmulatorConfig",
@@ -644,7 +646,7 @@ async def test_the_official_sdk_accepts_every_answer_in_strict_mode(emulator: Em
 
 
 def test_serve_announces_itself_on_stderr_and_stops_cleanly_on_ctrl_c() -> None:
-    """One line on stderr, nothing on stdout, and Ctrl-C ends it without a traceback."""
+    """One line on stderr naming both APIs, nothing on stdout, and Ctrl-C ends it without a traceback."""
     code = "from luma_mcp.emulator import serve; serve(port=0)"
     with subprocess.Popen(
         [sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
@@ -652,9 +654,12 @@ def test_serve_announces_itself_on_stderr_and_stops_cleanly_on_ctrl_c() -> None:
         assert process.stderr is not None
         announcement = process.stderr.readline()
         base_url = announcement.split(" at ")[1].split(" ")[0]
+        agents_url = announcement.split("Agents API at ")[1].split(" ")[0]
         ping = httpx.get(f"{base_url}/ping", headers={"Authorization": f"Bearer {DEFAULT_API_KEY}"})
+        files = httpx.get(f"{agents_url}/files", headers={"Authorization": f"Bearer {DEFAULT_AGENTS_API_KEY}"})
         process.send_signal(signal.SIGINT)
         stdout, stderr = process.communicate(timeout=10)
     assert ping.json() == {"message": "pong"}
-    assert f"API key: {DEFAULT_API_KEY}" in announcement
+    assert files.json() == {"data": [], "has_more": False, "next_cursor": None}
+    assert f"API key: {DEFAULT_API_KEY}" in announcement and f"API key: {DEFAULT_AGENTS_API_KEY}" in announcement
     assert (process.returncode, stdout, stderr) == (0, "", "")

@@ -1,4 +1,5 @@
-"""The HTTP face of the emulator: Luma's Dream Machine v1 routes, served under ``/dream-machine/v1`` and at the root.
+"""The HTTP face of the emulator: Luma's Dream Machine v1 routes, served under ``/dream-machine/v1`` and at the root,
+and the Agents API's under ``/agents/v1`` (``agents/``).
 
 Routes come first and authentication second, so an unknown path is a 404 with or without a key, as on a FastAPI
 backend like Luma's. Every error body is ``{"detail": "..."}``.
@@ -8,19 +9,22 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from typing import Any
 
-import anyio
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 
-from luma_mcp.emulator.assets import SAMPLE_THUMBNAIL, SAMPLE_VIDEO, sample_bytes
+from luma_mcp.emulator.agents.app import agents_routes
+from luma_mcp.emulator.agents.state import AgentsState
+from luma_mcp.emulator.assets import SAMPLE_THUMBNAIL, SAMPLE_VIDEO, asset_response, sample_bytes
 from luma_mcp.emulator.auth import bearer_token
-from luma_mcp.emulator.clock import GenerationClock
+from luma_mcp.emulator.callbacks import CallbackSender
+from luma_mcp.emulator.clock import GenerationClock, Timeline
 from luma_mcp.emulator.config import EmulatorConfig
 from luma_mcp.emulator.faults import FaultQueue
 from luma_mcp.emulator.limits import CreateLimits
@@ -48,24 +52,35 @@ def build_app(
     clock: GenerationClock,
     faults: FaultQueue,
     log: list[RecordedRequest],
+    agents: AgentsState,
 ) -> Starlette:
     """The ASGI app; its lifespan runs ``clock``, so it must be served with lifespan events (uvicorn does)."""
-    api = LumaApi(config, store, clock)
+    callbacks = CallbackSender()
+    api = LumaApi(config, store, clock, callbacks)
+
+    @asynccontextmanager
+    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        async with clock.running(), callbacks.running():
+            yield
+
     return Starlette(
-        routes=api.routes(),
+        routes=[*agents_routes(config, agents, clock), *api.routes()],
         middleware=[Middleware(RequestInterceptor, faults=faults, log=log)],
         exception_handlers={HTTPException: _http_error, InvalidRequest: _invalid_request},
-        lifespan=lambda _app: clock.running(),
+        lifespan=lifespan,
     )
 
 
 class LumaApi:
     """The endpoint handlers, sharing the store, the clock and the limits."""
 
-    def __init__(self, config: EmulatorConfig, store: GenerationStore, clock: GenerationClock) -> None:
+    def __init__(
+        self, config: EmulatorConfig, store: GenerationStore, clock: GenerationClock, callbacks: CallbackSender
+    ) -> None:
         self._config = config
         self._store = store
         self._clock = clock
+        self._callbacks = callbacks
         self._limits = CreateLimits(config, store)
 
     def routes(self) -> list[BaseRoute]:
@@ -217,29 +232,37 @@ class LumaApi:
             cost_cents=cost_cents,
         )
         self._limits.record(owner)
-        self._clock.start(generation)
+        plan = generation.plan
+        self._clock.start(
+            Timeline(
+                generation.id,
+                plan.queued_seconds,
+                plan.dreaming_seconds,
+                begin=lambda: self._start_dreaming(generation),
+                finish=lambda: self._finish(generation),
+            )
+        )
         return generation
+
+    def _start_dreaming(self, generation: StoredGeneration) -> None:
+        self._store.start_dreaming(generation)
+        self._announce(generation)
+
+    def _finish(self, generation: StoredGeneration) -> None:
+        self._store.finish(generation)
+        self._announce(generation)
+
+    def _announce(self, generation: StoredGeneration) -> None:
+        url = generation.request.get("callback_url")
+        if url:
+            self._callbacks.announce(url, generation.to_json())
 
     def _asset(self, request: Request, name: str, media_type: str) -> Response:
         """A completed generation's file; no key needed, like Luma's public CDN."""
         generation = self._store.get(request.path_params["generation_id"])
         if generation is None or generation.state != "completed":
             raise HTTPException(404)
-        content = sample_bytes(name)
-        pace = self._config.asset_bytes_per_second
-        if pace is None:
-            return Response(content, media_type=media_type)
-        return StreamingResponse(
-            _trickle(content, pace), media_type=media_type, headers={"content-length": str(len(content))}
-        )
-
-
-async def _trickle(content: bytes, bytes_per_second: float) -> AsyncIterator[bytes]:
-    """`content` a tenth of a second's worth at a time (at least a byte)."""
-    chunk = max(1, int(bytes_per_second / 10))
-    for start in range(0, len(content), chunk):
-        yield content[start : start + chunk]
-        await anyio.sleep(chunk / bytes_per_second)
+        return asset_response(sample_bytes(name), media_type, self._config.asset_bytes_per_second)
 
 
 async def _json_body(request: Request) -> Any:

@@ -1,82 +1,73 @@
-"""The clock that moves each generation queued → dreaming → completed/failed and announces every change."""
+"""The clock that moves each job through its states on its own: a generation of either API, or a file's ingest.
+
+The clock knows only when things happen; what happens (a state change, a refund, a callback) is given to it as
+the steps of a ``Timeline``.
+"""
 
 from __future__ import annotations
 
-import ssl
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from functools import cache
+from dataclasses import dataclass
 
 import anyio
-import httpx
 from anyio.abc import TaskGroup
 
-from luma_mcp.emulator.callbacks import CallbackSender
-from luma_mcp.emulator.store import GenerationStore, StoredGeneration
+
+@dataclass(frozen=True)
+class Timeline:
+    """One job's course: ``queued_seconds`` of waiting, then ``begin``, then ``running_seconds``, then ``finish``."""
+
+    job_id: str
+    queued_seconds: float
+    running_seconds: float
+    begin: Callable[[], None]
+    finish: Callable[[], None]
 
 
 class GenerationClock:
-    """Runs one background timeline per generation, in a task group that lives as long as the app."""
+    """Runs one background timeline per job, in a task group that lives as long as the app."""
 
-    def __init__(self, store: GenerationStore) -> None:
-        self._store = store
-        self._timelines: dict[str, anyio.CancelScope] = {}
+    def __init__(self) -> None:
+        self._running: dict[str, tuple[Timeline, anyio.CancelScope]] = {}
         self._tasks: TaskGroup | None = None
-        self._callbacks: CallbackSender | None = None
 
     @asynccontextmanager
     async def running(self) -> AsyncIterator[None]:
-        """The app's lifespan: timelines and callback deliveries run inside it and are cancelled when it ends."""
-        async with (
-            httpx.AsyncClient(verify=_tls_context(), trust_env=False) as http,
-            anyio.create_task_group() as tasks,
-        ):
-            self._tasks, self._callbacks = tasks, CallbackSender(http)
+        """Part of the app's lifespan: timelines run inside it and are cancelled when it ends."""
+        async with anyio.create_task_group() as tasks:
+            self._tasks = tasks
             try:
                 yield
             finally:
                 tasks.cancel_scope.cancel()
-                self._tasks = self._callbacks = None
+                self._tasks = None
 
-    def start(self, generation: StoredGeneration) -> None:
+    def start(self, timeline: Timeline) -> None:
         if self._tasks is None:
             raise RuntimeError("the emulator app is not running; serve it with run_emulator() or serve()")
-        timeline = self._timelines[generation.id] = anyio.CancelScope()
-        self._tasks.start_soon(self._run_timeline, generation, timeline)
+        scope = anyio.CancelScope()
+        self._running[timeline.job_id] = (timeline, scope)
+        self._tasks.start_soon(self._run, timeline, scope)
 
-    def finish_now(self, generation: StoredGeneration) -> None:
-        """Skip the rest of the timeline and end the generation as planned, right away."""
-        if generation.is_terminal:
-            return
-        self.stop(generation.id)
-        self._finish(generation)
+    def finish_now(self, job_id: str) -> None:
+        """Skip the rest of the job's timeline and take its last step right away; a finished job stays as it is."""
+        running = self._running.pop(job_id, None)
+        if running is not None:
+            timeline, scope = running
+            scope.cancel()
+            timeline.finish()
 
-    def stop(self, generation_id: str) -> None:
-        """Halt a generation's timeline without another state change, e.g. because it was deleted."""
-        timeline = self._timelines.pop(generation_id, None)
-        if timeline is not None:
-            timeline.cancel()
+    def stop(self, job_id: str) -> None:
+        """Halt a job's timeline without another state change, e.g. because it was deleted."""
+        running = self._running.pop(job_id, None)
+        if running is not None:
+            running[1].cancel()
 
-    async def _run_timeline(self, generation: StoredGeneration, timeline: anyio.CancelScope) -> None:
-        with timeline:
-            await anyio.sleep(generation.plan.queued_seconds)
-            self._store.start_dreaming(generation)
-            self._announce(generation)
-            await anyio.sleep(generation.plan.dreaming_seconds)
-            self._timelines.pop(generation.id, None)
-            self._finish(generation)
-
-    def _finish(self, generation: StoredGeneration) -> None:
-        self._store.finish(generation)
-        self._announce(generation)
-
-    def _announce(self, generation: StoredGeneration) -> None:
-        url = generation.request.get("callback_url")
-        if url and self._tasks is not None and self._callbacks is not None:
-            self._tasks.start_soon(self._callbacks.deliver, url, generation.to_json())
-
-
-@cache
-def _tls_context() -> ssl.SSLContext:
-    """Shared by every emulator in the process: building one costs ~30 ms, which each test would pay at startup."""
-    return httpx.create_ssl_context()
+    async def _run(self, timeline: Timeline, scope: anyio.CancelScope) -> None:
+        with scope:
+            await anyio.sleep(timeline.queued_seconds)
+            timeline.begin()
+            await anyio.sleep(timeline.running_seconds)
+            self._running.pop(timeline.job_id, None)
+            timeline.finish()

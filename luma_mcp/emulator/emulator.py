@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from luma_mcp.emulator.agents.controls import AgentsControls
+from luma_mcp.emulator.agents.state import AgentsState
 from luma_mcp.emulator.app import build_app
 from luma_mcp.emulator.clock import GenerationClock
 from luma_mcp.emulator.config import DEFAULT_CONFIG, EmulatorConfig
@@ -14,10 +16,12 @@ from luma_mcp.emulator.store import GenerationStore, Plan
 
 
 class Emulator:
-    """One emulated Dream Machine API with its own generations, balances, faults and request log.
+    """One emulated Luma: the Dream Machine API and the Agents API, each with its own keys, generations and
+    balances, sharing one request log and one fault queue.
 
-    Serve ``app`` with ``run_emulator()`` (which also sets ``base_url``) or ``serve()``; the controls below act on
-    the running service directly and take effect for the next request.
+    Serve ``app`` with ``run_emulator()`` (which also sets ``base_url`` and ``agents_base_url``) or ``serve()``; the
+    controls below, and the Agents API's in ``agents``, act on the running service directly and take effect for the
+    next request.
     """
 
     def __init__(self, config: EmulatorConfig = DEFAULT_CONFIG) -> None:
@@ -27,13 +31,24 @@ class Emulator:
         self.api_key = config.api_keys[0]
         self.base_url = ""
         """``http://127.0.0.1:<port>/dream-machine/v1`` once running."""
+        self.agents_api_key = config.agents.api_keys[0]
+        self.agents_base_url = ""
+        """``http://127.0.0.1:<port>/agents/v1`` once running."""
         self.requests: list[RecordedRequest] = []
         """Every API request in arrival order (asset downloads are not API requests)."""
         self._faults = FaultQueue()
         self._store = GenerationStore(config)
-        self._clock = GenerationClock(self._store)
+        self._clock = GenerationClock()
+        self._agents = AgentsState(config)
+        self.agents = AgentsControls(config, self._agents, self._clock)
+        """The Agents API's test controls: plans, ``finish_now``, ingests, and its generations and files as JSON."""
         self.app = build_app(
-            config=config, store=self._store, clock=self._clock, faults=self._faults, log=self.requests
+            config=config,
+            store=self._store,
+            clock=self._clock,
+            faults=self._faults,
+            log=self.requests,
+            agents=self._agents,
         )
 
     def inject(self, fault: Fault) -> None:
@@ -60,7 +75,11 @@ class Emulator:
         )
 
     def requests_for(self, method: str, path: str) -> list[RecordedRequest]:
-        """The logged requests with this method and a path matching ``path`` (a trailing ``*`` matches a prefix)."""
+        """The logged requests with this method and a path matching ``path`` (a trailing ``*`` matches a prefix).
+
+        Dream Machine paths are relative to its root (``/generations/video``); Agents API paths keep their prefix
+        (``/agents/v1/generations``).
+        """
         return [r for r in self.requests if r.method == method.upper() and path_matches(path, r.path)]
 
     def clear_requests(self) -> None:
@@ -76,4 +95,4 @@ class Emulator:
         generation = self._store.get(generation_id)
         if generation is None:
             raise KeyError(f"no generation {generation_id!r} in this emulator")
-        self._clock.finish_now(generation)
+        self._clock.finish_now(generation.id)

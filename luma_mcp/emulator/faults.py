@@ -12,9 +12,10 @@ from luma_mcp.emulator.paths import path_matches
 class Fault:
     """What to do to the next ``count`` requests matching ``method`` and ``path``.
 
-    ``path`` is relative to the API root (``"/generations/video"``); a trailing ``*`` matches a prefix and ``None``
-    matches every API path (assets are never faulted). With ``after_processing`` the request takes effect for real
-    and only its answer is replaced, which is how a client learns that a create it saw fail may exist anyway.
+    ``path`` is a Dream Machine path relative to its root (``"/generations/video"``) or an Agents API path with its
+    prefix (``"/agents/v1/generations"``); a trailing ``*`` matches a prefix and ``None`` matches every API path of
+    both (assets and presigned storage URLs are never faulted). With ``after_processing`` the request takes effect
+    for real and only its answer is replaced, which is how a client learns that a create it saw fail may exist anyway.
     """
 
     status: int | None = 503

@@ -14,26 +14,47 @@ from luma_mcp.emulator.store import GenerationStore
 RATE_WINDOW_SECONDS = 60.0
 
 
+class SlidingWindow:
+    """When each tenant's recent requests came, forgetting those older than the window."""
+
+    def __init__(self, seconds: float = RATE_WINDOW_SECONDS) -> None:
+        self.seconds = seconds
+        self._times: defaultdict[str, deque[float]] = defaultdict(deque)
+
+    def recent(self, owner: str) -> deque[float]:
+        """``time.monotonic()`` of each of ``owner``'s requests still in the window, oldest first."""
+        times = self._times[owner]
+        while times and time.monotonic() - times[0] >= self.seconds:
+            times.popleft()
+        return times
+
+    def record(self, owner: str) -> None:
+        self._times[owner].append(time.monotonic())
+
+    def seconds_until_room(self, owner: str) -> int:
+        """Whole seconds (at least 1) until the oldest request in the window ages out of it."""
+        recent = self.recent(owner)
+        wait = self.seconds - (time.monotonic() - recent[0]) if recent else 0.0
+        return max(1, math.ceil(wait))
+
+
 class CreateLimits:
     """Admits or refuses a tenant's next create; only creates that went through use up the per-minute budget."""
 
     def __init__(self, config: EmulatorConfig, store: GenerationStore) -> None:
         self._config = config
         self._store = store
-        self._recent_creates: defaultdict[str, deque[float]] = defaultdict(deque)
+        self._recent_creates = SlidingWindow()
 
     def check(self, owner: str) -> None:
         """Raise a 429 if ``owner`` may not create another generation right now."""
         per_minute = self._config.creates_per_minute
-        if per_minute is not None:
-            recent = self._recent(owner)
-            if len(recent) >= per_minute:
-                wait = RATE_WINDOW_SECONDS - (time.monotonic() - recent[0])
-                raise HTTPException(
-                    429,
-                    f"Too many requests: at most {per_minute} generations may be created per minute",
-                    headers={"Retry-After": str(max(1, math.ceil(wait)))},
-                )
+        if per_minute is not None and len(self._recent_creates.recent(owner)) >= per_minute:
+            raise HTTPException(
+                429,
+                f"Too many requests: at most {per_minute} generations may be created per minute",
+                headers={"Retry-After": str(self._recent_creates.seconds_until_room(owner))},
+            )
         concurrent = self._config.max_concurrent
         if concurrent is not None and self._store.count_unfinished(owner) >= concurrent:
             raise HTTPException(
@@ -41,10 +62,4 @@ class CreateLimits:
             )
 
     def record(self, owner: str) -> None:
-        self._recent_creates[owner].append(time.monotonic())
-
-    def _recent(self, owner: str) -> deque[float]:
-        recent = self._recent_creates[owner]
-        while recent and time.monotonic() - recent[0] >= RATE_WINDOW_SECONDS:
-            recent.popleft()
-        return recent
+        self._recent_creates.record(owner)

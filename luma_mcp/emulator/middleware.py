@@ -1,6 +1,7 @@
 """The outermost layer of the API: it logs every request and applies injected faults before or after the real work.
 
-Asset downloads pass straight through: they are the CDN's business, not the API's.
+Asset downloads and the Agents API's presigned uploads and downloads pass straight through: they are the CDN's and
+S3's business, not the API's.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from luma_mcp.emulator.auth import bearer_token
 from luma_mcp.emulator.faults import Fault, FaultQueue
-from luma_mcp.emulator.paths import ASSETS_PREFIX, api_path
+from luma_mcp.emulator.paths import UNLOGGED_PREFIXES, api_path
 from luma_mcp.emulator.recording import RecordedRequest
 
 DROPPED_STATUS = 0
@@ -47,7 +48,7 @@ class RequestInterceptor:
         self._log = log
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or api_path(scope["path"]).startswith(ASSETS_PREFIX):
+        if scope["type"] != "http" or api_path(scope["path"]).startswith(UNLOGGED_PREFIXES):
             await self._app(scope, receive, send)
             return
         arrived, path = time.monotonic(), api_path(scope["path"])

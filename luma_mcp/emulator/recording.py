@@ -12,7 +12,8 @@ class RecordedRequest:
 
     method: str
     path: str
-    """Relative to the API root, e.g. ``"/generations/video"``."""
+    """Dream Machine paths relative to its root, e.g. ``"/generations/video"``; Agents API paths with their prefix,
+    e.g. ``"/agents/v1/generations"``."""
     query: dict[str, str]
     body: Any
     """The parsed JSON body, or ``None`` when there was none or it was not JSON."""

@@ -15,7 +15,7 @@ from starlette.types import ASGIApp
 from luma_mcp.emulator.config import DEFAULT_CONFIG, EmulatorConfig
 from luma_mcp.emulator.emulator import Emulator
 from luma_mcp.emulator.middleware import DroppedResponseFilter
-from luma_mcp.emulator.paths import API_PREFIX
+from luma_mcp.emulator.paths import AGENTS_PREFIX, API_PREFIX
 
 UVICORN_TICK_SECONDS = 0.1
 UVICORN_TICKS_PER_DAY = 864_000
@@ -29,11 +29,11 @@ async def run_emulator(
 ) -> AsyncIterator[Emulator]:
     """Serve a fresh emulator in the current event loop until the block exits; ``port=0`` picks a free port.
 
-    The yielded emulator is already accepting connections at ``emulator.base_url``.
+    The yielded emulator is already accepting connections at ``emulator.base_url`` and ``agents_base_url``.
     """
     emulator = Emulator(config)
     async with serving(emulator.app, host=host, port=port) as origin:
-        emulator.base_url = origin + API_PREFIX
+        _locate(emulator, origin)
         yield emulator
 
 
@@ -62,13 +62,23 @@ async def serving(
 
 
 def serve(config: EmulatorConfig = DEFAULT_CONFIG, *, host: str = "127.0.0.1", port: int = 8787) -> None:
-    """Serve an emulator until Ctrl-C, after one line on stderr with its base URL and API key."""
+    """Serve an emulator until Ctrl-C, after one line on stderr with the base URL and API key of each API."""
     emulator = Emulator(config)
     listener = _listening_socket(host, port)
-    emulator.base_url = _origin(listener) + API_PREFIX
-    print(f"Luma emulator at {emulator.base_url} (API key: {emulator.api_key})", file=sys.stderr, flush=True)
+    _locate(emulator, _origin(listener))
+    print(
+        f"Luma emulator at {emulator.base_url} (API key: {emulator.api_key}); "
+        f"Agents API at {emulator.agents_base_url} (API key: {emulator.agents_api_key})",
+        file=sys.stderr,
+        flush=True,
+    )
     with _quiet_deliberate_drops(), contextlib.suppress(KeyboardInterrupt):
         uvicorn.Server(_uvicorn_config(emulator.app)).run(sockets=[listener])
+
+
+def _locate(emulator: Emulator, origin: str) -> None:
+    emulator.base_url = origin + API_PREFIX
+    emulator.agents_base_url = origin + AGENTS_PREFIX
 
 
 class _EmbeddedServer(uvicorn.Server):

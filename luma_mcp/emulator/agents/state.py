@@ -1,0 +1,25 @@
+"""Everything the Agents API remembers, in one place: generations and balances, files, recent creates, URL keys."""
+
+from __future__ import annotations
+
+from luma_mcp.emulator.agents.files import FileStore
+from luma_mcp.emulator.agents.presign import UrlSigner
+from luma_mcp.emulator.agents.store import AgentsStore
+from luma_mcp.emulator.config import EmulatorConfig
+from luma_mcp.emulator.limits import SlidingWindow
+
+
+class AgentsState:
+    def __init__(self, config: EmulatorConfig) -> None:
+        agents = config.agents
+        self.generations = AgentsStore(
+            queued_seconds=config.queued_seconds,
+            processing_seconds=config.dreaming_seconds,
+            credit_cents=agents.credit_cents,
+        )
+        self.files = FileStore(ingest_seconds=agents.ingest_seconds)
+        self.recent_creates = SlidingWindow()
+        self.signer = UrlSigner(agents.url_ttl_seconds)
+
+    def presign(self, origin: str, path: str) -> str:
+        return self.signer.sign(origin, path)[0]
