@@ -64,7 +64,9 @@ class AgentsClient:
     ) -> None:
         self._timing = timing
         self._retry = retry
-        self._http = LumaHTTP(api_key=api_key, base_url=base_url, timing=timing, retry=retry, transport=transport)
+        self._http = LumaHTTP(
+            api_key=api_key, base_url=base_url, timing=timing, retry=retry, transport=transport, api=API
+        )
 
     async def __aenter__(self) -> Self:
         return self

@@ -59,8 +59,10 @@ class LumaHTTP:
         timing: TimePolicy,
         retry: RetryPolicy,
         transport: httpx.AsyncBaseTransport | None = None,
+        api: str = "dream-machine",
     ) -> None:
         self._api_key = api_key
+        self._api = api
         self.timing = timing
         self.retry = retry
         self.key_accepted = False
@@ -139,6 +141,7 @@ class LumaHTTP:
                     method=method,
                     path=f"/{path}",
                     retry_after=retry_after,
+                    api=self._api,
                 )
                 wait = self.retry.delay(retries_taken, retry_after)
                 if wait is None or not self._may_retry(response, idempotent) or retries_taken >= retries:
@@ -166,7 +169,9 @@ class LumaHTTP:
             "PUT", url, where=where, content=content, headers=headers, seconds=time_left(), keyless=True
         )
         if not response.is_success:
-            raise status_error(response.status_code, _json_or_none(body), method="PUT", path="<upload URL>")
+            raise status_error(
+                response.status_code, _json_or_none(body), method="PUT", path="<upload URL>", api=self._api
+            )
 
     async def _send(
         self,

@@ -47,6 +47,17 @@ def inline_video(seconds: int) -> dict[str, str]:
     return {"data": base64.b64encode(mp4_lasting(seconds)).decode(), "media_type": "video/mp4"}
 
 
+async def storage_get(url: str) -> httpx.Response:
+    """A presigned URL is fetched as S3 wants it: with no Luma key (S3 refuses a second credential)."""
+    async with httpx.AsyncClient(verify=TLS) as s3:
+        return await s3.get(url)
+
+
+async def storage_put(url: str, **request: Any) -> httpx.Response:
+    async with httpx.AsyncClient(verify=TLS) as s3:
+        return await s3.put(url, **request)
+
+
 @asynccontextmanager
 async def client_for(emulator: Emulator, *, api_key: str | None = None) -> AsyncIterator[httpx.AsyncClient]:
     headers = {"Authorization": f"Bearer {api_key or emulator.agents_api_key}"}
@@ -214,17 +225,17 @@ async def test_a_generation_is_queued_then_processing_then_completed_with_an_out
     done = await wait_for_state(client, generation["id"], "completed")
     [output] = done["output"]
     assert output["type"] == "image" and "layer" not in output
-    image = await client.get(output["url"])
+    image = await storage_get(output["url"])
     assert (image.status_code, image.headers["content-type"], image.content[:3]) == (200, "image/jpeg", b"\xff\xd8\xff")
 
 
 async def test_each_type_serves_real_files(emulator: Emulator, client: httpx.AsyncClient) -> None:
     """A PNG when asked for one, an MP4 for every Ray type, and for layering a stack of RGBA layers."""
     png = await completed(emulator, client, output_format="png")
-    assert (await client.get(png["output"][0]["url"])).content[:8] == b"\x89PNG\r\n\x1a\n"
+    assert (await storage_get(png["output"][0]["url"])).content[:8] == b"\x89PNG\r\n\x1a\n"
     video = await completed(emulator, client, model="ray-3.2", type="video")
     [clip] = video["output"]
-    assert clip["type"] == "video" and (await client.get(clip["url"])).content[4:8] == b"ftyp"
+    assert clip["type"] == "video" and (await storage_get(clip["url"])).content[4:8] == b"ftyp"
     for source in ({"generation_id": video["id"]}, VIDEO_URL):
         for generation_type, extra in [("video_edit", {}), ("video_reframe", {"aspect_ratio": "21:9"})]:
             derived = await completed(emulator, client, model="ray-3.2", type=generation_type, source=source, **extra)
@@ -237,7 +248,7 @@ async def test_each_type_serves_real_files(emulator: Emulator, client: httpx.Asy
         (2, "background", "none"),
     ]
     assert all(layer["description"] for layer in layers)
-    front = (await client.get(layered["output"][0]["url"])).content
+    front = (await storage_get(layered["output"][0]["url"])).content
     assert front[:8] == b"\x89PNG\r\n\x1a\n" and front[25] == 6  # colour type 6: RGBA
 
 
@@ -298,22 +309,22 @@ async def test_output_urls_are_minted_on_every_get_and_answer_403_once_expired()
         generation = await completed(emulator, client)
         first = generation["output"][0]["url"]
         upload = (await client.post("/files", json={"mime_type": "image/png", "size_bytes": len(PNG)})).json()
-        assert (await client.get(first)).status_code == 200
+        assert (await storage_get(first)).status_code == 200
         second = (await client.get(f"/generations/{generation['id']}")).json()["output"][0]["url"]
         assert second != first
         tampered = first.replace("Signature=", "Signature=0")
-        forged = await client.get(tampered)
+        forged = await storage_get(tampered)
         assert forged.status_code == 403 and "<Code>SignatureDoesNotMatch</Code>" in forged.text
         expires = float(parse_qs(urlsplit(second).query)["Expires"][0])
         await anyio.sleep(max(0.0, expires - time.time()) + 0.05)
         for url in (first, second):
-            expired = await client.get(url)
+            expired = await storage_get(url)
             assert (expired.status_code, expired.headers["content-type"]) == (403, "application/xml")
             assert "<Code>AccessDenied</Code><Message>Request has expired</Message>" in expired.text
-        late = await client.put(upload["upload"]["url"], content=PNG, headers=upload["upload"]["headers"])
+        late = await storage_put(upload["upload"]["url"], content=PNG, headers=upload["upload"]["headers"])
         assert late.status_code == 403 and "Request has expired" in late.text
         fresh = (await client.get(f"/generations/{generation['id']}")).json()["output"][0]["url"]
-        assert (await client.get(fresh)).status_code == 200
+        assert (await storage_get(fresh)).status_code == 200
 
 
 async def test_a_presigned_url_is_good_only_for_the_path_it_was_signed_for(
@@ -321,8 +332,8 @@ async def test_a_presigned_url_is_good_only_for_the_path_it_was_signed_for(
 ) -> None:
     generation = await completed(emulator, client)
     url = generation["output"][0]["url"]
-    assert (await client.get(url.replace("/0.jpg", "/1.jpg"))).status_code == 403
-    unsigned = await client.get(url.split("?")[0])
+    assert (await storage_get(url.replace("/0.jpg", "/1.jpg"))).status_code == 403
+    unsigned = await storage_get(url.split("?")[0])
     assert unsigned.status_code == 403
 
 
@@ -883,7 +894,7 @@ async def test_ingest_fails_a_file_whose_bytes_are_not_what_was_declared(
     flagged = await uploaded(emulator, client, PNG, "image/png")
     assert (flagged["state"], flagged["failure_reason"]) == ("failed", "Flagged by moderation")
     created = (await client.post("/files", json={"mime_type": "image/png", "size_bytes": len(PNG) + 1})).json()
-    await client.put(created["upload"]["url"], content=PNG, headers=created["upload"]["headers"])
+    await storage_put(created["upload"]["url"], content=PNG, headers=created["upload"]["headers"])
     await client.post(f"/files/{created['id']}/complete")
     emulator.agents.ingest_now(created["id"])
     short = (await client.get(f"/files/{created['id']}")).json()
@@ -942,7 +953,7 @@ async def test_a_deleted_file_is_soft_deleted_and_can_no_longer_be_used(
     ]
     response = await client.post("/generations", json={**IMAGE_EDIT, "source": {"file_id": file["id"]}})
     assert refusal(response) == (400, f"source: file {file['id']} is not ready (state: deleted)")
-    late = await client.put(pending["upload"]["url"], content=PNG, headers=pending["upload"]["headers"])
+    late = await storage_put(pending["upload"]["url"], content=PNG, headers=pending["upload"]["headers"])
     assert late.status_code == 403 and "<Code>AccessDenied</Code>" in late.text
     assert refusal(await client.post(f"/files/{pending['id']}/complete")) == (400, f"File {pending['id']} is deleted")
     assert (await client.delete(f"/files/{file['id']}")).status_code == 204
@@ -990,7 +1001,7 @@ async def test_faults_and_the_request_log_reach_the_agents_api_by_its_prefixed_p
     generation = await completed(emulator, client)
     emulator.inject(Fault(status=502, path="/agents/v1/files*"))
     assert (await client.get("/files")).status_code == 502
-    assert (await client.get(generation["output"][0]["url"])).status_code == 200
+    assert (await storage_get(generation["output"][0]["url"])).status_code == 200
     posts = emulator.requests_for("POST", "/agents/v1/generations")
     assert [(r.status, r.body, r.api_key) for r in posts] == [
         (503, {"prompt": PROMPT}, emulator.agents_api_key),
@@ -1070,3 +1081,14 @@ async def test_the_official_sdk_accepts_every_answer_in_strict_mode(emulator: Em
         assert missing.value.body == {"detail": "Generation not found"}
         await luma.files.delete(created.id)
         assert (await luma.files.get(created.id)).state == "deleted"
+
+
+async def test_a_presigned_url_sent_with_a_luma_key_is_refused_as_s3_does(
+    emulator: Emulator, client: httpx.AsyncClient
+) -> None:
+    """S3 takes one credential: the signature in the URL. A Luma key sent along is refused, never used."""
+    generation = await completed(emulator, client)
+    url = generation["output"][0]["url"]
+    with_key = await client.get(url)
+    assert with_key.status_code == 400 and "<Code>InvalidArgument</Code>" in with_key.text
+    assert (await storage_get(url)).status_code == 200

@@ -320,10 +320,18 @@ def deleted_while_waiting(generation_id: str, cause: NotFoundError) -> NotFoundE
     )
 
 
+_KEY_SETTING = {"dream-machine": "LUMA_API_KEY", "agents": "LUMA_AGENTS_API_KEY (or LUMA_API_KEY)"}
+_KEY_PAGES = {"dream-machine": KEYS_PAGE, "agents": AGENTS_KEYS_PAGE}
+_LIMITS = {
+    "dream-machine": "Luma allows 10 video generations in flight and 20 creates a minute",
+    "agents": "Luma limits creates a minute and jobs in flight by plan (see https://platform.lumalabs.ai)",
+}
+
+
 def status_error(
-    status_code: int, body: Any, *, method: str, path: str, retry_after: float | None = None
+    status_code: int, body: Any, *, method: str, path: str, retry_after: float | None = None, api: str = "dream-machine"
 ) -> APIStatusError:
-    """Luma's non-2xx answer as the most specific error."""
+    """Luma's non-2xx answer (from `api`) as the most specific error."""
     detail = _detail_text(body)
     said = f": {detail}" if detail else ""
     where = f"{method} {path}"
@@ -333,8 +341,8 @@ def status_error(
         )
     if status_code in (401, 403):
         return AuthenticationError(
-            f"Luma refused the API key ({status_code}){said}. Check the key: LUMA_API_KEY in the server's "
-            f"configuration (or the X-Luma-Api-Key header, over HTTP); keys are made at {KEYS_PAGE}.",
+            f"Luma refused the API key ({status_code}){said}. Check the key: {_KEY_SETTING[api]} in the server's "
+            f"configuration (or the X-Luma-Api-Key header, over HTTP); keys are made at {_KEY_PAGES[api]}.",
             status_code=status_code,
             detail=detail,
         )
@@ -347,8 +355,8 @@ def status_error(
     if status_code == 429:
         asks = f" Luma asks to wait {retry_after:.0f} s." if retry_after else ""
         return RateLimitError(
-            f"Luma's rate limit was hit (429){said}.{asks} Luma allows 10 video generations in flight and 20 "
-            "creates a minute; wait for running generations to finish and try again.",
+            f"Luma's rate limit was hit (429){said}.{asks} {_LIMITS[api]}; wait for running generations to finish "
+            "and try again.",
             status_code=status_code,
             detail=detail,
             retry_after=retry_after,

@@ -29,7 +29,7 @@ class StorageRoutes:
         ]
 
     async def output(self, request: Request) -> Response:
-        refusal = self._state.signer.refusal(request.url.path, request.query_params)
+        refusal = _second_credential(request) or self._state.signer.refusal(request.url.path, request.query_params)
         if refusal is not None:
             return refusal
         generation = self._state.generations.get(request.path_params["generation_id"])
@@ -44,7 +44,9 @@ class StorageRoutes:
     async def upload(self, request: Request) -> Response:
         """The bytes of a presigned upload; the Content-Type was signed, so another one does not match."""
         binds = request.headers.get("content-type", "")
-        refusal = self._state.signer.refusal(request.url.path, request.query_params, binds=binds)
+        refusal = _second_credential(request) or self._state.signer.refusal(
+            request.url.path, request.query_params, binds=binds
+        )
         if refusal is not None:
             return refusal
         stored = self._state.files.get(request.path_params["file_id"])
@@ -53,3 +55,15 @@ class StorageRoutes:
             return s3_error(403, "AccessDenied", "The upload for this file is closed")
         stored.content = await request.body()
         return Response(status_code=200, headers={"ETag": f'"{stored.id}"'})
+
+
+def _second_credential(request: Request) -> Response | None:
+    """S3 refuses a presigned request that also carries an Authorization header (a Luma key sent along, say)."""
+    if "authorization" in request.headers:
+        return s3_error(
+            400,
+            "InvalidArgument",
+            "Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter, Signature query string "
+            "parameter or the Authorization header should be specified",
+        )
+    return None
