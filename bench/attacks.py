@@ -150,6 +150,7 @@ async def luma_server(
         "LUMA_API_KEY": emulator.api_key,
         "LUMA_BASE_URL": emulator.base_url,
         "LUMA_MCP_OUTPUT_DIR": str(workdir / "videos"),
+        "LUMA_MCP_STATE_DIR": str(workdir / "state"),
         **(env or {}),
     }
     if send_buffer is not None:

@@ -48,6 +48,7 @@ def server_params(emulator: Emulator, output_dir: Path) -> StdioServerParameters
             "LUMA_API_KEY": emulator.api_key,
             "LUMA_BASE_URL": emulator.base_url,
             "LUMA_MCP_OUTPUT_DIR": str(output_dir),
+            "LUMA_MCP_STATE_DIR": str(output_dir / ".state"),
             "LUMA_MCP_MAX_WAIT": "60",
             "LUMA_MCP_LOG_LEVEL": "WARNING",
         },

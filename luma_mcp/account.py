@@ -9,17 +9,23 @@ touches the poller or the create queue. Plain reads (a generation, a list page, 
 
 from __future__ import annotations
 
+import logging
+import sqlite3
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from anyio.abc import TaskGroup
 
 from .admission import CreateLedger, CreateLimits, CreateQueue, Report
-from .backend import Job, LumaBackend
+from .backend import Job, LumaBackend, kind_and_body
 from .client import HANDED_OUT_MEMORY
+from .ledger import Ledger, LedgerEntry
 from .models import Generation
 from .poller import OnChange, Poller, PollSchedule
+
+logger = logging.getLogger(__name__)
 
 Changed = Callable[[str, str], None]
 """Told `(account name, generation id)` whenever one of the account's generations is made, changes or goes."""
@@ -48,10 +54,12 @@ class Account:
         limits: CreateLimits,
         create_reserve: float,
         on_change: Changed,
+        ledger: Ledger | None = None,
     ) -> None:
         self.name = name
         self.backend = backend
         self.memory = memory
+        self._ledger = ledger
         self.leases = 0
         """Tool calls and resource reads acting for this account right now (see `Accounts.lease`)."""
         self._on_change = on_change
@@ -73,18 +81,31 @@ class Account:
         """Start a paid job once Luma's limits allow it, telling `report` what it waits for (see `CreateQueue`)."""
         generation = await self._creates.submit(lambda: self.backend.start(job), report=report)
         self._on_change(self.name, generation.id)
+        await self._write(self._record_started(generation, job))
         return generation
+
+    async def made(self, generation_id: str) -> bool:
+        """Whether this account made the generation, as far as this server knows (its ledger, or its poller)."""
+        if generation_id in self._poller.watching:
+            return True
+        return self._ledger is not None and await self._ledger.get(self.name, generation_id) is not None
 
     async def look(self, generation_id: str, *, about_to_wait: bool = False) -> Generation:
         """The generation as Luma reports it. A caller `about_to_wait` for it starts from the poller's view when it
         already watches it: the poller looks again within a tick anyway, so asking Luma now would be a request
         more for the same answer."""
         recent = self._poller.latest(generation_id) if about_to_wait else None
-        return recent or await self.backend.get_generation(generation_id)
+        generation = recent or await self.backend.get_generation(generation_id)
+        if generation.request is None and self._ledger is not None:
+            entry = await self._ledger.get(self.name, generation_id)
+            if entry is not None:
+                return _with_request(generation, entry.request)
+        return generation
 
     async def wait(self, generation: Generation, *, timeout: float, on_update: OnChange | None = None) -> Generation:
         """Wait until `generation` finishes or `timeout` passes (see `Poller.wait`)."""
-        return await self._poller.wait(generation, timeout=timeout, on_update=on_update)
+        latest = await self._poller.wait(generation, timeout=timeout, on_update=on_update)
+        return _with_request(latest, generation.request)
 
     def follow(self, generation_id: str) -> Callable[[], None]:
         """Keep a generation polled for subscribers until it finishes or the returned function is called. Until
@@ -109,3 +130,43 @@ class Account:
         if generation.is_terminal:
             self.memory.creates.settle(generation.id)
         self._on_change(self.name, generation.id)
+        if self._ledger is not None:
+            await self._write(
+                self._ledger.seen(
+                    self.name,
+                    generation.id,
+                    state=generation.state,
+                    outputs=generation.outputs or (),
+                    failure_reason=generation.failure_reason,
+                    failure_code=generation.failure_code,
+                )
+            )
+
+    async def _record_started(self, generation: Generation, job: Job) -> None:
+        if self._ledger is None:
+            return
+        kind, request = kind_and_body(job)
+        entry = LedgerEntry(
+            id=generation.id,
+            api=self.backend.api,
+            kind=kind,
+            request=request,
+            state=generation.state,
+            model=generation.model,
+        )
+        await self._ledger.started(self.name, entry)
+
+    @staticmethod
+    async def _write(writing: Awaitable[None]) -> None:
+        """A ledger that cannot be written (a full disk, say) must not fail a call whose job Luma took."""
+        try:
+            await writing
+        except (OSError, sqlite3.Error):
+            logger.exception("Could not write to the ledger")
+
+
+def _with_request(generation: Generation, request: dict[str, Any] | None) -> Generation:
+    """An API that echoes no request (the Agents API) still shows the prompt: from what we sent, or the ledger."""
+    if generation.request is not None or request is None:
+        return generation
+    return generation.model_copy(update={"request": request})

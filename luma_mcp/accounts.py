@@ -27,6 +27,7 @@ from .agents_client import AgentsClient
 from .backend import LumaBackend
 from .client import DreamMachineClient
 from .errors.wording import empty_key_header, no_key_for, unusable_key_header
+from .ledger import Ledger
 from .poller import PollSchedule
 from .settings import Api, Settings, api_of_key
 
@@ -87,6 +88,14 @@ class Caller:
             raise no_key_for(api, keys_for=tuple(self.accounts))
         return account
 
+    async def account_that_made(self, generation_id: str) -> Account:
+        """The account a generation belongs to: the one that made it, as far as this server knows; else the Dream
+        Machine account, whose API can look up any of its generations, made here or not."""
+        for account in self.accounts.values():
+            if await account.made(generation_id):
+                return account
+        return self.accounts.get("dream-machine") or self.account_for("agents")
+
 
 def current_caller() -> Caller:
     """The accounts of the tool call or resource read in progress (see `Accounts.lease`)."""
@@ -105,8 +114,10 @@ class Accounts:
         schedule: PollSchedule,
         limits: CreateLimits,
         on_change: Changed,
+        ledger: Ledger | None = None,
     ) -> None:
         self._settings = settings
+        self._ledger = ledger
         self._task_group = task_group
         self._schedule = schedule
         self._limits = limits
@@ -162,6 +173,7 @@ class Accounts:
             limits=self._limits,
             create_reserve=timing.create_queue_reserve,
             on_change=self._on_change,
+            ledger=self._ledger,
         )
 
     def _close_idle(self, keep: Account | None = None) -> None:

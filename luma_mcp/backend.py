@@ -39,6 +39,19 @@ Job = GenerationRequest | Upscale | AddAudio | AgentsRequest
 soundtrack; on the Agents API any of its job types (`AgentsRequest.type`)."""
 
 
+def kind_and_body(job: Job) -> tuple[str, dict[str, object]]:
+    """What a job makes, and the body sent for it: how the ledger keeps it."""
+    match job:
+        case AgentsRequest():
+            return job.type, job.body()
+        case GenerationRequest():
+            return "video", job.body()
+        case Upscale(generation_id=source, request=request):
+            return "upscale", {"generation_id": source, **request.body()}
+        case AddAudio(generation_id=source, request=request):
+            return "audio", {"generation_id": source, **request.body()}
+
+
 class LumaBackend(Protocol):
     """One Luma API, as an account uses it.
 

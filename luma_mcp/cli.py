@@ -38,6 +38,9 @@ configuration, read from the environment once at start (details in the README):
   LUMA_AGENTS_BASE_URL                the Agents API (default https://agents.lumalabs.ai/v1)
   LUMA_MCP_OUTPUT_DIR                 where download_generation saves files (default ~/luma-videos)
   LUMA_MCP_MAX_WAIT                   seconds one tool call may wait for a video (default 45)
+  LUMA_MCP_STATE_DIR                  where the ledger of generations started here is kept (default: the
+                                      platform's user data folder, e.g. ~/.local/share/luma-mcp)
+  LUMA_MCP_LEDGER                     on (default) or off: keep no ledger
   LUMA_MCP_LOG_LEVEL                  DEBUG, INFO, WARNING, ERROR or CRITICAL (default INFO); logs go to stderr
   LUMA_MCP_CREATES_PER_MINUTE         creates sent per minute and account (default 20; 0 = no limit)
   LUMA_MCP_MAX_IN_FLIGHT              generations in flight per account (default 10; 0 = no limit)

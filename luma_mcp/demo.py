@@ -66,6 +66,7 @@ async def _walk_through(emulator: Emulator, target: Path) -> None:
             "LUMA_API_KEY": emulator.api_key,
             "LUMA_BASE_URL": emulator.base_url,
             "LUMA_MCP_OUTPUT_DIR": str(target),
+            "LUMA_MCP_LEDGER": "off",  # the emulator's generations are not the user's
             "LUMA_MCP_LOG_LEVEL": "WARNING",
         },
     )

@@ -14,7 +14,8 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -25,6 +26,7 @@ import anyio.to_thread
 
 T = TypeVar("T")
 
+LEDGER_FILE = "ledger.sqlite3"
 SCHEMA_VERSION = 1
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS generations (
@@ -96,6 +98,19 @@ class UnknownCreate:
     model: str | None = None
     estimated_cost_usd: float | None = None
     sent_at: str = field(default_factory=_now)
+
+
+@asynccontextmanager
+async def opened_ledger(state_dir: Path | None) -> AsyncIterator[Ledger | None]:
+    """The ledger in `state_dir` for the length of the block; None when there is no state folder (ledger off)."""
+    if state_dir is None:
+        yield None
+        return
+    ledger = Ledger.open(state_dir / LEDGER_FILE)
+    try:
+        yield ledger
+    finally:
+        ledger.close()
 
 
 class Ledger:

@@ -15,10 +15,12 @@ class GenerationResult(BaseModel):
     """One generation, flattened so the model finds the video URL without digging."""
 
     id: str
-    state: str = Field(description="queued, dreaming, completed or failed.")
+    api: str = Field(default="dream-machine", description="The Luma API that made it: dream-machine or agents.")
+    state: str = Field(description="queued, dreaming (Dream Machine) or processing (Agents), completed or failed.")
     video_url: str | None = Field(default=None, description="The MP4, once completed. Download it soon.")
     thumbnail_url: str | None = None
     failure_reason: str | None = None
+    failure_code: str | None = Field(default=None, description="The Agents API's reason code, when failed.")
     prompt: str | None = None
     model: str | None = None
     generation_type: str | None = None
@@ -30,10 +32,12 @@ class GenerationResult(BaseModel):
         assets = generation.assets
         return cls(
             id=generation.id,
+            api=generation.api,
             state=generation.state,
             video_url=assets.video if assets else None,
             thumbnail_url=assets.image if assets else None,
             failure_reason=generation.failure_reason,
+            failure_code=generation.failure_code,
             prompt=generation.prompt,
             model=generation.model,
             generation_type=generation.generation_type,

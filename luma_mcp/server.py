@@ -33,6 +33,7 @@ from .errors.wording import (
     reading_out_of_time,
 )
 from .inputs import check_argument_names
+from .ledger import opened_ledger
 from .poller import PollSchedule
 from .prompts import register_prompts
 from .resources import register_resources
@@ -156,10 +157,13 @@ def build_server(
         accounts: Accounts | None = None
         try:
             async with (
+                opened_ledger(settings.state_dir) as ledger,
                 Downloader(settings.output_dir, timing=settings.timing) as downloader,
                 anyio.create_task_group() as task_group,
             ):
-                accounts = Accounts(settings, task_group, schedule=schedule, limits=limits, on_change=updates.changed)
+                accounts = Accounts(
+                    settings, task_group, schedule=schedule, limits=limits, on_change=updates.changed, ledger=ledger
+                )
                 updates.start(task_group)
                 app = AppContext(settings, accounts, downloader, updates)
                 opened.append(app)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -47,6 +48,8 @@ class Settings:
     base_url: str = DEFAULT_BASE_URL
     agents_base_url: str = DEFAULT_AGENTS_BASE_URL
     output_dir: Path = DEFAULT_OUTPUT_DIR
+    state_dir: Path | None = None
+    """Where the ledger of generations this server started is kept; None keeps none (LUMA_MCP_LEDGER=off)."""
     max_wait: float = DEFAULT_MAX_WAIT
     log_level: LogLevel = "INFO"
     auth_token: str | None = field(default=None, repr=False)
@@ -82,6 +85,10 @@ class Settings:
         base_url = _url(environ, "LUMA_BASE_URL", DEFAULT_BASE_URL)
         agents_base_url = _url(environ, "LUMA_AGENTS_BASE_URL", DEFAULT_AGENTS_BASE_URL)
         output_dir = Path(environ.get("LUMA_MCP_OUTPUT_DIR") or DEFAULT_OUTPUT_DIR).expanduser()
+        ledger = (environ.get("LUMA_MCP_LEDGER") or "on").strip().lower()
+        if ledger not in ("on", "off"):
+            raise setting_not_one_of("LUMA_MCP_LEDGER", ledger, ("on", "off"))
+        state_dir = None if ledger == "off" else Path(environ.get("LUMA_MCP_STATE_DIR") or _user_data_dir(environ))
         raw_wait = environ.get("LUMA_MCP_MAX_WAIT") or str(DEFAULT_MAX_WAIT)
         try:
             max_wait = float(raw_wait)
@@ -116,6 +123,7 @@ class Settings:
             base_url=base_url,
             agents_base_url=agents_base_url,
             output_dir=output_dir,
+            state_dir=state_dir.expanduser() if state_dir else None,
             max_wait=max_wait,
             log_level=log_level,
             auth_token=auth_token,
@@ -127,6 +135,15 @@ class Settings:
             creates_per_minute=creates_per_minute,
             max_in_flight=max_in_flight,
         )
+
+
+def _user_data_dir(environ: Mapping[str, str]) -> Path:
+    """The platform's folder for an application's own data."""
+    if sys.platform == "darwin":
+        return Path.home() / "Library" / "Application Support" / "luma-mcp"
+    if sys.platform == "win32":
+        return Path(environ.get("APPDATA") or Path.home() / "AppData" / "Roaming") / "luma-mcp"
+    return Path(environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share") / "luma-mcp"
 
 
 def api_of_key(key: str) -> Api:

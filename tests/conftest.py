@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
 from collections.abc import AsyncIterator
 
 import pytest
@@ -9,6 +11,11 @@ import pytest
 from luma_mcp.emulator import Emulator, EmulatorConfig, run_emulator
 
 FAST_CLOCK = EmulatorConfig(queued_seconds=0.05, dreaming_seconds=0.3)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Servers the tests start keep their ledger in a folder of the test run, never in the user's own."""
+    os.environ["LUMA_MCP_STATE_DIR"] = tempfile.mkdtemp(prefix="luma-mcp-test-state-")
 
 
 @pytest.fixture

@@ -45,6 +45,7 @@ async def test_uvx_runs_the_built_wheel_and_lists_its_tools(tmp_path: Path) -> N
     assert uvx is not None, "uvx comes with the dev extra's uv"
     # As a client launches it: no key yet (the server starts and lists its tools without one).
     env = {name: value for name, value in os.environ.items() if not name.startswith("LUMA")}
+    env["LUMA_MCP_STATE_DIR"] = str(tmp_path / "state")
     params = StdioServerParameters(command=uvx, args=["--isolated", "--from", str(wheel), NAME], env=env)
     with (tmp_path / "stderr.log").open("w") as errlog, anyio.fail_after(240):  # the first run fetches dependencies
         async with Client(stdio_client(params, errlog=errlog)) as client:

@@ -64,12 +64,13 @@ async def test_the_create_schema_enumerates_allowed_values(client: Client) -> No
     tools = {tool.name: tool for tool in (await client.list_tools()).tools}
     properties = tools["create_generation"].input_schema["properties"]
     assert properties["aspect_ratio"]["enum"] == ["16:9", "9:16", "1:1", "4:3", "3:4", "21:9", "9:21"]
-    assert set(properties["model"]["enum"]) == {"ray-2", "ray-flash-2"}
+    assert set(properties["model"]["anyOf"][0]["enum"]) == {"ray-3.2", "ray-2", "ray-flash-2"}
     resolution = properties["resolution"]["anyOf"][0]
-    assert resolution["enum"] == ["540p", "720p", "1080p", "4k"]
+    assert resolution["enum"] == ["360p", "540p", "720p", "1080p", "4k"]
+    assert properties["duration"]["anyOf"][0]["enum"] == ["5s", "9s", "10s"]
     assert tools["create_generation"].input_schema["required"] == ["prompt"]
     output = tools["create_generation"].output_schema["properties"]
-    assert {"id", "state", "video_url", "thumbnail_url", "failure_reason", "prompt", "model", "created_at"} <= set(
+    assert {"id", "api", "state", "video_url", "thumbnail_url", "failure_reason", "failure_code", "prompt"} <= set(
         output
     )
 

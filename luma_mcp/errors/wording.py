@@ -139,6 +139,32 @@ def two_far_ends() -> InvalidRequestError:
     )
 
 
+def option_not_on_model(
+    model: str, argument: str, value: object, allowed: Sequence[str], elsewhere: str
+) -> InvalidRequestError:
+    """An option value one model lacks; `elsewhere` says which model has it, or what to do instead."""
+    return InvalidRequestError(
+        f"{argument}={value!r} is not available on {model}, which takes {_either(allowed)}; {elsewhere}. Nothing "
+        "was sent to Luma."
+    )
+
+
+def argument_not_on_model(model: str, argument: str, instead: str) -> InvalidRequestError:
+    return InvalidRequestError(f"{argument} is not offered on {model}; {instead}. Nothing was sent to Luma.")
+
+
+def options_conflict(model: str, first: str, second: str, instead: str) -> InvalidRequestError:
+    """Two options Luma refuses together on `model`."""
+    return InvalidRequestError(
+        f"{first} cannot be combined with {second} on {model} (Luma refuses it): {instead}. Nothing was sent to Luma."
+    )
+
+
+def _either(values: Sequence[str]) -> str:
+    quoted = [repr(value) for value in values]
+    return quoted[0] if len(quoted) == 1 else f"{', '.join(quoted[:-1])} or {quoted[-1]}"
+
+
 def unknown_arguments(tool: str, nearest: Mapping[str, str | None], known: Collection[str]) -> InvalidRequestError:
     """`nearest`: each unknown name, with the known one it was likely meant to be."""
     problems = [

@@ -1,6 +1,6 @@
 """Argument and result types several tools share; their descriptions are what the model reads."""
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from mcp.types import CallToolResult
 from pydantic import Field
@@ -18,6 +18,25 @@ Wait = Annotated[
     ),
 ]
 ModelArg = Annotated[Model, Field(description="ray-2 (best) or ray-flash-2 (faster, cheaper).")]
+VideoModel = Literal["ray-3.2", "ray-2", "ray-flash-2"]
+VideoModelArg = Annotated[
+    VideoModel | None,
+    Field(
+        description=(
+            "ray-3.2: Luma's newest (5 s or 10 s, 360p to 1080p, HDR; needs an Agents API key). ray-2 (up to 4k, "
+            "5 s or 9 s) or ray-flash-2 (faster, cheaper): the Dream Machine API. Default: ray-3.2 with an Agents "
+            "API key, else ray-2."
+        )
+    ),
+]
+AnyResolutionArg = Annotated[
+    Literal["360p", "540p", "720p", "1080p", "4k"] | None,
+    Field(description="720p by default; 360p (a quick draft) on ray-3.2 only, 4k on ray-2 and ray-flash-2 only."),
+]
+AnyDurationArg = Annotated[
+    Literal["5s", "9s", "10s"] | None,
+    Field(description="5s by default; 10s on ray-3.2 only, 9s on ray-2 and ray-flash-2 only."),
+]
 ResolutionArg = Annotated[Resolution | None, Field(description="540p, 720p (default), 1080p or 4k; more costs more.")]
 DurationArg = Annotated[Duration | None, Field(description="5s (default) or 9s.")]
 GenerationOutput = Annotated[CallToolResult, GenerationResult]

@@ -31,8 +31,8 @@ class ToolCall:
     """One tool call: the account it acts for and the progress it reports. The call's deadline is set by the
     server (see `luma_mcp.timing`); waiting for a video ends there."""
 
-    def __init__(self, ctx: AppCtx) -> None:
-        self.account: Account = account()
+    def __init__(self, ctx: AppCtx, on: Account | None = None) -> None:
+        self.account: Account = on or account()
         self.progress = Progress(ctx)
 
     async def start(self, job: Job, wait: bool) -> CallToolResult:

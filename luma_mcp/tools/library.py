@@ -4,6 +4,7 @@ from typing import Annotated
 
 from pydantic import Field
 
+from ..accounts import current_caller
 from ..context import AppCtx, app_of
 from ..inputs import GenerationId
 from ..results import Deleted, Download, GenerationList, GenerationResult
@@ -13,7 +14,7 @@ from .call import ToolCall, account, luma
 
 async def get_generation(ctx: AppCtx, generation_id: GenerationId, wait: Wait = False) -> GenerationOutput:
     """Look up a generation's state and video URL; with wait=true, wait for it to finish (with progress)."""
-    call = ToolCall(ctx)
+    call = ToolCall(ctx, await current_caller().account_that_made(str(generation_id)))
     return await call.finish(await call.account.look(str(generation_id), about_to_wait=wait), wait)
 
 

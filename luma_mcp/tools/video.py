@@ -1,10 +1,11 @@
 """Making and changing videos: every tool here costs the user money."""
 
-from typing import Annotated
+from typing import Annotated, cast
 
 from mcp.types import CallToolResult
 from pydantic import Field
 
+from ..accounts import current_caller
 from ..backend import AddAudio, Upscale
 from ..context import AppCtx
 from ..inputs import (
@@ -19,6 +20,7 @@ from ..inputs import (
     extend_keyframes,
     image_to_video_keyframes,
 )
+from ..lineup import LINEUP, default_video_model
 from ..models import (
     AspectRatio,
     AudioRequest,
@@ -26,10 +28,21 @@ from ..models import (
     Duration,
     GenerationRequest,
     Keyframes,
+    Model,
     Resolution,
     UpscaleRequest,
 )
-from .arguments import DurationArg, GenerationOutput, ModelArg, ResolutionArg, Wait
+from ..ray3 import ray3_video, refuse_dream_machine_options, refuse_ray3_options
+from .arguments import (
+    AnyDurationArg,
+    AnyResolutionArg,
+    DurationArg,
+    GenerationOutput,
+    ModelArg,
+    ResolutionArg,
+    VideoModelArg,
+    Wait,
+)
 from .call import ToolCall
 
 DEFAULT_RESOLUTION: Resolution = "720p"
@@ -48,11 +61,12 @@ async def _create(ctx: AppCtx, request: GenerationRequest, wait: bool) -> CallTo
 async def create_generation(
     ctx: AppCtx,
     prompt: Prompt,
-    model: ModelArg = "ray-2",
-    resolution: ResolutionArg = None,
-    duration: DurationArg = None,
+    model: VideoModelArg = None,
+    resolution: AnyResolutionArg = None,
+    duration: AnyDurationArg = None,
     aspect_ratio: AspectRatio = "16:9",
     loop: bool = False,
+    hdr: Annotated[bool, Field(description="High dynamic range video (ray-3.2 only; 720p or 1080p, 5 s).")] = False,
     start_image_url: ImageUrl | None = None,
     end_image_url: ImageUrl | None = None,
     concepts: Concepts | None = None,
@@ -61,19 +75,37 @@ async def create_generation(
 ) -> GenerationOutput:
     """Make a video from a text prompt (text-to-video), or from start and/or end images (image-to-video).
 
-    Costs the user money per call. Write camera moves into the prompt and add concept keys from list_concepts.
-    Returns the generation with its video_url when done; if it is still running, call get_generation with
-    wait=true rather than creating it again.
+    Costs the user money per call. Write camera moves into the prompt (and, on ray-2, add concept keys from
+    list_concepts). Returns the generation with its video_url when done; if it is still running, call
+    get_generation with wait=true rather than creating it again.
     """
-    resolution, duration = _video_options(resolution, duration)
+    caller = current_caller()
+    chosen = model or default_video_model(set(caller.accounts))
+    if LINEUP[chosen].api == "agents":
+        refuse_dream_machine_options(concepts=concepts, callback_url=callback_url)
+        job = ray3_video(
+            prompt,
+            resolution=resolution,
+            duration=duration,
+            aspect_ratio=aspect_ratio,
+            loop=loop,
+            hdr=hdr,
+            start_image_url=start_image_url,
+            end_image_url=end_image_url,
+        )
+        return await ToolCall(ctx, caller.account_for("agents")).start(job, wait)
+    refuse_ray3_options(chosen, resolution=resolution, duration=duration, hdr=hdr)
+    dream_resolution, dream_duration = _video_options(
+        cast(Resolution | None, resolution), cast(Duration | None, duration)
+    )
     request = GenerationRequest(
-        model=model,
+        model=cast(Model, chosen),
         prompt=prompt,
         aspect_ratio=aspect_ratio,
         loop=loop,
         keyframes=image_to_video_keyframes(start_image_url, end_image_url),
-        resolution=resolution,
-        duration=duration,
+        resolution=dream_resolution,
+        duration=dream_duration,
         concepts=[Concept(key=key) for key in dict.fromkeys(concepts)] if concepts else None,
         callback_url=callback_url,
     )

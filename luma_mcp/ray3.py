@@ -1,0 +1,86 @@
+"""Ray 3.2 video requests (the Agents API), and every rule Luma applies to their options, checked here first.
+
+`create_generation` takes one set of arguments for every video model. What one model lacks is refused by name
+with what to do instead, and Ray 3.2's combinations that Luma would refuse (luma-agents-api.md §4.3) are refused
+before a request leaves, so a mistake costs nothing.
+"""
+
+from __future__ import annotations
+
+from typing import Literal, get_args
+
+from .agents_wire import AgentsRequest, ImageRef, RayAspectRatio, RayDuration, RayResolution, VideoOptions
+from .errors.wording import argument_not_on_model, option_not_on_model, options_conflict
+
+RAY3: Literal["ray-3.2"] = "ray-3.2"
+RAY3_RESOLUTIONS: tuple[str, ...] = get_args(RayResolution)
+RAY3_DURATIONS: tuple[str, ...] = get_args(RayDuration)
+RAY3_ASPECT_RATIOS: tuple[str, ...] = get_args(RayAspectRatio)
+HDR_RESOLUTIONS = ("720p", "1080p")
+DEFAULT_RESOLUTION = "720p"
+DEFAULT_DURATION = "5s"
+
+
+def ray3_video(
+    prompt: str,
+    *,
+    resolution: str | None,
+    duration: str | None,
+    aspect_ratio: str,
+    loop: bool,
+    hdr: bool,
+    start_image_url: str | None,
+    end_image_url: str | None,
+) -> AgentsRequest:
+    """A text-to-video or image-to-video request for Ray 3.2."""
+    resolution = resolution or DEFAULT_RESOLUTION
+    duration = duration or DEFAULT_DURATION
+    _one_of("resolution", resolution, RAY3_RESOLUTIONS, "4k is made by ray-2 and ray-flash-2")
+    _one_of("duration", duration, RAY3_DURATIONS, "9s is made by ray-2 and ray-flash-2")
+    _one_of("aspect_ratio", aspect_ratio, RAY3_ASPECT_RATIOS, "9:21 is made by ray-2 and ray-flash-2")
+    if duration == "10s":
+        for given, name in ((start_image_url, "start_image_url"), (end_image_url, "end_image_url")):
+            if given:
+                raise options_conflict(RAY3, "duration='10s'", name, "use duration='5s' to start or end on an image")
+        if hdr:
+            raise options_conflict(RAY3, "duration='10s'", "hdr=true", "use duration='5s' for an HDR video")
+        if loop:
+            raise options_conflict(RAY3, "duration='10s'", "loop=true", "use duration='5s' for a looping video")
+    if loop and hdr:
+        raise options_conflict(RAY3, "loop=true", "hdr=true", "choose one of them")
+    if loop and end_image_url:
+        raise options_conflict(RAY3, "loop=true", "end_image_url", "a loop ends where it starts; drop the end image")
+    if hdr and resolution not in HDR_RESOLUTIONS:
+        raise options_conflict(RAY3, "hdr=true", f"resolution={resolution!r}", "use 720p or 1080p for HDR")
+    options = VideoOptions(
+        resolution=resolution,  # type: ignore[arg-type]  # checked above
+        duration=duration,  # type: ignore[arg-type]
+        hdr=hdr or None,
+        loop=loop or None,
+        start_frame=ImageRef(url=start_image_url) if start_image_url else None,
+        end_frame=ImageRef(url=end_image_url) if end_image_url else None,
+    )
+    return AgentsRequest(prompt=prompt, model=RAY3, type="video", aspect_ratio=aspect_ratio, video=options)
+
+
+def refuse_ray3_options(model: str, *, resolution: str | None, duration: str | None, hdr: bool) -> None:
+    """On a Dream Machine model, the options only Ray 3.2 has are refused by name."""
+    if hdr:
+        raise argument_not_on_model(model, "hdr", "HDR video is made by ray-3.2 (an Agents API key)")
+    if resolution == "360p":
+        raise option_not_on_model(model, "resolution", resolution, ("540p", "720p", "1080p", "4k"), "360p is ray-3.2's")
+    if duration == "10s":
+        raise option_not_on_model(model, "duration", duration, ("5s", "9s"), "10s is made by ray-3.2")
+
+
+def refuse_dream_machine_options(*, concepts: object, callback_url: object) -> None:
+    """On Ray 3.2, the options only the Dream Machine API has are refused by name."""
+    if concepts:
+        raise argument_not_on_model(RAY3, "concepts", "write the camera move into the prompt instead")
+    if callback_url:
+        raise argument_not_on_model(RAY3, "callback_url", "the Agents API sends no callbacks; wait=true waits here")
+
+
+def _one_of(argument: str, value: str, allowed: tuple[str, ...], elsewhere: str) -> None:
+    if value not in allowed:
+        raise option_not_on_model(RAY3, argument, value, allowed, elsewhere)

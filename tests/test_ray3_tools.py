@@ -1,0 +1,115 @@
+"""Ray 3.2 through create_generation and get_generation: the model picks the API, and what a model or API lacks is
+refused by name before anything is sent."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from luma_mcp import Settings
+from luma_mcp.emulator import Emulator
+from tests.helpers import connect, settings_for, text_of
+
+pytestmark = pytest.mark.anyio
+
+PROMPT = "a tiger walking in snow, slow dolly zoom"
+
+
+def agents_settings(emulator: Emulator, tmp_path: Path, *, dream_machine: bool = False, **overrides: Any) -> Settings:
+    """An Agents key (and a Dream Machine key if asked), with a ledger in the test's folder."""
+    values: dict[str, Any] = {
+        "agents_api_key": emulator.agents_api_key,
+        "agents_base_url": emulator.agents_base_url,
+        "state_dir": tmp_path / "state",
+        **overrides,
+    }
+    if not dream_machine:
+        values["api_key"] = None
+    return settings_for(emulator, tmp_path, **values)
+
+
+async def test_an_agents_key_makes_ray3_the_default_and_its_video_comes_back(
+    emulator: Emulator, tmp_path: Path
+) -> None:
+    async with connect(agents_settings(emulator, tmp_path)) as client:
+        created = await client.call_tool("create_generation", {"prompt": PROMPT, "aspect_ratio": "9:16"})
+    assert not created.is_error, text_of(created)
+    result = created.structured_content or {}
+    assert (result["api"], result["model"], result["state"]) == ("agents", "ray-3.2", "completed")
+    assert result["video_url"] and result["prompt"] == PROMPT
+    [sent] = [request for request in emulator.requests if request.method == "POST"]
+    assert sent.path == "/agents/v1/generations"
+    assert sent.body == {
+        "prompt": PROMPT,
+        "model": "ray-3.2",
+        "type": "video",
+        "aspect_ratio": "9:16",
+        "video": {"resolution": "720p", "duration": "5s"},
+    }
+
+
+async def test_a_ray3_generation_is_found_again_by_its_id_even_after_a_restart(
+    emulator: Emulator, tmp_path: Path
+) -> None:
+    settings = agents_settings(emulator, tmp_path, dream_machine=True)
+    async with connect(settings) as client:
+        created = await client.call_tool("create_generation", {"prompt": PROMPT, "model": "ray-3.2", "wait": False})
+    generation_id = (created.structured_content or {})["id"]
+    emulator.agents.finish_now(generation_id)
+    async with connect(settings) as client:  # a new process, the same ledger
+        found = await client.call_tool("get_generation", {"generation_id": generation_id, "wait": True})
+    result = found.structured_content or {}
+    assert (result["api"], result["state"], result["prompt"]) == ("agents", "completed", PROMPT)
+    assert emulator.requests_for("GET", f"/generations/{generation_id}") == [], "never asked of Dream Machine"
+
+
+async def test_with_both_keys_the_model_decides_the_api(emulator: Emulator, tmp_path: Path) -> None:
+    async with connect(agents_settings(emulator, tmp_path, dream_machine=True)) as client:
+        ray2 = await client.call_tool("create_generation", {"prompt": PROMPT, "model": "ray-2", "wait": False})
+        ray3 = await client.call_tool("create_generation", {"prompt": PROMPT, "wait": False})
+    assert (ray2.structured_content or {})["api"] == "dream-machine"
+    assert (ray3.structured_content or {})["api"] == "agents"
+    posts = [request.path for request in emulator.requests if request.method == "POST"]
+    assert posts == ["/generations/video", "/agents/v1/generations"]
+
+
+@pytest.mark.parametrize(
+    ("arguments", "says"),
+    [
+        ({"resolution": "4k"}, r"resolution='4k' is not available on ray-3.2.*ray-2"),
+        ({"duration": "9s"}, r"duration='9s' is not available on ray-3.2"),
+        ({"aspect_ratio": "9:21"}, r"aspect_ratio='9:21' is not available on ray-3.2"),
+        ({"concepts": ["dolly_zoom"]}, r"concepts is not offered on ray-3.2.*into the prompt"),
+        ({"callback_url": "https://example.com/hook"}, r"callback_url is not offered on ray-3.2"),
+        ({"duration": "10s", "start_image_url": "https://example.com/a.jpg"}, r"duration='10s' cannot be combined"),
+        ({"duration": "10s", "hdr": True}, r"duration='10s' cannot be combined with hdr=true"),
+        ({"duration": "10s", "loop": True}, r"duration='10s' cannot be combined with loop=true"),
+        ({"loop": True, "hdr": True}, r"loop=true cannot be combined with hdr=true"),
+        ({"loop": True, "end_image_url": "https://example.com/b.jpg"}, r"loop=true cannot be combined with end_image"),
+        ({"hdr": True, "resolution": "540p"}, r"hdr=true cannot be combined with resolution='540p'.*720p or 1080p"),
+        ({"model": "ray-2", "hdr": True}, r"hdr is not offered on ray-2.*ray-3.2"),
+        ({"model": "ray-flash-2", "resolution": "360p"}, r"resolution='360p' is not available on ray-flash-2"),
+        ({"model": "ray-2", "duration": "10s"}, r"duration='10s' is not available on ray-2"),
+    ],
+)
+async def test_what_a_model_lacks_is_refused_by_name_and_nothing_is_sent(
+    emulator: Emulator, tmp_path: Path, arguments: dict[str, Any], says: str
+) -> None:
+    async with connect(agents_settings(emulator, tmp_path, dream_machine=True)) as client:
+        refused = await client.call_tool("create_generation", {"prompt": PROMPT, **arguments})
+    assert refused.is_error
+    assert emulator.requests == []
+    assert re.search(says, text_of(refused)), text_of(refused)
+
+
+async def test_ray3_without_an_agents_key_says_which_key_unlocks_it(emulator: Emulator, tmp_path: Path) -> None:
+    async with connect(settings_for(emulator, tmp_path)) as client:
+        refused = await client.call_tool("create_generation", {"prompt": PROMPT, "model": "ray-3.2"})
+        default = await client.call_tool("create_generation", {"prompt": PROMPT, "wait": False})
+    assert refused.is_error and "LUMA_AGENTS_API_KEY" in text_of(refused)
+    assert "https://platform.lumalabs.ai" in text_of(refused)
+    assert (default.structured_content or {})["model"] == "ray-2", "without an Agents key the default is ray-2"
+    assert [request.path for request in emulator.requests if request.method == "POST"] == ["/generations/video"]
