@@ -28,7 +28,7 @@ def register_resources(server: MCPServer[Any]) -> None:
         """One generation as Luma reports it: state, assets (video and thumbnail URLs), request, failure reason."""
         try:
             UUID(generation_id)
-            found = await current_account().backend.get_generation(generation_id)
+            found = await current_account().reads.get_generation(generation_id)
         except (ValueError, NotFoundError):
             raise ResourceNotFoundError(no_such_generation_resource(generation_id)) from None
         except LumaMCPError as exc:
@@ -39,7 +39,7 @@ def register_resources(server: MCPServer[Any]) -> None:
     async def recent_generations() -> str:
         """The user's most recent generations, newest first."""
         try:
-            page = await current_account().backend.list_generations(limit=RECENT_LIMIT)
+            page = await current_account().reads.list_generations(limit=RECENT_LIMIT)
         except LumaMCPError as exc:
             raise ResourceError(str(exc)) from exc
         return json.dumps([item.model_dump(mode="json") for item in page.generations], indent=2)

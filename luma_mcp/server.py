@@ -207,7 +207,7 @@ async def held_open(server: MCPServer[Any]) -> AsyncIterator[None]:
 
 def _subscriber_account(ctx: ServerRequestContext[AppContext]) -> SubscriberAccount:
     """The account a subscription request acts for; its subscriptions keep generations polled on that account."""
-    account = ctx.lifespan_context.accounts.for_headers(getattr(ctx.request, "headers", None))
+    account = app_of(ctx).accounts.for_headers(getattr(ctx.request, "headers", None))
     return SubscriberAccount(account.name, partial(_follow, account))
 
 

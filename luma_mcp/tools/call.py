@@ -6,7 +6,7 @@ from mcp.types import CallToolResult, TextContent
 
 from ..account import Account
 from ..accounts import current_account
-from ..backend import Job, LumaBackend
+from ..backend import Job, LumaReads
 from ..context import AppCtx
 from ..errors import NotFoundError
 from ..errors.wording import deleted_while_waiting, generation_failed
@@ -16,9 +16,9 @@ from ..timing import time_left
 from .progress import Progress
 
 
-def luma() -> LumaBackend:
-    """The Luma API of the account the current call acts for (leased by the server for the call)."""
-    return current_account().backend
+def luma() -> LumaReads:
+    """What the Luma API of the current call's account tells without changing anything (see `Account.reads`)."""
+    return current_account().reads
 
 
 class ToolCall:
