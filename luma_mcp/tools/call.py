@@ -11,6 +11,7 @@ from ..context import AppContext, AppCtx
 from ..errors import GenerationFailedError, NotFoundError
 from ..models import Generation
 from ..results import GenerationResult
+from ..sdk_internals import asks_for_progress
 from ..tenants import Tenant, leased_tenant
 from ..timing import time_left
 
@@ -67,7 +68,8 @@ class ToolCall:
         if wait and not generation.is_terminal:
             remaining = time_left()
             try:
-                generation = await self.tenant.poller.wait(generation, timeout=remaining, on_update=self.on_update)
+                on_update = self.on_update if asks_for_progress(self.ctx.request_context) else None
+                generation = await self.tenant.poller.wait(generation, timeout=remaining, on_update=on_update)
             except NotFoundError as exc:
                 raise NotFoundError(
                     f"Generation {generation.id} no longer exists: it was deleted while this call waited for it. "
