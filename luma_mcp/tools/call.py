@@ -38,7 +38,8 @@ class ToolCall:
         if wait and not generation.is_terminal:
             remaining = time_left()
             try:
-                generation = await self.account.wait(generation, timeout=remaining, on_update=self.progress.on_update)
+                on_update = self.progress.on_update if self.progress.asked else None
+                generation = await self.account.wait(generation, timeout=remaining, on_update=on_update)
             except NotFoundError as exc:
                 raise deleted_while_waiting(generation.id, exc) from exc
         if generation.state == "failed":
