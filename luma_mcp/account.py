@@ -2,9 +2,9 @@
 generations watched and its creates within Luma's limits.
 
 Tool code asks an account to start a job, wait for a generation, follow one for subscribers or delete one; it never
-touches the poller or the create queue. Plain reads (a generation, a list page, the catalogs) go straight to
-`account.backend`. Every change the account makes or sees is reported by its name, the digest of its key (see
-`luma_mcp.accounts`), never by the key.
+touches the poller, the create queue or the backend itself. Plain reads (a generation, a list page, the catalogs)
+go to `account.reads`, the backend as a read-only `LumaReads`. Every change the account makes or sees is reported
+by its name, the digest of its key (see `luma_mcp.accounts`), never by the key.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from typing import Any
 from anyio.abc import TaskGroup
 
 from .admission import CreateLedger, CreateLimits, CreateQueue, Report
-from .backend import Job, LumaBackend, kind_and_body
+from .backend import Job, LumaBackend, LumaReads, kind_and_body
 from .client import HANDED_OUT_MEMORY
 from .ledger import Ledger, LedgerEntry
 from .models import Generation
@@ -71,6 +71,15 @@ class Account:
         )
         self._poller.start(task_group)
         self._creates = CreateQueue(limits, memory.creates, watch=self._poller.watch, reserve=create_reserve)
+
+    @property
+    def reads(self) -> LumaReads:
+        """The backend, for reads alone: what tool code may ask of it directly."""
+        return self.backend
+
+    @property
+    def key_accepted(self) -> bool:
+        return self.backend.key_accepted
 
     @property
     def in_use(self) -> bool:

@@ -180,7 +180,7 @@ class Accounts:
         """Close the least recently used idle accounts past each cap; an account in use, or `keep` (just asked
         for), is never closed."""
         for accepted, cap in ((False, MAX_OPEN_UNPROVEN), (True, MAX_OPEN_ACCOUNTS)):
-            group = [account for account in self._open.values() if account.backend.key_accepted is accepted]
+            group = [account for account in self._open.values() if account.key_accepted is accepted]
             idle = [account for account in group if not account.in_use and account is not keep]
             for account in idle[: max(0, len(group) - cap)]:
                 self._close(account)
@@ -188,7 +188,7 @@ class Accounts:
     def _close(self, account: Account) -> None:
         del self._open[account.name]
         self._task_group.start_soon(account.aclose)
-        if account.backend.key_accepted:
+        if account.key_accepted:
             self._memories[account.name] = account.memory
             while len(self._memories) > MAX_REMEMBERED_ACCOUNTS:
                 self._memories.popitem(last=False)

@@ -52,12 +52,28 @@ def kind_and_body(job: Job) -> tuple[str, dict[str, object]]:
             return "audio", {"generation_id": source, **request.body()}
 
 
-class LumaBackend(Protocol):
-    """One Luma API, as an account uses it.
+class LumaReads(Protocol):
+    """What a Luma API tells without changing anything: all that tool code may ask of a backend directly (see
+    `Account.reads`). Starting and deleting go through the `Account`, which keeps them within Luma's limits.
 
     `poll=True` asks for one quick try (no retries, a short time limit), for a poller that looks again next tick
-    anyway. A backend whose API cannot list generations says so with `lists_generations`; the poller then looks at
-    many generations one by one instead of a page at a time.
+    anyway.
+    """
+
+    async def get_generation(self, generation_id: str, *, poll: bool = False) -> Generation: ...
+
+    async def list_generations(self, *, limit: int = 100, offset: int = 0, poll: bool = False) -> GenerationPage: ...
+
+    async def list_concepts(self) -> list[str]: ...
+
+    async def list_camera_motions(self) -> list[str]: ...
+
+    async def get_credits(self) -> Credits: ...
+
+
+class LumaBackend(LumaReads, Protocol):
+    """One Luma API, as an account uses it. A backend whose API cannot list generations says so with
+    `lists_generations`; the poller then looks at many generations one by one instead of a page at a time.
     """
 
     api: str
@@ -73,17 +89,7 @@ class LumaBackend(Protocol):
         """Start a paid job, never sending it twice; raises `CreateOutcomeUnknownError` when that cannot be told."""
         ...
 
-    async def get_generation(self, generation_id: str, *, poll: bool = False) -> Generation: ...
-
-    async def list_generations(self, *, limit: int = 100, offset: int = 0, poll: bool = False) -> GenerationPage: ...
-
     async def delete_generation(self, generation_id: str) -> None: ...
-
-    async def list_concepts(self) -> list[str]: ...
-
-    async def list_camera_motions(self) -> list[str]: ...
-
-    async def get_credits(self) -> Credits: ...
 
     async def upload_media(self, path: Path, *, media_type: str) -> str:
         """Hand a checked local image or video (of `media_type`) to the API; returns the id a job names it by."""

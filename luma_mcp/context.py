@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from mcp.server import ServerRequestContext
 from mcp.server.mcpserver import Context
 
 from .accounts import Accounts
@@ -24,6 +25,8 @@ class AppContext:
 AppCtx = Context[AppContext, Any]
 
 
-def app_of(ctx: AppCtx) -> AppContext:
-    """The one way to the app context from a call: through the request the SDK hands the call."""
-    return ctx.request_context.lifespan_context
+def app_of(ctx: AppCtx | ServerRequestContext[AppContext]) -> AppContext:
+    """The one way to the app context: through the request the SDK hands a tool call, a resource read or a
+    low-level handler (subscriptions)."""
+    request = ctx.request_context if isinstance(ctx, Context) else ctx
+    return request.lifespan_context

@@ -201,8 +201,10 @@ class Poller:
         """Wait until `generation` finishes or `timeout` passes; return the latest state either way.
 
         `on_update` is called at once, on every change, and at least every `heartbeat` seconds, so a
-        progress bar keeps moving while Luma is dreaming.
+        progress bar keeps moving while Luma is dreaming. Without one the wait sleeps until the generation
+        changes: a thousand waits cost nothing between two looks at Luma.
         """
+        wake_every = heartbeat if on_update is not None else math.inf
         async with self.watch(generation) as watch:
             with anyio.move_on_after(timeout):
                 while True:
@@ -212,7 +214,7 @@ class Poller:
                         await on_update(watch.generation)
                     if watch.generation.is_terminal:
                         break
-                    await watch.next_change(heartbeat)
+                    await watch.next_change(wake_every)
             return watch.generation
 
     def _wake(self) -> None:

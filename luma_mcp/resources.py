@@ -9,10 +9,11 @@ from uuid import UUID
 from mcp.server import MCPServer
 from mcp.server.mcpserver.exceptions import ResourceError, ResourceNotFoundError
 
+from .accounts import current_caller
 from .errors import LumaMCPError, NotFoundError
 from .errors.wording import no_such_generation_resource
 from .subscriptions import RECENT_URI, generation_uri
-from .tools.call import account
+from .tools.call import luma
 
 RECENT_LIMIT = 20
 
@@ -28,7 +29,8 @@ def register_resources(server: MCPServer[Any]) -> None:
         """One generation as Luma reports it: state, assets (video and thumbnail URLs), request, failure reason."""
         try:
             UUID(generation_id)
-            found = await account().backend.get_generation(generation_id)
+            made_it = await current_caller().account_that_made(generation_id)
+            found = await made_it.look(generation_id)
         except (ValueError, NotFoundError):
             raise ResourceNotFoundError(no_such_generation_resource(generation_id)) from None
         except LumaMCPError as exc:
@@ -39,7 +41,7 @@ def register_resources(server: MCPServer[Any]) -> None:
     async def recent_generations() -> str:
         """The user's most recent generations, newest first."""
         try:
-            page = await account().backend.list_generations(limit=RECENT_LIMIT)
+            page = await luma().list_generations(limit=RECENT_LIMIT)
         except LumaMCPError as exc:
             raise ResourceError(str(exc)) from exc
         return json.dumps([item.model_dump(mode="json") for item in page.generations], indent=2)

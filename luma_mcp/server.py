@@ -211,7 +211,7 @@ async def held_open(server: MCPServer[Any]) -> AsyncIterator[None]:
 
 def _subscriber_account(ctx: ServerRequestContext[AppContext]) -> SubscriberAccount:
     """The account a subscription request acts for; its subscriptions keep generations polled on that account."""
-    caller = ctx.lifespan_context.accounts.caller_for(getattr(ctx.request, "headers", None))
+    caller = app_of(ctx).accounts.caller_for(getattr(ctx.request, "headers", None))
     account = caller.account_for("dream-machine")
     return SubscriberAccount(account.name, partial(_follow, account))
 

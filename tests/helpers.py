@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+import sys
+from collections import Counter
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
+from types import FrameType
 from typing import Any
 
 from mcp import Client
@@ -13,7 +16,7 @@ from mcp.types import CallToolResult
 from luma_mcp import Settings, build_server
 from luma_mcp.admission import CreateLimits
 from luma_mcp.emulator import Emulator
-from luma_mcp.poller import PollSchedule
+from luma_mcp.poller import Poller, PollSchedule
 
 # A 2025-era handshake, for tests that speak raw HTTP to the server.
 INITIALIZE = {
@@ -50,3 +53,24 @@ async def connect(
 
 def text_of(result: CallToolResult) -> str:
     return " ".join(getattr(block, "text", "") for block in result.content)
+
+
+@contextmanager
+def wakeups_of_waits() -> Iterator[Counter[str]]:
+    """How many times each `Poller.wait` ran, by generation id: once from its start to its first sleep, and once
+    more for each wake. Counted by the interpreter's profile hook, so nothing in the code under test is replaced:
+    every run of a coroutine's frame ends in a "return" event (at an await that sleeps, or at the end), however
+    the run began (a frame woken by a cancellation, as a timeout wakes it, is entered without a "call" event)."""
+    wait = Poller.wait.__code__
+    runs: Counter[str] = Counter()
+
+    def count(frame: FrameType, event: str, arg: object) -> None:
+        if event == "return" and frame.f_code is wait:
+            runs[frame.f_locals["generation"].id] += 1
+
+    previous = sys.getprofile()
+    sys.setprofile(count)
+    try:
+        yield runs
+    finally:
+        sys.setprofile(previous)

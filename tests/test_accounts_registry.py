@@ -138,3 +138,16 @@ async def test_made_up_keys_only_push_out_other_made_up_keys_and_memory_survives
         await closed(real)
         assert reopened is not real
         assert reopened.memory is memory
+
+
+async def test_a_closed_account_stops_its_poller_and_an_unproven_key_is_forgotten() -> None:
+    async with open_accounts(Settings()) as accounts:
+        first = dream_machine(accounts, key("made-up-first"))
+        await anyio.wait_all_tasks_blocked()
+        running = len(anyio.get_running_tasks())
+        for number in range(MAX_OPEN_UNPROVEN * 3):
+            dream_machine(accounts, key(f"made-up-{number}"))
+        await closed(first)
+        await anyio.wait_all_tasks_blocked()
+        assert len(anyio.get_running_tasks()) == running - 1 + MAX_OPEN_UNPROVEN, "one poller per open account"
+        assert dream_machine(accounts, key("made-up-first")).memory is not first.memory, "Luma never accepted it"

@@ -11,6 +11,7 @@ import anyio
 import pytest
 
 from luma_mcp import APIStatusError, Generation, NotFoundError, Poller, PollSchedule, ServerError
+from tests.helpers import wakeups_of_waits
 
 pytestmark = pytest.mark.anyio
 
@@ -119,6 +120,16 @@ async def test_updates_arrive_on_every_change_and_on_a_heartbeat() -> None:
         await poller.wait(queued(), timeout=5, on_update=on_update, heartbeat=TICK)
     assert seen[0] == "queued" and seen[-1] == "completed" and "dreaming" in seen
     assert len(seen) > 3
+
+
+async def test_a_wait_with_nobody_to_update_wakes_only_when_the_generation_changes() -> None:
+    """No heartbeat without a progress bar to move: a thousand such waits cost nothing between two looks."""
+    luma = ScriptedLuma(*["dreaming"] * 20, "completed")
+    async with running(Poller(luma.fetch, schedule=FAST)) as poller:
+        with wakeups_of_waits() as runs:
+            await poller.wait(queued(), timeout=5, heartbeat=TICK)
+    assert luma.fetches == 21
+    assert runs == {"g1": 3}, "begun, woken by dreaming, woken by completed"
 
 
 async def test_changes_are_announced_to_the_listener() -> None:

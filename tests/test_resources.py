@@ -242,3 +242,18 @@ async def test_a_generation_spelled_unlike_luma_is_refused_with_the_spelling_tha
         with pytest.raises(MCPError, match=f"subscribe to luma://generations/{video['id']} instead"):
             await client.subscribe_resource(written)
     assert emulator.requests == [], "nothing was polled for it"
+
+
+async def test_a_listen_naming_a_generation_unlike_luma_is_refused_and_lets_go_of_the_rest(
+    emulator: Emulator, tmp_path: Path
+) -> None:
+    """The follows a listen took before the misspelt URI are released too: nothing is polled afterwards."""
+    emulator.plan_next(dreaming_seconds=30)
+    async with connect(settings_for(emulator, tmp_path)) as client:
+        video = await create(client, wait=False)
+        emulator.clear_requests()
+        uris = [f"luma://generations/{video['id']}", f"luma://generations/{video['id'].upper()}"]
+        with pytest.raises(MCPError, match="the way Luma never writes it"):
+            async with client.listen(resource_subscriptions=uris):
+                pass
+        assert await polls_stop(emulator, video["id"])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -9,10 +10,11 @@ from typing import Any
 import anyio
 import pytest
 from mcp import Client
+from mcp.types import ProgressNotification
 
 from luma_mcp import build_server
 from luma_mcp.emulator import Emulator, Fault
-from tests.helpers import connect, settings_for, text_of
+from tests.helpers import connect, settings_for, text_of, wakeups_of_waits
 
 pytestmark = pytest.mark.anyio
 
@@ -110,6 +112,49 @@ async def test_create_waits_for_the_video_and_reports_progress(emulator: Emulato
     assert progress == sorted(progress) and len(set(progress)) == len(progress), "progress must only increase"
     assert progress[-1] == 100.0
     assert all(total == 100.0 for _, total, _ in updates)
+
+
+@pytest.mark.parametrize("era", ["legacy", "2026-07-28"])
+async def test_only_a_call_whose_client_asked_for_progress_wakes_every_second(
+    emulator: Emulator, tmp_path: Path, era: str
+) -> None:
+    """A waiting call moves its client's progress bar at least once a second. A client that sent no progress token
+    has no bar to move, so its call sleeps until the generation changes: a thousand such calls in flight cost
+    nothing between two looks at Luma (bench/bench.py)."""
+    dreaming = 3.0
+    progress: list[float] = []
+    heard: list[Any] = []
+
+    async def on_progress(value: float, total: float | None, message: str | None) -> None:
+        progress.append(value)
+
+    async def on_message(message: Any) -> None:
+        heard.append(message)
+
+    async with connect(settings_for(emulator, tmp_path), mode=era, message_handler=on_message) as client:
+
+        async def wait_for(generation_id: str, **options: Any) -> None:
+            result = await client.call_tool("get_generation", {"generation_id": generation_id, "wait": True}, **options)
+            assert result.structured_content is not None and result.structured_content["state"] == "completed"
+
+        for _ in range(2):
+            emulator.plan_next(queued_seconds=0.0, dreaming_seconds=dreaming)
+        asking = await call(client, "create_generation", prompt="a bar to move", wait=False)
+        silent = await call(client, "create_generation", prompt="no bar to move", wait=False)
+        with anyio.fail_after(5):  # both dreaming before the waits begin: each wait then sees one change, the end
+            while not all(
+                (emulator.generation(video["id"]) or {}).get("state") == "dreaming" for video in (asking, silent)
+            ):
+                await anyio.sleep(0.01)
+        with wakeups_of_waits() as runs:
+            async with anyio.create_task_group() as group:
+                group.start_soon(functools.partial(wait_for, asking["id"], progress_callback=on_progress))
+                group.start_soon(wait_for, silent["id"])
+    assert runs[silent["id"]] == 2, "begun, then woken once: by the video being done"
+    assert runs[asking["id"]] >= 4, "begun, woken by the heartbeat while dreaming, and by the video being done"
+    assert len(progress) >= 4 and progress[-1] == 100.0
+    heard_progress = [message.params.progress for message in heard if isinstance(message, ProgressNotification)]
+    assert heard_progress in ([], progress), "progress went to the call that asked for it, and to no other"
 
 
 async def test_image_to_video_sends_start_and_end_frames(client: Client, emulator: Emulator) -> None:

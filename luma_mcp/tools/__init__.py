@@ -1,7 +1,7 @@
 """The MCP tools, by family: `video` makes and changes videos (paid), `library` looks at, lists, deletes and
-downloads generations, `catalogs` lists the camera vocabulary and the credit balance. Each signature is the tool's
-input schema and each docstring its description, written for the model that calls them; `call` holds what every
-call shares.
+downloads generations, `catalogs` lists the camera vocabulary, `account` shows the credit balance. Each signature
+is the tool's input schema and each docstring its description, written for the model that calls them; `call` holds
+what every call shares.
 """
 
 from collections.abc import Awaitable, Callable
@@ -11,7 +11,8 @@ from mcp.server import MCPServer
 from mcp.types import ToolAnnotations
 
 from ..context import AppContext
-from .catalogs import get_credits, list_camera_motions, list_concepts
+from .account import get_credits
+from .catalogs import list_camera_motions, list_concepts
 from .library import delete_generation, download_generation, get_generation, list_generations
 from .video import add_audio, create_generation, extend_generation, upscale_generation
 

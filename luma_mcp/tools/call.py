@@ -6,7 +6,7 @@ from mcp.types import CallToolResult, TextContent
 
 from ..account import Account
 from ..accounts import current_caller
-from ..backend import Job, LumaBackend
+from ..backend import Job, LumaReads
 from ..context import AppCtx
 from ..errors import NotFoundError
 from ..errors.wording import deleted_while_waiting, generation_failed
@@ -22,9 +22,9 @@ def account() -> Account:
     return current_caller().account_for("dream-machine")
 
 
-def luma() -> LumaBackend:
-    """The Luma API of the account the current call acts for."""
-    return account().backend
+def luma() -> LumaReads:
+    """What the Luma API of the current call's account tells without changing anything (see `Account.reads`)."""
+    return account().reads
 
 
 class ToolCall:
@@ -44,7 +44,8 @@ class ToolCall:
         if wait and not generation.is_terminal:
             remaining = time_left()
             try:
-                generation = await self.account.wait(generation, timeout=remaining, on_update=self.progress.on_update)
+                on_update = self.progress.on_update if self.progress.asked else None
+                generation = await self.account.wait(generation, timeout=remaining, on_update=on_update)
             except NotFoundError as exc:
                 raise deleted_while_waiting(generation.id, exc) from exc
         if generation.state == "failed":

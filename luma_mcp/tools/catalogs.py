@@ -1,7 +1,7 @@
-"""What the account offers: the camera vocabulary and the credit balance."""
+"""The camera vocabulary: concept keys and camera-motion phrases for prompts."""
 
 from ..errors import NotFoundError
-from ..results import CameraMotionList, ConceptList, CreditBalance
+from ..results import CameraMotionList, ConceptList
 from .call import luma
 
 # Luma's camera_motion/list endpoint left the API spec in 2025; these phrases still steer the camera in prompts.
@@ -42,11 +42,3 @@ async def list_camera_motions() -> CameraMotionList:
         return CameraMotionList(camera_motions=await luma().list_camera_motions(), source="luma")
     except NotFoundError:
         return CameraMotionList(camera_motions=list(BUILT_IN_CAMERA_MOTIONS), source="built-in")
-
-
-async def get_credits() -> CreditBalance:
-    """Show the Luma API credit balance left on the user's account."""
-    credits = await luma().get_credits()
-    return CreditBalance(
-        credit_balance_cents=credits.credit_balance, credit_balance_usd=round(credits.credit_balance / 100, 2)
-    )

@@ -4,6 +4,7 @@ import anyio
 
 from ..context import AppCtx
 from ..models import Generation
+from ..sdk_internals import asks_for_progress
 
 TYPICAL_SECONDS = 90.0
 """How long a video usually takes: progress approaches 100 % on this scale."""
@@ -17,6 +18,12 @@ class Progress:
         self._ctx = ctx
         self.started = anyio.current_time()
         self._last = 0.0
+
+    @property
+    def asked(self) -> bool:
+        """Whether the client asked for progress (sent a progress token): a call whose client did not waits without
+        waking every second to tell nobody."""
+        return asks_for_progress(self._ctx.request_context)
 
     @property
     def elapsed(self) -> float:
