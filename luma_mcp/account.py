@@ -121,6 +121,11 @@ class Account:
         the first poll brings its real state, it is taken to be queued."""
         return self._poller.follow(Generation(id=generation_id))
 
+    async def downloaded(self, generation_id: str, paths: list[str]) -> None:
+        """Note in the ledger where a generation's files were saved."""
+        if self._ledger is not None:
+            await self._write(self._ledger.downloaded(self.name, generation_id, paths))
+
     async def delete(self, generation_id: str) -> None:
         await self.backend.delete_generation(generation_id)
         self._on_change(self.name, generation_id)

@@ -10,7 +10,9 @@ from typing import Any
 import pytest
 
 from luma_mcp import Settings
+from luma_mcp.accounts import account_of
 from luma_mcp.emulator import Emulator
+from luma_mcp.ledger import LEDGER_FILE, Ledger
 from tests.helpers import connect, settings_for, text_of
 
 pytestmark = pytest.mark.anyio
@@ -113,3 +115,19 @@ async def test_ray3_without_an_agents_key_says_which_key_unlocks_it(emulator: Em
     assert "https://platform.lumalabs.ai" in text_of(refused)
     assert (default.structured_content or {})["model"] == "ray-2", "without an Agents key the default is ray-2"
     assert [request.path for request in emulator.requests if request.method == "POST"] == ["/generations/video"]
+
+
+async def test_a_ray3_video_downloads_and_the_ledger_keeps_where(emulator: Emulator, tmp_path: Path) -> None:
+    settings = agents_settings(emulator, tmp_path, dream_machine=True)
+    async with connect(settings) as client:
+        created = await client.call_tool("create_generation", {"prompt": PROMPT, "model": "ray-3.2"})
+        generation_id = (created.structured_content or {})["id"]
+        saved = await client.call_tool("download_generation", {"generation_id": generation_id})
+    result = saved.structured_content or {}
+    assert result["status"] == "saved" and Path(result["video_path"]).read_bytes()[4:8] == b"ftyp"
+    ledger = Ledger.open(tmp_path / "state" / LEDGER_FILE)
+    try:
+        [entry] = await ledger.recent(account_of("agents", emulator.agents_api_key))
+    finally:
+        ledger.close()
+    assert (entry.id, entry.state, entry.files) == (generation_id, "completed", [result["video_path"]])

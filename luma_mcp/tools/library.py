@@ -54,7 +54,8 @@ async def download_generation(
     status=in_progress, and calling again with the same arguments reports it saved."""
     downloader = app_of(ctx).downloader
     target = downloader.target_directory(directory)
-    files = await downloader.save(await luma().get_generation(str(generation_id)), target)
+    made_it = await current_caller().account_that_made(str(generation_id))
+    files = await downloader.save(await made_it.look(str(generation_id)), target)
     if files.video_bytes is None:
         return Download(
             id=str(generation_id),
@@ -65,6 +66,7 @@ async def download_generation(
                 "again with the same arguments in a minute to learn when it is saved; do not create it again."
             ),
         )
+    await made_it.downloaded(str(generation_id), [str(path) for path in (files.video, files.thumbnail) if path])
     return Download(
         id=str(generation_id),
         status="saved",
