@@ -13,7 +13,7 @@ import logging
 import sqlite3
 from collections import deque
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from anyio.abc import TaskGroup
@@ -78,6 +78,10 @@ class Account:
         return self.backend
 
     @property
+    def api(self) -> str:
+        return self.backend.api
+
+    @property
     def key_accepted(self) -> bool:
         return self.backend.key_accepted
 
@@ -126,6 +130,31 @@ class Account:
         if self._ledger is not None:
             await self._write(self._ledger.downloaded(self.name, generation_id, paths))
 
+    async def recent(self, *, limit: int, offset: int) -> list[Generation]:
+        """The generations this server started on this account, newest first, as the ledger last saw them (no
+        output URLs: those are signed for an hour; looking one up gets fresh ones)."""
+        if self._ledger is None:
+            return []
+        entries = await self._ledger.recent(self.name, limit=limit, offset=offset)
+        return [
+            Generation(
+                id=entry.id,
+                api=entry.api,
+                generation_type=entry.kind,
+                state=entry.state,
+                failure_reason=entry.failure_reason,
+                failure_code=entry.failure_code,
+                created_at=entry.created_at,
+                model=entry.model,
+                request=entry.request,
+            )
+            for entry in entries
+        ]
+
+    async def forget(self, generation_id: str) -> bool:
+        """Remove a generation from the ledger (not from Luma); True if it was there."""
+        return self._ledger is not None and await self._ledger.forget(self.name, generation_id)
+
     async def delete(self, generation_id: str) -> None:
         await self.backend.delete_generation(generation_id)
         self._on_change(self.name, generation_id)
@@ -168,6 +197,8 @@ class Account:
             state=generation.state,
             model=generation.model,
         )
+        if generation.created_at:
+            entry = replace(entry, created_at=generation.created_at)
         await self._ledger.started(self.name, entry)
 
     @staticmethod

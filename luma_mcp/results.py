@@ -65,7 +65,8 @@ class GenerationList(BaseModel):
 
 class Deleted(BaseModel):
     id: str
-    deleted: bool = True
+    deleted: bool = Field(default=True, description="Deleted from Luma (the Dream Machine API).")
+    forgotten: bool = Field(default=False, description="Removed from this server's ledger only (the Agents API).")
 
 
 class ConceptList(BaseModel):

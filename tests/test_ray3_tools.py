@@ -131,3 +131,27 @@ async def test_a_ray3_video_downloads_and_the_ledger_keeps_where(emulator: Emula
     finally:
         ledger.close()
     assert (entry.id, entry.state, entry.files) == (generation_id, "completed", [result["video_path"]])
+
+
+async def test_one_list_of_both_apis_newest_first_and_an_agents_generation_is_forgotten_not_deleted(
+    emulator: Emulator, tmp_path: Path
+) -> None:
+    async with connect(agents_settings(emulator, tmp_path, dream_machine=True)) as client:
+        made = []
+        for model in ("ray-2", "ray-3.2", "ray-2"):
+            created = await client.call_tool("create_generation", {"prompt": PROMPT, "model": model, "wait": False})
+            made.append((created.structured_content or {})["id"])
+        both = (await client.call_tool("list_generations", {})).structured_content or {}
+        agents = (await client.call_tool("list_generations", {"api": "agents"})).structured_content or {}
+        refused = await client.call_tool("delete_generation", {"generation_id": made[1]})
+        forgotten = await client.call_tool("delete_generation", {"generation_id": made[1], "forget": True})
+        after = (await client.call_tool("list_generations", {"api": "agents"})).structured_content or {}
+    assert [(item["id"], item["api"]) for item in both["generations"]] == [
+        (made[2], "dream-machine"),
+        (made[1], "agents"),
+        (made[0], "dream-machine"),
+    ]
+    assert [item["id"] for item in agents["generations"]] == [made[1]]
+    assert refused.is_error and "offers no way to delete it" in text_of(refused)
+    assert (forgotten.structured_content or {})["forgotten"] is True and after["generations"] == []
+    assert emulator.agents.generation(made[1]) is not None, "still on Luma: the Agents API cannot delete"

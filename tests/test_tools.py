@@ -359,7 +359,11 @@ async def test_list_get_and_delete(client: Client, emulator: Emulator) -> None:
     assert listed["has_more"] is True and listed["count"] == 1
     rest = await call(client, "list_generations", limit=10, offset=1)
     assert [item["id"] for item in rest["generations"]] == [first["id"]]
-    assert (await call(client, "delete_generation", generation_id=first["id"])) == {"id": first["id"], "deleted": True}
+    assert (await call(client, "delete_generation", generation_id=first["id"])) == {
+        "id": first["id"],
+        "deleted": True,
+        "forgotten": False,
+    }
     gone = await client.call_tool("get_generation", {"generation_id": first["id"]})
     assert gone.is_error and "list_generations" in text_of(gone)
 

@@ -475,6 +475,21 @@ def agents_create_outcome_unknown(lost: LumaError | None) -> CreateOutcomeUnknow
     )
 
 
+def agents_cannot_delete(generation_id: str) -> InvalidRequestError:
+    return InvalidRequestError(
+        f"Generation {generation_id} was made with the Agents API, which offers no way to delete it; nothing was "
+        "sent. Its output URLs expire within an hour anyway. To drop it from list_generations, call "
+        "delete_generation again with forget=true."
+    )
+
+
+def merged_list_too_deep(depth: int) -> InvalidRequestError:
+    return InvalidRequestError(
+        f"With both Luma APIs, list_generations pages through the newest {depth} of each; for older ones pass "
+        "api='dream-machine' or api='agents'. Nothing was sent to Luma."
+    )
+
+
 def not_offered(api: str, what: str) -> InvalidRequestError:
     """Something one Luma API has and the other lacks, refused before any request."""
     other = "the Dream Machine API" if api == "agents" else "the Agents API"

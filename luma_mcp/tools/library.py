@@ -1,15 +1,22 @@
 """Looking at, listing, deleting and downloading the user's generations."""
 
+from datetime import UTC, datetime
 from typing import Annotated
 
 from pydantic import Field
 
 from ..accounts import current_caller
 from ..context import AppCtx, app_of
+from ..errors.wording import agents_cannot_delete, merged_list_too_deep
 from ..inputs import GenerationId
+from ..models import Generation
 from ..results import Deleted, Download, GenerationList, GenerationResult
+from ..settings import Api
 from .arguments import GenerationOutput, Wait
-from .call import ToolCall, account, luma
+from .call import ToolCall
+
+MERGED_LIST_DEPTH = 200
+"""With both APIs, the newest this many of each are merged; past that, a page asks for one API (api=...)."""
 
 
 async def get_generation(ctx: AppCtx, generation_id: GenerationId, wait: Wait = False) -> GenerationOutput:
@@ -21,22 +28,54 @@ async def get_generation(ctx: AppCtx, generation_id: GenerationId, wait: Wait = 
 async def list_generations(
     limit: Annotated[int, Field(ge=1, le=100, description="How many, 1 to 100.")] = 10,
     offset: Annotated[int, Field(ge=0, le=100_000, description="How many of the newest to skip.")] = 0,
+    api: Annotated[
+        Api | None,
+        Field(description="Only one API's: dream-machine (from Luma) or agents (those this server started)."),
+    ] = None,
 ) -> GenerationList:
-    """List the user's generations, newest first."""
-    page = await luma().list_generations(limit=limit, offset=offset)
-    generations = [GenerationResult.of(generation) for generation in page.generations]
-    return GenerationList(
-        generations=generations,
-        count=len(generations),
-        limit=limit,
-        offset=offset,
-        has_more=page.has_more if page.has_more is not None else len(generations) == limit,
-    )
+    """List the user's generations, newest first. Dream Machine generations come from Luma; the Agents API cannot
+    list, so its generations are those this server started (kept in its ledger)."""
+    caller = current_caller()
+    apis: list[Api] = [api] if api else list(caller.accounts) or ["dream-machine"]
+    if len(apis) > 1 and offset + limit > MERGED_LIST_DEPTH:
+        raise merged_list_too_deep(MERGED_LIST_DEPTH)
+    found: list[Generation] = []
+    more = False
+    for each in apis:
+        account_on = caller.account_for(each)
+        depth = limit if len(apis) == 1 else offset + limit
+        start = offset if len(apis) == 1 else 0
+        if each == "agents":
+            page = await account_on.recent(limit=depth + 1, offset=start)
+            more = more or len(page) > depth
+            found += page[:depth]
+        else:
+            listed = await account_on.reads.list_generations(limit=depth, offset=start)
+            more = more or (listed.has_more if listed.has_more is not None else len(listed.generations) == depth)
+            found += listed.generations
+    if len(apis) > 1:
+        merged = sorted(found, key=_created, reverse=True)
+        more = more or len(merged) > offset + limit
+        found = merged[offset : offset + limit]
+    generations = [GenerationResult.of(generation) for generation in found]
+    return GenerationList(generations=generations, count=len(generations), limit=limit, offset=offset, has_more=more)
 
 
-async def delete_generation(generation_id: GenerationId) -> Deleted:
-    """Delete a generation and its video from the user's Luma account. This cannot be undone."""
-    await account().delete(str(generation_id))
+async def delete_generation(
+    generation_id: GenerationId,
+    forget: Annotated[
+        bool, Field(description="For an Agents API generation, which Luma cannot delete: remove it from this list.")
+    ] = False,
+) -> Deleted:
+    """Delete a generation and its video from the user's Luma account (Dream Machine API). This cannot be undone.
+    The Agents API offers no delete: forget=true removes one of its generations from this server's list instead."""
+    made_it = await current_caller().account_that_made(str(generation_id))
+    if made_it.api == "agents":
+        if not forget:
+            raise agents_cannot_delete(str(generation_id))
+        await made_it.forget(str(generation_id))
+        return Deleted(id=str(generation_id), deleted=False, forgotten=True)
+    await made_it.delete(str(generation_id))
     return Deleted(id=str(generation_id))
 
 
@@ -74,3 +113,12 @@ async def download_generation(
         thumbnail_path=str(files.thumbnail) if files.thumbnail else None,
         video_bytes=files.video_bytes,
     )
+
+
+def _created(generation: Generation) -> datetime:
+    """When Luma says it was made; the two APIs write their times differently (`Z` or `+00:00`)."""
+    try:
+        created = datetime.fromisoformat((generation.created_at or "").replace("Z", "+00:00"))
+    except ValueError:
+        return datetime.min.replace(tzinfo=UTC)
+    return created if created.tzinfo else created.replace(tzinfo=UTC)
