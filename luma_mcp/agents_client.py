@@ -12,8 +12,6 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from pathlib import Path
-from types import TracebackType
-from typing import Self
 
 import anyio
 import httpx
@@ -28,7 +26,7 @@ from .errors.wording import (
     file_refused,
     not_offered,
 )
-from .http_client import LumaHTTP, may_have_started, parse
+from .http_client import LumaHTTP, OverLumaHTTP, may_have_started, parse
 from .models import Credits, Generation, GenerationPage, GenerationRequest, is_generation_id
 from .retries import RetryPolicy
 from .settings import DEFAULT_AGENTS_BASE_URL
@@ -49,7 +47,7 @@ _DREAM_MACHINE_JOBS: dict[type, str] = {
 }
 
 
-class AgentsClient:
+class AgentsClient(OverLumaHTTP):
     api = API
     lists_generations = False
 
@@ -67,25 +65,6 @@ class AgentsClient:
         self._http = LumaHTTP(
             api_key=api_key, base_url=base_url, timing=timing, retry=retry, transport=transport, api=API
         )
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        await self.aclose()
-
-    async def aclose(self) -> None:
-        await self._http.aclose()
-
-    @property
-    def is_closed(self) -> bool:
-        return self._http.is_closed
-
-    @property
-    def key_accepted(self) -> bool:
-        return self._http.key_accepted
 
     async def start(self, job: Job) -> Generation:
         if not isinstance(job, AgentsRequest):

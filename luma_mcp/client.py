@@ -10,8 +10,7 @@ import logging
 from collections import deque
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from types import TracebackType
-from typing import Any, Self
+from typing import Any
 
 import httpx
 from pydantic import TypeAdapter
@@ -27,7 +26,7 @@ from .errors.wording import (
     local_files_refused,
     not_offered,
 )
-from .http_client import MIN_REQUEST_SECONDS, LumaHTTP, may_have_started, parse
+from .http_client import MIN_REQUEST_SECONDS, LumaHTTP, OverLumaHTTP, may_have_started, parse
 from .models import (
     AudioRequest,
     Credits,
@@ -51,7 +50,7 @@ CLOCK_SKEW = timedelta(seconds=15)
 _STRINGS: TypeAdapter[list[str]] = TypeAdapter(list[str])
 
 
-class DreamMachineClient:
+class DreamMachineClient(OverLumaHTTP):
     """One account's connection to the Dream Machine API, for the life of the account.
 
     Any answer to a create is final here: a 429 is raised for `CreateQueue` to wait out, a refusal (another 4xx) as
@@ -74,25 +73,6 @@ class DreamMachineClient:
         # caller may keep them across clients of one account.
         self._started: deque[str] = deque(maxlen=HANDED_OUT_MEMORY) if handed_out is None else handed_out
         self._http = LumaHTTP(api_key=api_key, base_url=base_url, timing=timing, retry=retry, transport=transport)
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        await self.aclose()
-
-    async def aclose(self) -> None:
-        await self._http.aclose()
-
-    @property
-    def is_closed(self) -> bool:
-        return self._http.is_closed
-
-    @property
-    def key_accepted(self) -> bool:
-        return self._http.key_accepted
 
     api = "dream-machine"
     lists_generations = True

@@ -14,7 +14,8 @@ import logging
 import ssl
 from collections.abc import AsyncIterable
 from functools import cache
-from typing import Any, TypeVar
+from types import TracebackType
+from typing import Any, Self, TypeVar
 
 import anyio
 import httpx
@@ -48,6 +49,32 @@ MAX_ANSWER_BYTES = 8 * 1024**2
 # Below this much time left in a call, a request is not worth sending: it could only time out.
 MIN_REQUEST_SECONDS = 0.25
 T = TypeVar("T")
+
+
+class OverLumaHTTP:
+    """The life of an API client that talks through one `LumaHTTP`: it closes with it, and its key is proven when
+    Luma has answered it once."""
+
+    _http: LumaHTTP
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    @property
+    def is_closed(self) -> bool:
+        return self._http.is_closed
+
+    @property
+    def key_accepted(self) -> bool:
+        return self._http.key_accepted
 
 
 class LumaHTTP:

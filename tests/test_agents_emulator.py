@@ -19,6 +19,7 @@ from luma_agents.types import CreateFileResponse
 
 from luma_mcp.emulator import DEFAULT_AGENTS_API_KEY, AgentsConfig, Emulator, EmulatorConfig, Fault, run_emulator
 from luma_mcp.emulator.assets import sample_bytes
+from tests.test_emulator import wait_for_state
 
 pytestmark = pytest.mark.anyio
 
@@ -84,15 +85,6 @@ async def create(client: httpx.AsyncClient, **fields: Any) -> dict[str, Any]:
     assert response.status_code == 201, response.text
     generation: dict[str, Any] = response.json()
     return generation
-
-
-async def wait_for_state(client: httpx.AsyncClient, generation_id: str, *states: str) -> dict[str, Any]:
-    with anyio.fail_after(5):
-        while True:
-            generation: dict[str, Any] = (await client.get(f"/generations/{generation_id}")).json()
-            if generation["state"] in states:
-                return generation
-            await anyio.sleep(0.01)
 
 
 async def completed(emulator: Emulator, client: httpx.AsyncClient, **fields: Any) -> dict[str, Any]:

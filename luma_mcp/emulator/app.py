@@ -7,7 +7,6 @@ backend like Luma's. Every error body is ``{"detail": "..."}``.
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
@@ -23,6 +22,7 @@ from luma_mcp.emulator.agents.app import agents_routes
 from luma_mcp.emulator.agents.state import AgentsState
 from luma_mcp.emulator.assets import SAMPLE_THUMBNAIL, SAMPLE_VIDEO, asset_response, sample_bytes
 from luma_mcp.emulator.auth import bearer_token
+from luma_mcp.emulator.bodies import json_body
 from luma_mcp.emulator.callbacks import CallbackSender
 from luma_mcp.emulator.clock import GenerationClock, Timeline
 from luma_mcp.emulator.config import EmulatorConfig
@@ -148,7 +148,7 @@ class LumaApi:
         owner = self._authenticate(request)
         self._limits.check(owner)
         echo = video_request(
-            await _json_body(request),
+            await json_body(request, InvalidRequest),
             state_of=lambda generation_id: self._state_of(generation_id, owner),
         )
         cost = video_price_cents(echo["model"], echo["resolution"], echo["duration"])
@@ -203,7 +203,7 @@ class LumaApi:
         """A new generation made from a completed one (upscale, audio); Luma answers these 200, not 201."""
         source = self._owned_generation(request)
         self._limits.check(source.owner)
-        echo = validate(await _json_body(request))
+        echo = validate(await json_body(request, InvalidRequest))
         require_completed(source.id, source.state, use=use)
         # The SDK types the top-level `generation_type` as "video" | "image"; the kind of job is in the request echo.
         generation = self._create(
@@ -263,17 +263,6 @@ class LumaApi:
         if generation is None or generation.state != "completed":
             raise HTTPException(404)
         return asset_response(sample_bytes(name), media_type, self._config.asset_bytes_per_second)
-
-
-async def _json_body(request: Request) -> Any:
-    """The parsed body, or ``None`` when there is none."""
-    raw = await request.body()
-    if not raw:
-        return None
-    try:
-        return json.loads(raw)
-    except ValueError:
-        raise InvalidRequest("Request body is not valid JSON") from None
 
 
 def _query_int(request: Request, name: str, *, default: int, minimum: int) -> int:

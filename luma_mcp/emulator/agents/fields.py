@@ -6,11 +6,8 @@ rest are inferred.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from typing import Any
-
-from starlette.requests import Request
 
 from luma_mcp.emulator.agents.errors import InvalidParameter
 
@@ -66,14 +63,3 @@ def listed(fields: dict[str, Any], name: str, path: str) -> list[Any] | None:
     if value is not None and not isinstance(value, list):
         raise InvalidParameter(f"{path} must be a list")  # inferred
     return value
-
-
-async def json_body(request: Request) -> Any:
-    """The parsed body, or ``None`` when there is none."""
-    raw = await request.body()
-    if not raw:
-        return None
-    try:
-        return json.loads(raw)
-    except ValueError:
-        raise InvalidParameter("Request body is not valid JSON") from None  # inferred

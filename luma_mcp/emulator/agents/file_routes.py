@@ -19,7 +19,7 @@ from starlette.routing import BaseRoute, Route
 from luma_mcp.emulator.agents.auth import authenticate
 from luma_mcp.emulator.agents.config import size_text
 from luma_mcp.emulator.agents.errors import InvalidParameter, MediaTooLarge
-from luma_mcp.emulator.agents.fields import choice, json_body, json_object, string
+from luma_mcp.emulator.agents.fields import choice, json_object, string
 from luma_mcp.emulator.agents.files import StoredFile, cursor_after, iso, sequence_of
 from luma_mcp.emulator.agents.state import AgentsState
 from luma_mcp.emulator.agents.vocabulary import (
@@ -32,6 +32,7 @@ from luma_mcp.emulator.agents.vocabulary import (
     USER_ID_MAX_LENGTH,
     VIDEO_MEDIA_TYPES,
 )
+from luma_mcp.emulator.bodies import json_body
 from luma_mcp.emulator.clock import GenerationClock, Timeline
 from luma_mcp.emulator.config import EmulatorConfig
 
@@ -61,7 +62,7 @@ class FileRoutes:
             stored = await self._create_inline(request, owner)
             upload = None
         elif content_type.startswith("application/json"):
-            stored = self._create_file(owner, json_object(await json_body(request), "Request body"))
+            stored = self._create_file(owner, json_object(await json_body(request, InvalidParameter), "Request body"))
             origin = f"{request.url.scheme}://{request.url.netloc}"
             url, expires = self._state.signer.sign(origin, stored.upload_path, binds=stored.mime_type)
             upload = {

@@ -8,8 +8,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from luma_mcp.emulator.agents.auth import authenticate
-from luma_mcp.emulator.agents.errors import InsufficientBalance
-from luma_mcp.emulator.agents.fields import json_body
+from luma_mcp.emulator.agents.errors import InsufficientBalance, InvalidParameter
 from luma_mcp.emulator.agents.limits import GenerationLimits
 from luma_mcp.emulator.agents.outputs import outputs_for
 from luma_mcp.emulator.agents.pricing import price_cents
@@ -17,6 +16,7 @@ from luma_mcp.emulator.agents.refs import MediaRefs
 from luma_mcp.emulator.agents.state import AgentsState
 from luma_mcp.emulator.agents.store import AgentsGeneration
 from luma_mcp.emulator.agents.validation import generation_request
+from luma_mcp.emulator.bodies import json_body
 from luma_mcp.emulator.clock import GenerationClock, Timeline
 from luma_mcp.emulator.config import EmulatorConfig
 
@@ -40,7 +40,9 @@ class GenerationRoutes:
         rate_headers = self._limits.admit(owner)
         generations = self._state.generations
         refs = MediaRefs(owner, generations, self._state.files, self._config)
-        wanted = generation_request(await json_body(request), refs=refs, hdr_access=self._config.hdr_access)
+        wanted = generation_request(
+            await json_body(request, InvalidParameter), refs=refs, hdr_access=self._config.hdr_access
+        )
         cost = price_cents(wanted)
         if cost > generations.balance(owner):
             # The newer of Luma's two recorded wordings (the older: "Insufficient credits. Please add credits ...").
