@@ -33,8 +33,10 @@ async def list_generations(
         Field(description="Only one API's: dream-machine (from Luma) or agents (those this server started)."),
     ] = None,
 ) -> GenerationList:
-    """List the user's generations, newest first. Dream Machine generations come from Luma; the Agents API cannot
-    list, so its generations are those this server started (kept in its ledger)."""
+    """List the user's generations, newest first, each with the API that made it.
+
+    Dream Machine generations come from Luma; the Agents API cannot list, so its generations are those this server
+    started (kept in its ledger)."""
     caller = current_caller()
     apis: list[Api] = [api] if api else list(caller.accounts) or ["dream-machine"]
     if len(apis) > 1 and offset + limit > MERGED_LIST_DEPTH:
@@ -67,7 +69,8 @@ async def delete_generation(
         bool, Field(description="For an Agents API generation, which Luma cannot delete: remove it from this list.")
     ] = False,
 ) -> Deleted:
-    """Delete a generation and its video from the user's Luma account (Dream Machine API). This cannot be undone.
+    """Delete a generation and its video from the user's Luma account. This cannot be undone.
+
     The Agents API offers no delete: forget=true removes one of its generations from this server's list instead."""
     made_it = await current_caller().account_that_made(str(generation_id))
     if made_it.api == "agents":
