@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import json
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +45,21 @@ async def test_a_generation_reads_as_json(emulator: Emulator, tmp_path: Path) ->
     assert document["id"] == video["id"] and document["state"] == "completed"
     assert document["assets"]["video"] == video["video_url"]
     assert [item["id"] for item in json.loads(getattr(recent[0], "text", ""))] == [video["id"]]
+
+
+async def test_a_server_that_stopped_leaves_no_stream_open(emulator: Emulator, tmp_path: Path) -> None:
+    """The stream that carries changes to subscribers closes with the server, so the garbage collector finds
+    nothing left open to warn about."""
+
+    async def serve_once() -> None:
+        async with connect(settings_for(emulator, tmp_path)) as client:
+            await client.list_resources()
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        await serve_once()
+        gc.collect()
+    assert [str(warning.message) for warning in caught if warning.category is ResourceWarning] == []
 
 
 @pytest.mark.parametrize("generation_id", ["00000000-0000-4000-8000-000000000000", "not-a-uuid"])
