@@ -185,7 +185,7 @@ async def test_a_subscriber_that_stops_reading_stalls_nobody_else(
     Small socket buffers on both ends make the stalled connection fill after a few hundred notifications."""
     settings = settings_for(emulator, tmp_path)
     app = http_app(
-        build_server(settings, limits=CreateLimits(per_window=10_000)),
+        build_server(settings, limits=CreateLimits(per_window=0, max_in_flight=0)),
         "streamable-http",
         host="127.0.0.1",
         settings=settings,
