@@ -420,7 +420,7 @@ def valid_arguments(tool: str, ids: st.SearchStrategy[str] = valid_ids) -> st.Se
             )
         case "add_audio":
             return st.fixed_dictionaries(
-                {"generation_id": ids, "prompt": st.text(min_size=3, max_size=200), "wait": st.just(False)},
+                {"generation_id": ids, "prompt": valid_prompts.map(lambda pair: pair[0]), "wait": st.just(False)},
                 optional={"negative_prompt": st.one_of(st.none(), st.text(max_size=200))},
             )
         case _:
