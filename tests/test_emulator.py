@@ -469,7 +469,9 @@ async def test_callbacks_give_up_after_three_tries_and_the_emulator_carries_on(
         emulator.plan_next(failure_reason="Job failed", queued_seconds=0, dreaming_seconds=0.3)
         generation = await create(client, callback_url=url)
         await wait_for_count(received, 6)
-        await anyio.sleep(0.2)
+        with anyio.fail_after(5):
+            while emulator.callbacks_in_flight:
+                await anyio.sleep(0.01)
         assert [body["state"] for body in received] == ["dreaming"] * 3 + ["failed"] * 3
     emulator.plan_next(queued_seconds=0, dreaming_seconds=0)
     unreachable = await create(client, callback_url=url)

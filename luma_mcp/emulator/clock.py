@@ -40,6 +40,10 @@ class GenerationClock:
                 tasks.cancel_scope.cancel()
                 self._tasks = self._callbacks = None
 
+    @property
+    def deliveries_in_flight(self) -> int:
+        return len(self._deliveries)
+
     def start(self, generation: StoredGeneration) -> None:
         if self._tasks is None:
             raise RuntimeError("the emulator app is not running; serve it with run_emulator() or serve()")

@@ -84,6 +84,12 @@ class Emulator:
     def clear_requests(self) -> None:
         self.requests.clear()
 
+    @property
+    def callbacks_in_flight(self) -> int:
+        """Callback deliveries not yet over, retries to come included: at 0, with every generation finished, no
+        callback is on its way, so a test can check what arrived without waiting to see if more does."""
+        return self._clock.deliveries_in_flight
+
     def generation(self, generation_id: str) -> dict[str, Any] | None:
         """The generation as ``GET /generations/{id}`` would return it to its owner; ``None`` if unknown or deleted."""
         generation = self._store.get(generation_id)
