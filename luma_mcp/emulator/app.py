@@ -46,11 +46,12 @@ def build_app(
     config: EmulatorConfig,
     store: GenerationStore,
     clock: GenerationClock,
+    limits: CreateLimits,
     faults: FaultQueue,
     log: list[RecordedRequest],
 ) -> Starlette:
     """The ASGI app; its lifespan runs ``clock``, so it must be served with lifespan events (uvicorn does)."""
-    api = LumaApi(config, store, clock)
+    api = LumaApi(config, store, clock, limits)
     return Starlette(
         routes=api.routes(),
         middleware=[Middleware(RequestInterceptor, faults=faults, log=log)],
@@ -62,11 +63,13 @@ def build_app(
 class LumaApi:
     """The endpoint handlers, sharing the store, the clock and the limits."""
 
-    def __init__(self, config: EmulatorConfig, store: GenerationStore, clock: GenerationClock) -> None:
+    def __init__(
+        self, config: EmulatorConfig, store: GenerationStore, clock: GenerationClock, limits: CreateLimits
+    ) -> None:
         self._config = config
         self._store = store
         self._clock = clock
-        self._limits = CreateLimits(config, store)
+        self._limits = limits
 
     def routes(self) -> list[BaseRoute]:
         api: list[BaseRoute] = [

@@ -6,6 +6,7 @@ import ssl
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from functools import cache
+from typing import Any
 
 import anyio
 import httpx
@@ -21,6 +22,7 @@ class GenerationClock:
     def __init__(self, store: GenerationStore) -> None:
         self._store = store
         self._timelines: dict[str, anyio.CancelScope] = {}
+        self._deliveries: set[anyio.CancelScope] = set()
         self._tasks: TaskGroup | None = None
         self._callbacks: CallbackSender | None = None
 
@@ -37,6 +39,10 @@ class GenerationClock:
             finally:
                 tasks.cancel_scope.cancel()
                 self._tasks = self._callbacks = None
+
+    @property
+    def deliveries_in_flight(self) -> int:
+        return len(self._deliveries)
 
     def start(self, generation: StoredGeneration) -> None:
         if self._tasks is None:
@@ -57,6 +63,13 @@ class GenerationClock:
         if timeline is not None:
             timeline.cancel()
 
+    def stop_all(self) -> None:
+        """Halt every timeline and every callback delivery under way, leaving the clock as the app started it."""
+        for scope in [*self._timelines.values(), *self._deliveries]:
+            scope.cancel()
+        self._timelines.clear()
+        self._deliveries.clear()
+
     async def _run_timeline(self, generation: StoredGeneration, timeline: anyio.CancelScope) -> None:
         with timeline:
             await anyio.sleep(generation.plan.queued_seconds)
@@ -73,7 +86,18 @@ class GenerationClock:
     def _announce(self, generation: StoredGeneration) -> None:
         url = generation.request.get("callback_url")
         if url and self._tasks is not None and self._callbacks is not None:
-            self._tasks.start_soon(self._callbacks.deliver, url, generation.to_json())
+            delivery = anyio.CancelScope()
+            self._deliveries.add(delivery)
+            self._tasks.start_soon(self._deliver, self._callbacks, url, generation.to_json(), delivery)
+
+    async def _deliver(
+        self, callbacks: CallbackSender, url: str, generation: dict[str, Any], delivery: anyio.CancelScope
+    ) -> None:
+        try:
+            with delivery:
+                await callbacks.deliver(url, generation)
+        finally:
+            self._deliveries.discard(delivery)
 
 
 @cache

@@ -8,6 +8,7 @@ from luma_mcp.emulator.app import build_app
 from luma_mcp.emulator.clock import GenerationClock
 from luma_mcp.emulator.config import DEFAULT_CONFIG, EmulatorConfig
 from luma_mcp.emulator.faults import Fault, FaultQueue
+from luma_mcp.emulator.limits import CreateLimits
 from luma_mcp.emulator.paths import path_matches
 from luma_mcp.emulator.recording import RecordedRequest
 from luma_mcp.emulator.store import GenerationStore, Plan
@@ -32,9 +33,26 @@ class Emulator:
         self._faults = FaultQueue()
         self._store = GenerationStore(config)
         self._clock = GenerationClock(self._store)
+        self._limits = CreateLimits(config, self._store)
         self.app = build_app(
-            config=config, store=self._store, clock=self._clock, faults=self._faults, log=self.requests
+            config=config,
+            store=self._store,
+            clock=self._clock,
+            limits=self._limits,
+            faults=self._faults,
+            log=self.requests,
         )
+
+    def reset(self) -> None:
+        """Return to the state it started in, still serving at ``base_url``: no generations, plans, faults or logged
+        requests, full balances and limits, and no timeline or callback left running. One emulator can so serve
+        many tests in turn, each as if it had the emulator to itself. Call it from the event loop serving it.
+        """
+        self._clock.stop_all()
+        self._store.clear()
+        self._limits.clear()
+        self._faults.clear()
+        self.requests.clear()
 
     def inject(self, fault: Fault) -> None:
         """Queue a fault; queued faults apply in order, each to the next requests it matches."""
@@ -65,6 +83,12 @@ class Emulator:
 
     def clear_requests(self) -> None:
         self.requests.clear()
+
+    @property
+    def callbacks_in_flight(self) -> int:
+        """Callback deliveries not yet over, retries to come included: at 0, with every generation finished, no
+        callback is on its way, so a test can check what arrived without waiting to see if more does."""
+        return self._clock.deliveries_in_flight
 
     def generation(self, generation_id: str) -> dict[str, Any] | None:
         """The generation as ``GET /generations/{id}`` would return it to its owner; ``None`` if unknown or deleted."""

@@ -40,6 +40,10 @@ class CreateLimits:
                 429, f"Too many concurrent generations: at most {concurrent} may be queued or dreaming at once"
             )
 
+    def clear(self) -> None:
+        """Forget every create counted, as if none had been made."""
+        self._recent_creates.clear()
+
     def record(self, owner: str) -> None:
         self._recent_creates[owner].append(time.monotonic())
 
