@@ -139,18 +139,26 @@ class ResourceUpdates:
     def start(self, task_group: TaskGroup) -> None:
         """Fan changes out in `task_group`, where subscribers' senders run too, until it is cancelled."""
         self._task_group = task_group
-        self._send_changes, changes = anyio.create_memory_object_stream[tuple[str, str]](MAX_PENDING_CHANGES)
-        task_group.start_soon(self._fan_out, changes, name="resource updates")
+        send_changes, changes = anyio.create_memory_object_stream[tuple[str, str]](MAX_PENDING_CHANGES)
+        self._send_changes = send_changes
+        task_group.start_soon(self._fan_out, send_changes, changes, name="resource updates")
 
-    async def _fan_out(self, changes: MemoryObjectReceiveStream[tuple[str, str]]) -> None:
-        async with changes:
-            async for account, generation_id in changes:
-                channel = self._channels.get(account)
-                for uri in (generation_uri(generation_id), RECENT_URI):
-                    if channel is not None:
-                        await channel.bus.publish(ResourceUpdated(uri=uri))
-                    for subscriber in list(self._subscribers.values()):
-                        subscriber.post(account, uri)
+    async def _fan_out(
+        self, send_changes: MemoryObjectSendStream[tuple[str, str]], changes: MemoryObjectReceiveStream[tuple[str, str]]
+    ) -> None:
+        """Both ends of the stream close when the task group is cancelled; changes after that have nobody to tell."""
+        with send_changes, changes:
+            try:
+                async for account, generation_id in changes:
+                    channel = self._channels.get(account)
+                    for uri in (generation_uri(generation_id), RECENT_URI):
+                        if channel is not None:
+                            await channel.bus.publish(ResourceUpdated(uri=uri))
+                        for subscriber in list(self._subscribers.values()):
+                            subscriber.post(account, uri)
+            finally:
+                if self._send_changes is send_changes:
+                    self._send_changes = None
 
     def install(self, server: MCPServer[Any], resolve: ResolveAccount) -> None:
         """Serve `resources/subscribe` and `subscriptions/listen` per account, following what each subscribes to."""

@@ -17,6 +17,7 @@ import httpx2
 import pytest
 from mcp import Client, MCPError
 from mcp.client.streamable_http import streamable_http_client
+from mcp.shared.subscriptions import ResourceUpdated
 from mcp.types import ResourceUpdatedNotification
 
 from luma_mcp import build_server
@@ -77,8 +78,10 @@ async def test_each_caller_reads_and_hears_only_its_own_account(tmp_path: Path) 
             ):
                 secret = await create(operator, "the operator's private video")
                 secret_uri = f"luma://generations/{secret}"
-                operator_recent = json.loads((await operator.read_resource("luma://generations")).contents[0].text)
-                bob_recent = json.loads((await bob.read_resource("luma://generations")).contents[0].text)
+                operator_listing = await operator.read_resource("luma://generations")
+                bob_listing = await bob.read_resource("luma://generations")
+                operator_recent = json.loads(getattr(operator_listing.contents[0], "text", ""))
+                bob_recent = json.loads(getattr(bob_listing.contents[0], "text", ""))
                 with pytest.raises(MCPError):
                     await bob.read_resource(secret_uri)
 
@@ -110,6 +113,7 @@ async def test_a_2026_listener_hears_only_its_own_account(tmp_path: Path) -> Non
                     await create(bob, "bob's own video")
                     with anyio.fail_after(10):
                         async for event in stream:
+                            assert isinstance(event, ResourceUpdated)
                             heard.append(event.uri)
                             if event.uri == "luma://generations":
                                 break
@@ -121,7 +125,11 @@ async def test_an_empty_or_non_ascii_key_header_is_a_clear_error(tmp_path: Path,
     async with run_emulator(TWO_ACCOUNTS) as emulator:
         env = server_env(emulator, tmp_path, LUMA_API_KEY=OPERATOR)
         async with http_server("streamable-http", env, tmp_path / "server.log") as url:
-            async with httpx.AsyncClient(base_url=url, headers={**JSON_AND_SSE, "X-Luma-Api-Key": header}) as http:
+            sent = [
+                *((name.encode(), value.encode()) for name, value in JSON_AND_SSE.items()),
+                (b"X-Luma-Api-Key", header),
+            ]
+            async with httpx.AsyncClient(base_url=url, headers=sent) as http:
                 session = (await http.post("/mcp", json=INITIALIZE)).headers["mcp-session-id"]
                 headers = {"Mcp-Session-Id": session, "Mcp-Protocol-Version": "2025-11-25"}
                 await http.post("/mcp", json={"jsonrpc": "2.0", "method": "notifications/initialized"}, headers=headers)
@@ -177,7 +185,7 @@ async def test_a_subscriber_that_stops_reading_stalls_nobody_else(
     Small socket buffers on both ends make the stalled connection fill after a few hundred notifications."""
     settings = settings_for(emulator, tmp_path)
     app = http_app(
-        build_server(settings, limits=CreateLimits(per_window=10_000)),
+        build_server(settings, limits=CreateLimits(per_window=0, max_in_flight=0)),
         "streamable-http",
         host="127.0.0.1",
         settings=settings,

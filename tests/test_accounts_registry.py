@@ -16,6 +16,7 @@ from luma_mcp.agents_client import AgentsClient
 from luma_mcp.client import DreamMachineClient
 from luma_mcp.emulator import EmulatorConfig, run_emulator
 from luma_mcp.poller import PollSchedule
+from luma_mcp.settings import Api
 
 pytestmark = pytest.mark.anyio
 
@@ -69,7 +70,7 @@ async def test_each_key_gets_its_own_account_and_requests_without_one_use_the_se
     ("header", "says"), [("", "is empty"), ("   ", "is empty"), ("lüma-key", "printable ASCII"), ("a\x01b", "ASCII")]
 )
 def test_an_empty_or_non_ascii_key_header_is_refused_not_replaced_by_the_servers(header: str, says: str) -> None:
-    own = {"dream-machine": "server-key"}
+    own: dict[Api, str] = {"dream-machine": "server-key"}
     for name in ("x-luma-api-key", "x-luma-agents-api-key"):
         with pytest.raises(InvalidRequestError, match=says):
             api_keys_from({name: header}, own)
@@ -78,7 +79,7 @@ def test_an_empty_or_non_ascii_key_header_is_refused_not_replaced_by_the_servers
 
 
 def test_a_key_header_names_its_api_by_prefix_and_a_request_with_keys_uses_none_of_the_servers() -> None:
-    own = {"dream-machine": "server-key", "agents": "luma-api-server"}
+    own: dict[Api, str] = {"dream-machine": "server-key", "agents": "luma-api-server"}
     assert api_keys_from(key("luma-dm-mine"), own) == {"dream-machine": "luma-dm-mine"}
     assert api_keys_from(key("luma-api-mine"), own) == {"agents": "luma-api-mine"}
     both = {"x-luma-api-key": "luma-dm-mine", "x-luma-agents-api-key": "luma-api-mine"}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 
 import anyio
@@ -27,8 +28,11 @@ async def test_creates_over_the_per_minute_limit_wait_for_a_slot(tmp_path: Path)
             async with anyio.create_task_group() as group:
                 for number in range(3):
                     group.start_soon(
-                        lambda n=number: client.call_tool(
-                            "create_generation", {"prompt": f"shot {n}", "wait": False}, progress_callback=on_progress
+                        partial(
+                            client.call_tool,
+                            "create_generation",
+                            {"prompt": f"shot {number}", "wait": False},
+                            progress_callback=on_progress,
                         )
                     )
         posts = emulator.requests_for("POST", "/generations/video")
@@ -125,8 +129,11 @@ async def test_zero_lifts_both_create_limits(tmp_path: Path) -> None:
             async with anyio.create_task_group() as group:
                 for number in range(25):
                     group.start_soon(
-                        lambda n=number: client.call_tool(
-                            "create_generation", {"prompt": f"shot {n}", "wait": False}, progress_callback=on_progress
+                        partial(
+                            client.call_tool,
+                            "create_generation",
+                            {"prompt": f"shot {number}", "wait": False},
+                            progress_callback=on_progress,
                         )
                     )
         posts = emulator.requests_for("POST", "/generations/video")

@@ -10,7 +10,7 @@ import pytest
 
 from luma_mcp import AuthenticationError, CreateOutcomeUnknownError, InvalidRequestError, NotFoundError
 from luma_mcp.agents_client import AgentsClient
-from luma_mcp.agents_wire import AgentsRequest, VideoOptions
+from luma_mcp.agents_wire import AgentsRequest, ImageRef, VideoOptions
 from luma_mcp.backend import Upscale
 from luma_mcp.emulator import Emulator, Fault
 from luma_mcp.emulator.assets import sample_bytes
@@ -106,7 +106,7 @@ async def test_a_local_image_is_uploaded_without_the_key_and_used_by_its_file_id
     with within(TimePolicy(max_wait=10).call_deadline()):
         file_id = await agents.upload_media(frame, media_type="image/png")
     assert (emulator.agents.file(file_id) or {})["state"] == "ready"
-    image_to_video = VIDEO.model_copy(update={"video": VideoOptions(start_frame={"file_id": file_id})})
+    image_to_video = VIDEO.model_copy(update={"video": VideoOptions(start_frame=ImageRef(file_id=file_id))})
     assert (await agents.start(image_to_video)).state == "queued"
 
 

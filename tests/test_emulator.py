@@ -471,7 +471,9 @@ async def test_callbacks_give_up_after_three_tries_and_the_emulator_carries_on(
         emulator.plan_next(failure_reason="Job failed", queued_seconds=0, dreaming_seconds=0.3)
         generation = await create(client, callback_url=url)
         await wait_for_count(received, 6)
-        await anyio.sleep(0.2)
+        with anyio.fail_after(5):
+            while emulator.callbacks_in_flight:
+                await anyio.sleep(0.01)
         assert [body["state"] for body in received] == ["dreaming"] * 3 + ["failed"] * 3
     emulator.plan_next(queued_seconds=0, dreaming_seconds=0)
     unreachable = await create(client, callback_url=url)
@@ -608,6 +610,53 @@ async def test_the_request_log_records_what_was_asked_and_answered(
     assert emulator.requests_for("get", "/generations*") == [listed, refused]
     emulator.clear_requests()
     assert emulator.requests == []
+
+
+# --- reset: one emulator, many tests ------------------------------------------------------------------------------
+
+
+async def test_a_reset_emulator_keeps_nothing_from_before() -> None:
+    """Generations, balances, plans, faults, logged requests, spent limits, and timelines and callbacks still under
+    way: none of it outlives ``reset()``. The generations created after it run on the same clock as those before,
+    so whatever a surviving timeline or callback would do has happened by the time theirs are done."""
+    config = EmulatorConfig(creates_per_minute=2, queued_seconds=0, dreaming_seconds=0.6)
+    received: list[dict[str, Any]] = []
+    release_first = anyio.Event()
+
+    async def hook(request: Request) -> Response:
+        received.append(await request.json())
+        if len(received) == 1:
+            await release_first.wait()
+            return Response(status_code=500)  # a delivery that outlived the reset would try again
+        return Response(status_code=200)
+
+    receiver = Starlette(routes=[Route("/hook", hook, methods=["POST"])])
+    async with run_emulator(config) as emulator, client_for(emulator) as client, serving(receiver) as origin:
+        url = f"{origin}/hook"
+        emulator.plan_next(failure_reason="Job failed")  # refunded when it ends
+        before = [await create(client, callback_url=url), await create(client, callback_url=url)]
+        emulator.plan_next(failure_reason="Planned and never used")
+        emulator.inject(Fault(status=418, path="/credits"))
+        await wait_for_count(received, 2)  # both "dreaming", the first one still waiting for its answer
+
+        emulator.reset()
+        release_first.set()
+
+        assert emulator.requests == []
+        assert [emulator.generation(generation["id"]) for generation in before] == [None, None]
+        assert (await client.get("/generations")).json()["generations"] == []
+        assert (await client.get("/credits")).json() == {"credit_balance": config.initial_credit_cents}
+        after = [await create(client, callback_url=url), await create(client, callback_url=url)]
+        ended = [await wait_for_state(client, generation["id"], "completed", "failed") for generation in after]
+        assert [generation["state"] for generation in ended] == ["completed", "completed"]
+        await wait_for_count(received, 2 + 4)
+        assert sorted((body["id"], body["state"]) for body in received[2:]) == sorted(
+            (generation["id"], state) for state in ("dreaming", "completed") for generation in after
+        )
+        assert (await client.get("/credits")).json() == {
+            "credit_balance": config.initial_credit_cents - 2 * RAY_2_720P_5S_CENTS
+        }
+        assert [(r.path, r.status) for r in emulator.requests_for("GET", "/credits")] == [("/credits", 200)] * 2
 
 
 # --- fidelity: the official SDK -----------------------------------------------------------------------------------

@@ -83,24 +83,25 @@ async def http_server_process(transport: str, env: dict[str, str], log: Path) ->
 async def exercise_every_tool(client: Client, emulator: Emulator) -> list[str]:
     """Calls each tool once, as an assistant would in a session; returns every text the client received."""
     texts: list[str] = []
-    progress: list[float] = []
+    reported: list[float] = []
 
-    async def on_progress(value: float, total: float | None, message: str | None) -> None:
-        progress.append(value)
+    async def on_progress(progress: float, total: float | None, message: str | None) -> None:
+        reported.append(progress)
 
     async def call(tool: str, **arguments: Any) -> dict[str, Any]:
         result = await client.call_tool(tool, arguments, progress_callback=on_progress)
         texts.append(text_of(result))
         assert not result.is_error, text_of(result)
-        assert result.structured_content is not None
-        return result.structured_content
+        content: dict[str, Any] = result.structured_content
+        assert content is not None
+        return content
 
     assert len((await client.list_tools()).tools) == 11
     assert "dolly_zoom" in (await call("list_concepts"))["concepts"]
     assert (await call("list_camera_motions"))["camera_motions"]
     video = await call("create_generation", prompt="a tiger walking in snow", aspect_ratio="9:16")
     assert video["state"] == "completed" and video["video_url"]
-    assert progress and progress[-1] == 100.0
+    assert reported and reported[-1] == 100.0
     extended = await call("extend_generation", generation_id=video["id"], prompt="it looks back", direction="backward")
     assert extended["state"] == "completed"
     assert (await call("get_generation", generation_id=extended["id"]))["state"] == "completed"
@@ -177,7 +178,7 @@ async def test_http_refuses_a_foreign_host_or_origin(emulator: Emulator, tmp_pat
 
 async def test_stdout_carries_nothing_but_protocol_messages(emulator: Emulator, tmp_path: Path) -> None:
     """The SDK's client skips stray lines silently, so read the raw stream: every line must be JSON-RPC."""
-    messages = [
+    messages: list[dict[str, Any]] = [
         {
             "jsonrpc": "2.0",
             "id": 1,

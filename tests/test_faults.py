@@ -389,6 +389,7 @@ async def test_a_generation_deleted_while_waited_on_ends_the_wait_and_the_polls(
             assert await call(client, "delete_generation", generation_id=generation_id) == {
                 "id": generation_id,
                 "deleted": True,
+                "forgotten": False,
             }
             with anyio.fail_after(2):
                 await eventually(lambda: bool(outcome))

@@ -50,13 +50,15 @@ def build_app(
     config: EmulatorConfig,
     store: GenerationStore,
     clock: GenerationClock,
+    limits: CreateLimits,
+    callbacks: CallbackSender,
     faults: FaultQueue,
     log: list[RecordedRequest],
     agents: AgentsState,
 ) -> Starlette:
-    """The ASGI app; its lifespan runs ``clock``, so it must be served with lifespan events (uvicorn does)."""
-    callbacks = CallbackSender()
-    api = LumaApi(config, store, clock, callbacks)
+    """The ASGI app; its lifespan runs ``clock`` and ``callbacks``, so it must be served with lifespan events (uvicorn
+    does)."""
+    api = LumaApi(config, store, clock, limits, callbacks)
 
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
@@ -75,13 +77,18 @@ class LumaApi:
     """The endpoint handlers, sharing the store, the clock and the limits."""
 
     def __init__(
-        self, config: EmulatorConfig, store: GenerationStore, clock: GenerationClock, callbacks: CallbackSender
+        self,
+        config: EmulatorConfig,
+        store: GenerationStore,
+        clock: GenerationClock,
+        limits: CreateLimits,
+        callbacks: CallbackSender,
     ) -> None:
         self._config = config
         self._store = store
         self._clock = clock
         self._callbacks = callbacks
-        self._limits = CreateLimits(config, store)
+        self._limits = limits
 
     def routes(self) -> list[BaseRoute]:
         api: list[BaseRoute] = [

@@ -23,6 +23,7 @@ class CallbackSender:
     def __init__(self) -> None:
         self._http: httpx.AsyncClient | None = None
         self._tasks: TaskGroup | None = None
+        self._deliveries: set[anyio.CancelScope] = set()
 
     @asynccontextmanager
     async def running(self) -> AsyncIterator[None]:
@@ -38,10 +39,32 @@ class CallbackSender:
                 tasks.cancel_scope.cancel()
                 self._http = self._tasks = None
 
+    @property
+    def in_flight(self) -> int:
+        """Deliveries not yet over, retries to come included."""
+        return len(self._deliveries)
+
     def announce(self, url: str, generation: dict[str, Any]) -> None:
         """Deliver in the background; the state change that prompted it does not wait."""
         if self._tasks is not None and self._http is not None:
-            self._tasks.start_soon(_deliver, self._http, url, generation)
+            delivery = anyio.CancelScope()
+            self._deliveries.add(delivery)
+            self._tasks.start_soon(self._deliver, self._http, url, generation, delivery)
+
+    def stop_all(self) -> None:
+        """Halt every delivery under way (see `Emulator.reset`)."""
+        for delivery in self._deliveries:
+            delivery.cancel()
+        self._deliveries.clear()
+
+    async def _deliver(
+        self, http: httpx.AsyncClient, url: str, generation: dict[str, Any], delivery: anyio.CancelScope
+    ) -> None:
+        try:
+            with delivery:
+                await _deliver(http, url, generation)
+        finally:
+            self._deliveries.discard(delivery)
 
 
 async def _deliver(http: httpx.AsyncClient, url: str, generation: dict[str, Any]) -> None:

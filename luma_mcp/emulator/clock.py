@@ -64,6 +64,12 @@ class GenerationClock:
         if running is not None:
             running[1].cancel()
 
+    def stop_all(self) -> None:
+        """Halt every timeline under way, leaving the clock as the app started it (see `Emulator.reset`)."""
+        for _, scope in self._running.values():
+            scope.cancel()
+        self._running.clear()
+
     async def _run(self, timeline: Timeline, scope: anyio.CancelScope) -> None:
         with scope:
             await anyio.sleep(timeline.queued_seconds)

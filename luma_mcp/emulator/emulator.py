@@ -7,9 +7,11 @@ from typing import Any
 from luma_mcp.emulator.agents.controls import AgentsControls
 from luma_mcp.emulator.agents.state import AgentsState
 from luma_mcp.emulator.app import build_app
+from luma_mcp.emulator.callbacks import CallbackSender
 from luma_mcp.emulator.clock import GenerationClock
 from luma_mcp.emulator.config import DEFAULT_CONFIG, EmulatorConfig
 from luma_mcp.emulator.faults import Fault, FaultQueue
+from luma_mcp.emulator.limits import CreateLimits
 from luma_mcp.emulator.paths import path_matches
 from luma_mcp.emulator.recording import RecordedRequest
 from luma_mcp.emulator.store import GenerationStore, Plan
@@ -39,6 +41,8 @@ class Emulator:
         self._faults = FaultQueue()
         self._store = GenerationStore(config)
         self._clock = GenerationClock()
+        self._limits = CreateLimits(config, self._store)
+        self._callbacks = CallbackSender()
         self._agents = AgentsState(config)
         self.agents = AgentsControls(config, self._agents, self._clock)
         """The Agents API's test controls: plans, ``finish_now``, ingests, and its generations and files as JSON."""
@@ -46,10 +50,31 @@ class Emulator:
             config=config,
             store=self._store,
             clock=self._clock,
+            limits=self._limits,
+            callbacks=self._callbacks,
             faults=self._faults,
             log=self.requests,
             agents=self._agents,
         )
+
+    def reset(self) -> None:
+        """Return to the state it started in, still serving at its URLs: no generations, files, plans, faults or
+        logged requests, full balances and limits, and no timeline or callback left running. One emulator can so
+        serve many tests in turn, each as if it had the emulator to itself. Call it from the event loop serving it.
+        """
+        self._clock.stop_all()
+        self._callbacks.stop_all()
+        self._store.clear()
+        self._limits.clear()
+        self._agents.clear()
+        self._faults.clear()
+        self.requests.clear()
+
+    @property
+    def callbacks_in_flight(self) -> int:
+        """Callback deliveries not yet over, retries to come included: at 0, with every generation finished, no
+        callback is on its way, so a test can check what arrived without waiting to see if more does."""
+        return self._callbacks.in_flight
 
     def inject(self, fault: Fault) -> None:
         """Queue a fault; queued faults apply in order, each to the next requests it matches."""

@@ -54,6 +54,9 @@ class FaultQueue:
         if fault.count > 0:
             self._pending.append(fault)
 
+    def clear(self) -> None:
+        self._pending.clear()
+
     def take(self, method: str, path: str) -> Fault | None:
         """The fault for this request, if any; it is used up once it has applied ``count`` times."""
         for index, fault in enumerate(self._pending):

@@ -31,6 +31,9 @@ class SlidingWindow:
     def record(self, owner: str) -> None:
         self._times[owner].append(time.monotonic())
 
+    def clear(self) -> None:
+        self._times.clear()
+
     def seconds_until_room(self, owner: str) -> int:
         """Whole seconds (at least 1) until the oldest request in the window ages out of it."""
         recent = self.recent(owner)
@@ -60,6 +63,10 @@ class CreateLimits:
             raise HTTPException(
                 429, f"Too many concurrent generations: at most {concurrent} may be queued or dreaming at once"
             )
+
+    def clear(self) -> None:
+        """Forget every create counted, as if none had been made."""
+        self._recent_creates.clear()
 
     def record(self, owner: str) -> None:
         self._recent_creates.record(owner)

@@ -80,6 +80,12 @@ class GenerationStore:
         self._balances: dict[str, float] = {}
         self._plans: deque[Plan] = deque()
 
+    def clear(self) -> None:
+        """Forget every generation, balance and plan."""
+        self._generations.clear()
+        self._balances.clear()
+        self._plans.clear()
+
     def plan_next(self, plan: Plan) -> None:
         """Queue a plan; each created generation takes the oldest one, or the config's timings when none is left."""
         self._plans.append(plan)

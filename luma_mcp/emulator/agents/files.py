@@ -83,6 +83,11 @@ class FileStore:
         self._plans: deque[IngestPlan] = deque()
         self._sequence = itertools.count(1)
 
+    def clear(self) -> None:
+        """Forget every file and ingest plan (see `Emulator.reset`); the sequence keeps counting."""
+        self._files.clear()
+        self._plans.clear()
+
     def plan_next(self, plan: IngestPlan) -> None:
         """Queue a plan; each file whose ingest begins takes the oldest one, or the default when none is left."""
         self._plans.append(plan)

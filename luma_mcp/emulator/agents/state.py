@@ -21,5 +21,11 @@ class AgentsState:
         self.recent_creates = SlidingWindow()
         self.signer = UrlSigner(agents.url_ttl_seconds)
 
+    def clear(self) -> None:
+        """Forget everything but the URL keys: old URLs then answer 404, as for a deleted object."""
+        self.generations.clear()
+        self.files.clear()
+        self.recent_creates.clear()
+
     def presign(self, origin: str, path: str) -> str:
         return self.signer.sign(origin, path)[0]

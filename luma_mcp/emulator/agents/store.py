@@ -100,6 +100,12 @@ class AgentsStore:
         self._balances: dict[str, float] = {}
         self._plans: deque[AgentsPlan] = deque()
 
+    def clear(self) -> None:
+        """Forget every generation, balance and plan (see `Emulator.reset`)."""
+        self._generations.clear()
+        self._balances.clear()
+        self._plans.clear()
+
     def plan_next(self, plan: AgentsPlan) -> None:
         """Queue a plan; each created generation takes the oldest one, or the default timings when none is left."""
         self._plans.append(plan)
