@@ -1084,3 +1084,16 @@ async def test_a_presigned_url_sent_with_a_luma_key_is_refused_as_s3_does(
     with_key = await client.get(url)
     assert with_key.status_code == 400 and "<Code>InvalidArgument</Code>" in with_key.text
     assert (await storage_get(url)).status_code == 200
+
+
+async def test_a_reset_forgets_the_agents_side_too(emulator: Emulator, client: httpx.AsyncClient) -> None:
+    """Generations, files, plans, balances and the per-minute window of the Agents API do not outlive ``reset()``."""
+    generation = await create(client)
+    emulator.agents.plan_next(failure_code="generation_failed", failure_reason="Generation failed")
+    file = (await client.post("/files", json={"mime_type": "image/png", "size_bytes": len(PNG)})).json()
+    emulator.reset()
+    assert emulator.agents.generation(generation["id"]) is None
+    assert emulator.agents.file(file["id"]) is None
+    assert (await client.get(f"/generations/{generation['id']}")).status_code == 404
+    after = await completed(emulator, client)
+    assert after["state"] == "completed", "the plan made before the reset was forgotten"
