@@ -86,9 +86,14 @@ class Account:
         return self.backend.key_accepted
 
     @property
+    def watching(self) -> frozenset[str]:
+        """Ids of the generations being polled for this account right now."""
+        return self._poller.watching
+
+    @property
     def in_use(self) -> bool:
         """Leased by a call, or polling for someone (a subscriber, a create waiting for a slot): not to be closed."""
-        return self.leases > 0 or bool(self._poller.watching)
+        return self.leases > 0 or bool(self.watching)
 
     async def start(self, job: Job, *, report: Report) -> Generation:
         """Start a paid job once Luma's limits allow it, telling `report` what it waits for (see `CreateQueue`)."""

@@ -136,24 +136,26 @@ class LumaServer(MCPServer[AppContext]):
             check_argument_names(name, arguments, known)
 
     _argument_names: dict[str, tuple[str, ...]] | None = None
+    app: AppContext | None = None
+    """The long-lived parts while the lifespan holds them open (None before and after): what every connection
+    shares, and where a test sees what the server is doing (which generations it polls, say)."""
 
 
 def build_server(
     settings: Settings, *, schedule: PollSchedule = PollSchedule(), limits: CreateLimits | None = None
-) -> MCPServer[AppContext]:
+) -> LumaServer:
     """The whole server, ready for any transport; `schedule` and `limits` are Luma's pace, as data (`limits` from
     the settings unless given)."""
     limits = limits or CreateLimits(per_window=settings.creates_per_minute, max_in_flight=settings.max_in_flight)
     updates = ResourceUpdates()
-    opened: list[AppContext] = []
 
     @asynccontextmanager
-    async def lifespan(server: MCPServer[AppContext]) -> AsyncIterator[AppContext]:
+    async def lifespan(_: MCPServer[AppContext]) -> AsyncIterator[AppContext]:
         """The SDK enters the lifespan once per connection over SSE; opening the parts each time would give every
         connection its own pollers and create queues, and per-account limits would not hold. So an entry while
         they are open shares them, and the entry that opened them closes them (see `held_open`)."""
-        if opened:
-            yield opened[0]
+        if server.app is not None:
+            yield server.app
             return
         accounts: Accounts | None = None
         try:
@@ -166,13 +168,12 @@ def build_server(
                     settings, task_group, schedule=schedule, limits=limits, on_change=updates.changed, ledger=ledger
                 )
                 updates.start(task_group)
-                app = AppContext(settings, accounts, downloader, updates)
-                opened.append(app)
+                app = server.app = AppContext(settings, accounts, downloader, updates)
                 logger.info("Opened the Luma connections; videos go to %s", settings.output_dir)
                 try:
                     yield app
                 finally:
-                    opened.remove(app)
+                    server.app = None
                     task_group.cancel_scope.cancel()  # the pollers and the update senders
         finally:
             # Outside the cancelled task group, and shielded, so the connections really close.

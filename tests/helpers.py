@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import sys
 from collections import Counter
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 from types import FrameType
 from typing import Any
 
+import anyio
 from mcp import Client
 from mcp.types import CallToolResult
 
@@ -17,6 +18,7 @@ from luma_mcp import Settings, build_server
 from luma_mcp.admission import CreateLimits
 from luma_mcp.emulator import Emulator
 from luma_mcp.poller import Poller, PollSchedule
+from luma_mcp.server import LumaServer
 
 # A 2025-era handshake, for tests that speak raw HTTP to the server.
 INITIALIZE = {
@@ -49,6 +51,34 @@ async def connect(
     """An in-memory MCP client connected to a freshly built server; `limits` come from `settings` unless given."""
     async with Client(build_server(settings, schedule=FAST_POLLS, limits=limits), **client_options) as client:
         yield client
+
+
+@asynccontextmanager
+async def connected(
+    settings: Settings, *, limits: CreateLimits | None = None, **client_options: Any
+) -> AsyncIterator[tuple[Client, LumaServer]]:
+    """As `connect`, with the server too, for a test that checks what it is doing (see `watched`)."""
+    server = build_server(settings, schedule=FAST_POLLS, limits=limits)
+    async with Client(server, **client_options) as client:
+        yield client, server
+
+
+def watched(server: LumaServer) -> frozenset[str]:
+    """The generations the server polls for its own account right now: exact state, where waiting to see that no
+    request comes could only show that none came yet."""
+    assert server.app is not None, "the server is not running"
+    return server.app.accounts.caller_for(None).account_for("dream-machine").watching
+
+
+async def eventually(condition: Callable[[], bool], timeout: float = 10.0) -> None:
+    with anyio.fail_after(timeout):
+        while not condition():
+            await anyio.sleep(0.01)
+
+
+async def stops_polling(server: LumaServer, generation_id: str) -> None:
+    """Returns once the server no longer polls the generation (a cancellation reaches it in its own time)."""
+    await eventually(lambda: generation_id not in watched(server), timeout=5)
 
 
 def text_of(result: CallToolResult) -> str:

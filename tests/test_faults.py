@@ -17,7 +17,7 @@ from luma_mcp import DreamMachineClient, GenerationRequest, RetryPolicy
 from luma_mcp.admission import CreateLimits
 from luma_mcp.emulator import Emulator, Fault
 from luma_mcp.timing import TimePolicy
-from tests.helpers import connect, settings_for, text_of
+from tests.helpers import connect, connected, eventually, settings_for, text_of, watched
 from tests.test_end_to_end import SERVER, server_env
 
 pytestmark = pytest.mark.anyio
@@ -51,12 +51,6 @@ async def call_error(client: Client, tool: str, **arguments: Any) -> str:
     result = await client.call_tool(tool, arguments)
     assert result.is_error, result.structured_content
     return text_of(result)
-
-
-async def eventually(condition: Callable[[], bool], timeout: float = 10.0) -> None:
-    with anyio.fail_after(timeout):
-        while not condition():
-            await anyio.sleep(0.01)
 
 
 def polled(emulator: Emulator, generation_id: str, times: int) -> Callable[[], bool]:
@@ -376,7 +370,7 @@ async def test_a_generation_deleted_while_waited_on_ends_the_wait_and_the_polls(
     """Deleting a generation (delete_generation, from a second task) ends its wait with a tool error; polls stop."""
     emulator.plan_next(dreaming_seconds=60)
     outcome: list[str] = []
-    async with connect(settings_for(emulator, tmp_path)) as client:
+    async with connected(settings_for(emulator, tmp_path)) as (client, server):
         generation_id = (await call(client, "create_generation", prompt=PROMPT, wait=False))["id"]
         path = f"/generations/{generation_id}"
 
@@ -393,9 +387,7 @@ async def test_a_generation_deleted_while_waited_on_ends_the_wait_and_the_polls(
             }
             with anyio.fail_after(2):
                 await eventually(lambda: bool(outcome))
-        polls_then = len(emulator.requests)
-        await anyio.sleep(1.0)
-        assert len(emulator.requests) == polls_then, "no polls of a deleted generation"
+        assert watched(server) == frozenset(), "no polls of a deleted generation"
     (message,) = outcome
     assert generation_id in message and "list_generations" in message
     for_this_one = [(r.method, r.status) for r in emulator.requests if r.path == path]

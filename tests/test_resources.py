@@ -16,7 +16,7 @@ from mcp.types import ResourceUpdatedNotification
 
 from luma_mcp.emulator import Emulator
 from luma_mcp.subscriptions import MAX_FOLLOWS_PER_ACCOUNT, MAX_URIS_PER_LISTEN
-from tests.helpers import connect, settings_for
+from tests.helpers import connect, connected, eventually, settings_for, stops_polling, watched
 
 pytestmark = pytest.mark.anyio
 
@@ -113,15 +113,12 @@ async def test_a_2026_client_that_only_listens_hears_the_generation_finish(emula
 
 async def test_polling_for_a_listener_stops_when_it_stops_listening(emulator: Emulator, tmp_path: Path) -> None:
     emulator.plan_next(dreaming_seconds=30)
-    async with connect(settings_for(emulator, tmp_path)) as client:
+    async with connected(settings_for(emulator, tmp_path)) as (client, server):
         video = await create(client, wait=False)
-        polls = f"/generations/{video['id']}"
         async with client.listen(resource_subscriptions=[f"luma://generations/{video['id']}"]):
-            await anyio.sleep(0.5)
-        await anyio.sleep(0.3)
-        after = len(emulator.requests_for("GET", polls))
-        await anyio.sleep(0.5)
-        assert after > 1 and len(emulator.requests_for("GET", polls)) == after
+            await eventually(lambda: len(emulator.requests_for("GET", f"/generations/{video['id']}")) > 1)
+            assert video["id"] in watched(server)
+        await stops_polling(server, video["id"])
 
 
 @pytest.mark.filterwarnings("ignore:resources/subscribe is removed")
@@ -146,32 +143,23 @@ async def test_the_recent_list_announces_creates_and_deletes(emulator: Emulator,
     assert set(updated) == {"luma://generations"}
 
 
-async def polls_stop(emulator: Emulator, generation_id: str) -> bool:
-    """True when nobody polls the generation any more: no GET for it over a few ticks."""
-    path = f"/generations/{generation_id}"
-    await anyio.sleep(0.2)
-    before = len(emulator.requests_for("GET", path))
-    await anyio.sleep(0.4)
-    return len(emulator.requests_for("GET", path)) == before
-
-
 @pytest.mark.filterwarnings("ignore:resources/")
 async def test_a_2025_subscription_is_polled_until_unsubscribed_or_disconnected(
     emulator: Emulator, tmp_path: Path
 ) -> None:
     emulator.plan_next(dreaming_seconds=60)
     emulator.plan_next(dreaming_seconds=60)
-    async with connect(settings_for(emulator, tmp_path), mode="legacy") as client:
+    async with connected(settings_for(emulator, tmp_path), mode="legacy") as (client, server):
         first = await create(client, wait=False)
         second = await create(client, wait=False)
         for _ in range(2):  # subscribing twice to one URI holds it once
             await client.subscribe_resource(f"luma://generations/{first['id']}")
-        assert not await polls_stop(emulator, first["id"]), "subscribed: it is being polled"
+        assert watched(server) == {first["id"]}, "subscribed: it is being polled"
         await client.unsubscribe_resource(f"luma://generations/{first['id']}")
-        assert await polls_stop(emulator, first["id"]), "unsubscribed: polling stopped"
+        assert watched(server) == frozenset(), "unsubscribed: polling stopped"
         await client.subscribe_resource(f"luma://generations/{second['id']}")
-        assert not await polls_stop(emulator, second["id"])
-    assert await polls_stop(emulator, second["id"]), "the client left without unsubscribing: polling stopped"
+        assert watched(server) == {second["id"]}
+    assert server.app is None, "the client left without unsubscribing: the server closed, its pollers with it"
 
 
 @pytest.mark.filterwarnings("ignore:resources/")
@@ -275,11 +263,10 @@ async def test_a_listen_naming_a_generation_unlike_luma_is_refused_and_lets_go_o
 ) -> None:
     """The follows a listen took before the misspelt URI are released too: nothing is polled afterwards."""
     emulator.plan_next(dreaming_seconds=30)
-    async with connect(settings_for(emulator, tmp_path)) as client:
+    async with connected(settings_for(emulator, tmp_path)) as (client, server):
         video = await create(client, wait=False)
-        emulator.clear_requests()
         uris = [f"luma://generations/{video['id']}", f"luma://generations/{video['id'].upper()}"]
         with pytest.raises(MCPError, match="the way Luma never writes it"):
             async with client.listen(resource_subscriptions=uris):
                 pass
-        assert await polls_stop(emulator, video["id"])
+        await stops_polling(server, video["id"])

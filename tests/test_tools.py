@@ -15,7 +15,7 @@ from mcp.types import ProgressNotification
 
 from luma_mcp import build_server
 from luma_mcp.emulator import Emulator, Fault
-from tests.helpers import connect, settings_for, text_of, wakeups_of_waits
+from tests.helpers import connect, connected, settings_for, stops_polling, text_of, wakeups_of_waits
 
 pytestmark = pytest.mark.anyio
 
@@ -462,16 +462,15 @@ async def test_upscale_and_audio_make_new_generations(client: Client, emulator: 
     }
 
 
-async def test_cancelling_a_wait_stops_the_polls(client: Client, emulator: Emulator) -> None:
+async def test_cancelling_a_wait_stops_the_polls(emulator: Emulator, tmp_path: Path) -> None:
     emulator.plan_next(dreaming_seconds=60)
-    with anyio.move_on_after(0.5):
-        await client.call_tool("create_generation", {"prompt": "a long wait"})
-    assert len(emulator.requests_for("POST", "/generations/video")) == 1
-    await anyio.sleep(1.0)
-    polls = len(emulator.requests_for("GET", "/generations/*"))
-    assert polls > 0, "it was polling before the call was cancelled"
-    await anyio.sleep(1.0)
-    assert len(emulator.requests_for("GET", "/generations/*")) == polls
+    async with connected(settings_for(emulator, tmp_path)) as (client, server):
+        with anyio.move_on_after(0.5):
+            await client.call_tool("create_generation", {"prompt": "a long wait"})
+        assert len(emulator.requests_for("POST", "/generations/video")) == 1
+        assert emulator.requests_for("GET", "/generations/*"), "it was polling before the call was cancelled"
+        [made] = (await call(client, "list_generations"))["generations"]
+        await stops_polling(server, made["id"])
 
 
 async def test_twenty_concurrent_waits_share_one_poll_per_tick(client: Client, emulator: Emulator) -> None:
