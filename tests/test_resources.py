@@ -90,7 +90,6 @@ async def test_a_2025_client_subscribes_and_hears_the_generation_finish(emulator
         with anyio.fail_after(5):
             while emulator.generation(video["id"])["state"] != "completed" or not updated:  # type: ignore[index]
                 await anyio.sleep(0.05)
-            await anyio.sleep(0.2)
         contents = (await client.read_resource(uri)).contents
     assert set(updated) == {uri}
     assert json.loads(getattr(contents[0], "text", ""))["state"] == "completed"
