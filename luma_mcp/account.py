@@ -21,7 +21,8 @@ from anyio.abc import TaskGroup
 from .admission import CreateLedger, CreateLimits, CreateQueue, Report
 from .backend import Job, LumaBackend, LumaReads, kind_and_body
 from .client import HANDED_OUT_MEMORY
-from .ledger import Ledger, LedgerEntry
+from .errors import CreateOutcomeUnknownError
+from .ledger import Ledger, LedgerEntry, UnknownCreate
 from .models import Generation
 from .poller import OnChange, Poller, PollSchedule
 
@@ -97,7 +98,11 @@ class Account:
 
     async def start(self, job: Job, *, report: Report) -> Generation:
         """Start a paid job once Luma's limits allow it, telling `report` what it waits for (see `CreateQueue`)."""
-        generation = await self._creates.submit(lambda: self.backend.start(job), report=report)
+        try:
+            generation = await self._creates.submit(lambda: self.backend.start(job), report=report)
+        except CreateOutcomeUnknownError as lost:
+            await self._write(self._record_unknown(job, str(lost)))
+            raise
         self._on_change(self.name, generation.id)
         await self._write(self._record_started(generation, job))
         return generation
@@ -189,6 +194,17 @@ class Account:
                     failure_code=generation.failure_code,
                 )
             )
+
+    async def _record_unknown(self, job: Job, reason: str) -> None:
+        """A create that may have been charged and cannot be found: kept, so a count of what was spent can say so."""
+        if self._ledger is None:
+            return
+        kind, request = kind_and_body(job)
+        model = request.get("model")
+        unknown = UnknownCreate(
+            api=self.api, kind=kind, request=request, reason=reason, model=model if isinstance(model, str) else None
+        )
+        await self._ledger.outcome_unknown(self.name, unknown)
 
     async def _record_started(self, generation: Generation, job: Job) -> None:
         if self._ledger is None:

@@ -120,7 +120,12 @@ class Accounts:
         self._ledger = ledger
         self._task_group = task_group
         self._schedule = schedule
-        self._limits = limits
+        self._limits = {
+            "dream-machine": limits,
+            "agents": CreateLimits(
+                per_window=settings.agents_creates_per_minute, max_in_flight=settings.agents_max_in_flight
+            ),
+        }
         self._on_change = on_change
         self._open: OrderedDict[str, Account] = OrderedDict()  # least recently used first
         self._memories: OrderedDict[str, AccountMemory] = OrderedDict()
@@ -170,7 +175,7 @@ class Accounts:
             memory,
             self._task_group,
             schedule=self._schedule,
-            limits=self._limits,
+            limits=self._limits[api],
             create_reserve=timing.create_queue_reserve,
             on_change=self._on_change,
             ledger=self._ledger,

@@ -44,6 +44,8 @@ configuration, read from the environment once at start (details in the README):
   LUMA_MCP_LOG_LEVEL                  DEBUG, INFO, WARNING, ERROR or CRITICAL (default INFO); logs go to stderr
   LUMA_MCP_CREATES_PER_MINUTE         creates sent per minute and account (default 20; 0 = no limit)
   LUMA_MCP_MAX_IN_FLIGHT              generations in flight per account (default 10; 0 = no limit)
+  LUMA_MCP_AGENTS_CREATES_PER_MINUTE  the same for the Agents API (default 0: no limit here; Luma's is per plan)
+  LUMA_MCP_AGENTS_MAX_IN_FLIGHT       the same for the Agents API (default 0: no limit here)
 for the HTTP transports also:
   LUMA_MCP_AUTH_TOKEN                 every request must send Authorization: Bearer <token>
   LUMA_MCP_ALLOWED_HOSTS              host names clients connect with, comma-separated (needed with --host 0.0.0.0)

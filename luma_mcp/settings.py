@@ -61,6 +61,9 @@ class Settings:
     creates_per_minute: int = 20
     """Luma's create limits depend on the plan; the defaults are the Build tier's. 0 means no limit here."""
     max_in_flight: int = 10
+    agents_creates_per_minute: int = 0
+    """The Agents API's limits depend on the plan and are not published: none here unless set."""
+    agents_max_in_flight: int = 0
 
     @property
     def timing(self) -> TimePolicy:
@@ -117,6 +120,10 @@ class Settings:
         # Luma's per-account create limits, by plan: creates a minute and generations in flight (0 = no limit here).
         creates_per_minute = _count(environ, "LUMA_MCP_CREATES_PER_MINUTE", cls.creates_per_minute, minimum=0)
         max_in_flight = _count(environ, "LUMA_MCP_MAX_IN_FLIGHT", cls.max_in_flight, minimum=0)
+        agents_creates_per_minute = _count(
+            environ, "LUMA_MCP_AGENTS_CREATES_PER_MINUTE", cls.agents_creates_per_minute, minimum=0
+        )
+        agents_max_in_flight = _count(environ, "LUMA_MCP_AGENTS_MAX_IN_FLIGHT", cls.agents_max_in_flight, minimum=0)
         return cls(
             api_key=api_key,
             agents_api_key=agents_api_key,
@@ -134,6 +141,8 @@ class Settings:
             http_max_sessions=http_max_sessions,
             creates_per_minute=creates_per_minute,
             max_in_flight=max_in_flight,
+            agents_creates_per_minute=agents_creates_per_minute,
+            agents_max_in_flight=agents_max_in_flight,
         )
 
 

@@ -11,7 +11,7 @@ import pytest
 
 from luma_mcp import Settings
 from luma_mcp.accounts import account_of
-from luma_mcp.emulator import Emulator
+from luma_mcp.emulator import Emulator, Fault
 from luma_mcp.ledger import LEDGER_FILE, Ledger
 from tests.helpers import connect, settings_for, text_of
 
@@ -155,3 +155,35 @@ async def test_one_list_of_both_apis_newest_first_and_an_agents_generation_is_fo
     assert refused.is_error and "offers no way to delete it" in text_of(refused)
     assert (forgotten.structured_content or {})["forgotten"] is True and after["generations"] == []
     assert emulator.agents.generation(made[1]) is not None, "still on Luma: the Agents API cannot delete"
+
+
+async def test_the_agents_api_has_no_create_limit_here_unless_set(emulator: Emulator, tmp_path: Path) -> None:
+    """Luma's Agents limits depend on the plan: the eleventh create goes out at once, where Dream Machine's Build
+    tier would make it wait for a slot."""
+    async with connect(agents_settings(emulator, tmp_path), limits=None) as client:
+        for number in range(11):
+            created = await client.call_tool("create_generation", {"prompt": f"{PROMPT} {number}", "wait": False})
+            assert not created.is_error, text_of(created)
+    assert len(emulator.requests_for("POST", "/agents/v1/generations")) == 11
+    environ = {"LUMA_MCP_AGENTS_CREATES_PER_MINUTE": "30", "LUMA_MCP_AGENTS_MAX_IN_FLIGHT": "10"}
+    settings = Settings.from_env(environ)
+    assert (settings.agents_creates_per_minute, settings.agents_max_in_flight) == (30, 10)
+
+
+async def test_a_lost_agents_create_is_kept_as_unknown_in_the_ledger(emulator: Emulator, tmp_path: Path) -> None:
+    emulator.inject(Fault(drop=True, after_processing=True, path="/agents/v1/generations"))
+    async with connect(agents_settings(emulator, tmp_path)) as client:
+        lost = await client.call_tool("create_generation", {"prompt": PROMPT})
+    assert lost.is_error and "may have started and been charged" in text_of(lost)
+    ledger = Ledger.open(tmp_path / "state" / LEDGER_FILE)
+    try:
+        [unknown] = await ledger.unknown_creates(account_of("agents", emulator.agents_api_key))
+    finally:
+        ledger.close()
+    assert (unknown.api, unknown.kind, unknown.model, unknown.request["prompt"]) == (
+        "agents",
+        "video",
+        "ray-3.2",
+        PROMPT,
+    )
+    assert len(emulator.requests_for("POST", "/agents/v1/generations")) == 1
