@@ -187,3 +187,22 @@ async def test_a_lost_agents_create_is_kept_as_unknown_in_the_ledger(emulator: E
         PROMPT,
     )
     assert len(emulator.requests_for("POST", "/agents/v1/generations")) == 1
+
+
+@pytest.mark.parametrize(
+    ("tool", "arguments", "says"),
+    [
+        ("upscale_generation", {}, "upscaling is offered only for Dream Machine generations"),
+        ("add_audio", {"prompt": "wind and snow"}, "adding audio is offered only"),
+        ("extend_generation", {"prompt": "and on it goes"}, "extending is offered only"),
+    ],
+)
+async def test_a_dream_machine_tool_refuses_an_agents_generation_before_sending(
+    emulator: Emulator, tmp_path: Path, tool: str, arguments: dict[str, Any], says: str
+) -> None:
+    async with connect(agents_settings(emulator, tmp_path, dream_machine=True)) as client:
+        created = await client.call_tool("create_generation", {"prompt": PROMPT, "model": "ray-3.2"})
+        emulator.clear_requests()
+        refused = await client.call_tool(tool, {"generation_id": (created.structured_content or {})["id"], **arguments})
+    assert refused.is_error and says in text_of(refused), text_of(refused)
+    assert emulator.requests == []

@@ -475,6 +475,13 @@ def agents_create_outcome_unknown(lost: LumaError | None) -> CreateOutcomeUnknow
     )
 
 
+def agents_source_refused(generation_id: str, what: str) -> InvalidRequestError:
+    return InvalidRequestError(
+        f"Generation {generation_id} was made with the Agents API (ray-3.2), and {what} is offered only for Dream "
+        "Machine generations (ray-2, ray-flash-2) here; nothing was sent to Luma."
+    )
+
+
 def agents_cannot_delete(generation_id: str) -> InvalidRequestError:
     return InvalidRequestError(
         f"Generation {generation_id} was made with the Agents API, which offers no way to delete it; nothing was "

@@ -8,6 +8,7 @@ from pydantic import Field
 from ..accounts import current_caller
 from ..backend import AddAudio, Upscale
 from ..context import AppCtx
+from ..errors.wording import agents_source_refused
 from ..inputs import (
     AudioPrompt,
     CallbackUrl,
@@ -138,6 +139,9 @@ async def extend_generation(
 
     Costs the user money per call. The source generation(s) must be completed. The result is a new generation.
     """
+    for source in (generation_id, to_generation_id):
+        if source is not None:
+            await _on_dream_machine(str(source), "extending")
     resolution, duration = _video_options(resolution, duration)
     keyframes: Keyframes = extend_keyframes(
         str(generation_id),
@@ -167,6 +171,7 @@ async def upscale_generation(
     wait: Wait = True,
 ) -> GenerationOutput:
     """Upscale a completed video to a higher resolution. Costs the user money; the result is a new generation."""
+    await _on_dream_machine(str(generation_id), "upscaling")
     job = Upscale(str(generation_id), UpscaleRequest(resolution=resolution))
     return await ToolCall(ctx).start(job, wait)
 
@@ -179,5 +184,12 @@ async def add_audio(
     wait: Wait = True,
 ) -> GenerationOutput:
     """Add a generated soundtrack to a completed video. Costs the user money; the result is a new generation."""
+    await _on_dream_machine(str(generation_id), "adding audio")
     job = AddAudio(str(generation_id), AudioRequest(prompt=prompt, negative_prompt=negative_prompt))
     return await ToolCall(ctx).start(job, wait)
+
+
+async def _on_dream_machine(generation_id: str, what: str) -> None:
+    """A tool that only the Dream Machine API serves refuses, before sending, a source another API made."""
+    if (await current_caller().account_that_made(generation_id)).api == "agents":
+        raise agents_source_refused(generation_id, what)
