@@ -26,20 +26,32 @@ def ray3_video(
     *,
     resolution: str | None,
     duration: str | None,
-    aspect_ratio: str,
+    aspect_ratio: str | None,
     loop: bool,
     hdr: bool,
-    start_image_url: str | None,
-    end_image_url: str | None,
+    start_image_url: str | None = None,
+    end_image_url: str | None = None,
+    extends: tuple[str, str] | None = None,
 ) -> AgentsRequest:
-    """A text-to-video or image-to-video request for Ray 3.2."""
+    """A text-to-video, image-to-video or extend request for Ray 3.2. `extends` is `(generation_id, direction)`:
+    forward starts from the end of that video (its `start_frame`), backward leads into it (its `end_frame`)."""
     resolution = resolution or DEFAULT_RESOLUTION
     duration = duration or DEFAULT_DURATION
     _one_of("resolution", resolution, RAY3_RESOLUTIONS, "4k is made by ray-2 and ray-flash-2")
     _one_of("duration", duration, RAY3_DURATIONS, "9s is made by ray-2 and ray-flash-2")
-    _one_of("aspect_ratio", aspect_ratio, RAY3_ASPECT_RATIOS, "9:21 is made by ray-2 and ray-flash-2")
+    if aspect_ratio is not None:
+        _one_of("aspect_ratio", aspect_ratio, RAY3_ASPECT_RATIOS, "9:21 is made by ray-2 and ray-flash-2")
+    start = ImageRef(url=start_image_url) if start_image_url else None
+    end = ImageRef(url=end_image_url) if end_image_url else None
+    start_name, end_name = "start_image_url", "end_image_url"
+    if extends is not None:
+        source, direction = extends
+        if direction == "forward":
+            start, start_name = ImageRef(generation_id=source), "extending forward"
+        else:
+            end, end_name = ImageRef(generation_id=source), "extending backward"
     if duration == "10s":
-        for given, name in ((start_image_url, "start_image_url"), (end_image_url, "end_image_url")):
+        for given, name in ((start, start_name), (end, end_name)):
             if given:
                 raise options_conflict(RAY3, "duration='10s'", name, "use duration='5s' to start or end on an image")
         if hdr:
@@ -48,8 +60,8 @@ def ray3_video(
             raise options_conflict(RAY3, "duration='10s'", "loop=true", "use duration='5s' for a looping video")
     if loop and hdr:
         raise options_conflict(RAY3, "loop=true", "hdr=true", "choose one of them")
-    if loop and end_image_url:
-        raise options_conflict(RAY3, "loop=true", "end_image_url", "a loop ends where it starts; drop the end image")
+    if loop and end is not None:
+        raise options_conflict(RAY3, "loop=true", end_name, "a loop ends where it starts; drop the end")
     if hdr and resolution not in HDR_RESOLUTIONS:
         raise options_conflict(RAY3, "hdr=true", f"resolution={resolution!r}", "use 720p or 1080p for HDR")
     options = VideoOptions(
@@ -57,8 +69,8 @@ def ray3_video(
         duration=duration,  # type: ignore[arg-type]
         hdr=hdr or None,
         loop=loop or None,
-        start_frame=ImageRef(url=start_image_url) if start_image_url else None,
-        end_frame=ImageRef(url=end_image_url) if end_image_url else None,
+        start_frame=start,
+        end_frame=end,
     )
     return AgentsRequest(prompt=prompt, model=RAY3, type="video", aspect_ratio=aspect_ratio, video=options)
 

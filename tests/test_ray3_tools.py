@@ -194,7 +194,6 @@ async def test_a_lost_agents_create_is_kept_as_unknown_in_the_ledger(emulator: E
     [
         ("upscale_generation", {}, "upscaling is offered only for Dream Machine generations"),
         ("add_audio", {"prompt": "wind and snow"}, "adding audio is offered only"),
-        ("extend_generation", {"prompt": "and on it goes"}, "extending is offered only"),
     ],
 )
 async def test_a_dream_machine_tool_refuses_an_agents_generation_before_sending(
@@ -205,4 +204,55 @@ async def test_a_dream_machine_tool_refuses_an_agents_generation_before_sending(
         emulator.clear_requests()
         refused = await client.call_tool(tool, {"generation_id": (created.structured_content or {})["id"], **arguments})
     assert refused.is_error and says in text_of(refused), text_of(refused)
+    assert emulator.requests == []
+
+
+@pytest.mark.parametrize(("direction", "frame"), [("forward", "start_frame"), ("backward", "end_frame")])
+async def test_a_ray3_video_extends_with_ray3_by_its_id(
+    emulator: Emulator, tmp_path: Path, direction: str, frame: str
+) -> None:
+    async with connect(agents_settings(emulator, tmp_path, dream_machine=True)) as client:
+        created = await client.call_tool("create_generation", {"prompt": PROMPT, "model": "ray-3.2"})
+        source = (created.structured_content or {})["id"]
+        extended = await client.call_tool(
+            "extend_generation", {"generation_id": source, "prompt": "and on it goes", "direction": direction}
+        )
+    result = extended.structured_content or {}
+    assert not extended.is_error, text_of(extended)
+    assert (result["api"], result["model"], result["state"]) == ("agents", "ray-3.2", "completed")
+    sent = emulator.requests_for("POST", "/agents/v1/generations")[-1].body
+    assert sent["video"] == {"resolution": "720p", "duration": "5s", frame: {"generation_id": source}}
+
+
+@pytest.mark.parametrize(
+    ("arguments", "says"),
+    [
+        ({"model": "ray-2"}, r"was made with the Agents API.*model='ray-2' belongs to the other API"),
+        ({"duration": "10s"}, r"duration='10s' cannot be combined with extending forward"),
+        ({"to_generation_id": "00000000-0000-4000-8000-000000000000"}, r"to_generation_id is not offered on ray-3.2"),
+        ({"image_url": "https://example.com/end.jpg"}, r"image_url is not offered on ray-3.2"),
+        ({"direction": "backward", "loop": True}, r"loop=true cannot be combined with extending backward"),
+    ],
+)
+async def test_extending_a_ray3_video_refuses_what_ray3_cannot_do(
+    emulator: Emulator, tmp_path: Path, arguments: dict[str, Any], says: str
+) -> None:
+    async with connect(agents_settings(emulator, tmp_path, dream_machine=True)) as client:
+        created = await client.call_tool("create_generation", {"prompt": PROMPT, "model": "ray-3.2"})
+        emulator.clear_requests()
+        source = (created.structured_content or {})["id"]
+        refused = await client.call_tool("extend_generation", {"generation_id": source, "prompt": "more", **arguments})
+    assert refused.is_error and re.search(says, text_of(refused)), text_of(refused)
+    assert emulator.requests == []
+
+
+async def test_a_ray2_video_is_not_extended_with_ray3(emulator: Emulator, tmp_path: Path) -> None:
+    async with connect(agents_settings(emulator, tmp_path, dream_machine=True)) as client:
+        created = await client.call_tool("create_generation", {"prompt": PROMPT, "model": "ray-2"})
+        emulator.clear_requests()
+        source = (created.structured_content or {})["id"]
+        refused = await client.call_tool(
+            "extend_generation", {"generation_id": source, "prompt": "more", "model": "ray-3.2"}
+        )
+    assert refused.is_error and "was made with the Dream Machine API" in text_of(refused)
     assert emulator.requests == []

@@ -482,6 +482,15 @@ def agents_source_refused(generation_id: str, what: str) -> InvalidRequestError:
     )
 
 
+def model_of_other_api(generation_id: str, api: str, model: str) -> InvalidRequestError:
+    """A model of one API asked to work on a generation the other API made: the source's API decides."""
+    made_by = "the Agents API (ray-3.2)" if api == "agents" else "the Dream Machine API (ray-2, ray-flash-2)"
+    return InvalidRequestError(
+        f"Generation {generation_id} was made with {made_by}, so it is extended there; model={model!r} belongs to "
+        "the other API. Leave model out (or pick one of that API's). Nothing was sent to Luma."
+    )
+
+
 def agents_cannot_delete(generation_id: str) -> InvalidRequestError:
     return InvalidRequestError(
         f"Generation {generation_id} was made with the Agents API, which offers no way to delete it; nothing was "

@@ -5,7 +5,6 @@ from typing import Annotated, Literal
 from mcp.types import CallToolResult
 from pydantic import Field
 
-from ..models import Duration, Model, Resolution
 from ..results import GenerationResult
 
 Wait = Annotated[
@@ -17,7 +16,6 @@ Wait = Annotated[
         )
     ),
 ]
-ModelArg = Annotated[Model, Field(description="ray-2 (best) or ray-flash-2 (faster, cheaper).")]
 VideoModel = Literal["ray-3.2", "ray-2", "ray-flash-2"]
 VideoModelArg = Annotated[
     VideoModel | None,
@@ -37,6 +35,4 @@ AnyDurationArg = Annotated[
     Literal["5s", "9s", "10s"] | None,
     Field(description="5s by default; 10s on ray-3.2 only, 9s on ray-2 and ray-flash-2 only."),
 ]
-ResolutionArg = Annotated[Resolution | None, Field(description="540p, 720p (default), 1080p or 4k; more costs more.")]
-DurationArg = Annotated[Duration | None, Field(description="5s (default) or 9s.")]
 GenerationOutput = Annotated[CallToolResult, GenerationResult]

@@ -8,7 +8,7 @@ from pydantic import Field
 from ..accounts import current_caller
 from ..backend import AddAudio, Upscale
 from ..context import AppCtx
-from ..errors.wording import agents_source_refused
+from ..errors.wording import agents_source_refused, argument_not_on_model, model_of_other_api
 from ..inputs import (
     AudioPrompt,
     CallbackUrl,
@@ -33,14 +33,12 @@ from ..models import (
     Resolution,
     UpscaleRequest,
 )
-from ..ray3 import ray3_video, refuse_dream_machine_options, refuse_ray3_options
+from ..ray3 import RAY3, ray3_video, refuse_dream_machine_options, refuse_ray3_options
 from .arguments import (
     AnyDurationArg,
     AnyResolutionArg,
-    DurationArg,
     GenerationOutput,
-    ModelArg,
-    ResolutionArg,
+    VideoModel,
     VideoModelArg,
     Wait,
 )
@@ -128,21 +126,48 @@ async def extend_generation(
         GenerationId | None,
         Field(description="Optional second video to bridge to: makes a transition from generation_id to this one."),
     ] = None,
-    model: ModelArg = "ray-2",
-    resolution: ResolutionArg = None,
-    duration: DurationArg = None,
+    model: Annotated[
+        VideoModel | None,
+        Field(description="Default: the model family of the source video's API (ray-3.2 or ray-2)."),
+    ] = None,
+    resolution: AnyResolutionArg = None,
+    duration: AnyDurationArg = None,
     aspect_ratio: AspectRatio | None = None,
     loop: bool = False,
     wait: Wait = True,
 ) -> GenerationOutput:
     """Continue a completed video forward or backward, optionally toward an image, or bridge two videos.
 
-    Costs the user money per call. The source generation(s) must be completed. The result is a new generation.
+    Costs the user money per call. The source generation(s) must be completed. The result is a new generation. The
+    source's API decides: a ray-3.2 video extends with ray-3.2 (5 s, no image, no bridging), a ray-2 one with ray-2.
     """
-    for source in (generation_id, to_generation_id):
-        if source is not None:
-            await _on_dream_machine(str(source), "extending")
-    resolution, duration = _video_options(resolution, duration)
+    made_it = await current_caller().account_that_made(str(generation_id))
+    if made_it.api == "agents":
+        if model not in (None, RAY3):
+            raise model_of_other_api(str(generation_id), made_it.api, model)
+        if to_generation_id is not None:
+            raise argument_not_on_model(RAY3, "to_generation_id", "the Agents API cannot bridge two videos")
+        if image_url is not None:
+            raise argument_not_on_model(RAY3, "image_url", "the Agents API cannot extend toward an image")
+        job = ray3_video(
+            prompt,
+            resolution=resolution,
+            duration=duration,
+            aspect_ratio=aspect_ratio,
+            loop=loop,
+            hdr=False,
+            extends=(str(generation_id), direction),
+        )
+        return await ToolCall(ctx, made_it).start(job, wait)
+    if model == RAY3:
+        raise model_of_other_api(str(generation_id), made_it.api, model)
+    if to_generation_id is not None:
+        await _on_dream_machine(str(to_generation_id), "bridging to it")
+    dream_model = model or "ray-2"
+    refuse_ray3_options(dream_model, resolution=resolution, duration=duration, hdr=False)
+    dream_resolution, dream_duration = _video_options(
+        cast(Resolution | None, resolution), cast(Duration | None, duration)
+    )
     keyframes: Keyframes = extend_keyframes(
         str(generation_id),
         direction=direction,
@@ -150,13 +175,13 @@ async def extend_generation(
         to_generation_id=str(to_generation_id) if to_generation_id else None,
     )
     request = GenerationRequest(
-        model=model,
+        model=dream_model,
         prompt=prompt,
         aspect_ratio=aspect_ratio,
         loop=loop,
         keyframes=keyframes,
-        resolution=resolution,
-        duration=duration,
+        resolution=dream_resolution,
+        duration=dream_duration,
     )
     return await _create(ctx, request, wait)
 
