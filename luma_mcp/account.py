@@ -16,17 +16,22 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+import anyio
 from anyio.abc import TaskGroup
 
 from .admission import CreateLedger, CreateLimits, CreateQueue, Report
 from .backend import Job, LumaBackend, LumaReads, kind_and_body
 from .client import HANDED_OUT_MEMORY
 from .errors import CreateOutcomeUnknownError
+from .errors.wording import ledger_unreadable
 from .ledger import Ledger, LedgerEntry, UnknownCreate
 from .models import Generation
 from .poller import OnChange, Poller, PollSchedule
 
 logger = logging.getLogger(__name__)
+
+LEDGER_WRITE_SECONDS = 2.0
+"""The longest a call waits to note a paid job in the ledger, even past its deadline."""
 
 Changed = Callable[[str, str], None]
 """Told `(account name, generation id)` whenever one of the account's generations is made, changes or goes."""
@@ -104,14 +109,16 @@ class Account:
             await self._write(self._record_unknown(job, str(lost)))
             raise
         self._on_change(self.name, generation.id)
-        await self._write(self._record_started(generation, job))
+        # Luma took the job: its row is written even if this call is being cut off, or it could not be found again.
+        with anyio.CancelScope(shield=True), anyio.move_on_after(LEDGER_WRITE_SECONDS):
+            await self._write(self._record_started(generation, job))
         return generation
 
     async def made(self, generation_id: str) -> bool:
         """Whether this account made the generation, as far as this server knows (its ledger, or its poller)."""
         if generation_id in self._poller.watching:
             return True
-        return self._ledger is not None and await self._ledger.get(self.name, generation_id) is not None
+        return await self._entry(generation_id) is not None
 
     async def look(self, generation_id: str, *, about_to_wait: bool = False) -> Generation:
         """The generation as Luma reports it. A caller `about_to_wait` for it starts from the poller's view when it
@@ -119,11 +126,12 @@ class Account:
         more for the same answer."""
         recent = self._poller.latest(generation_id) if about_to_wait else None
         generation = recent or await self.backend.get_generation(generation_id)
-        if generation.request is None and self._ledger is not None:
-            entry = await self._ledger.get(self.name, generation_id)
-            if entry is not None:
-                return _with_request(generation, entry.request)
-        return generation
+        entry = await self._entry(generation_id)
+        if entry is None:
+            return generation
+        if recent is None and entry.state != generation.state:
+            await self._seen(generation)
+        return _with_request(generation, entry.request)
 
     async def wait(self, generation: Generation, *, timeout: float, on_update: OnChange | None = None) -> Generation:
         """Wait until `generation` finishes or `timeout` passes (see `Poller.wait`)."""
@@ -145,7 +153,10 @@ class Account:
         output URLs: those are signed for an hour; looking one up gets fresh ones)."""
         if self._ledger is None:
             return []
-        entries = await self._ledger.recent(self.name, limit=limit, offset=offset)
+        try:
+            entries = await self._ledger.recent(self.name, limit=limit, offset=offset)
+        except sqlite3.Error as exc:
+            raise ledger_unreadable(exc) from exc
         return [
             Generation(
                 id=entry.id,
@@ -163,7 +174,12 @@ class Account:
 
     async def forget(self, generation_id: str) -> bool:
         """Remove a generation from the ledger (not from Luma); True if it was there."""
-        return self._ledger is not None and await self._ledger.forget(self.name, generation_id)
+        if self._ledger is None:
+            return False
+        try:
+            return await self._ledger.forget(self.name, generation_id)
+        except sqlite3.Error as exc:
+            raise ledger_unreadable(exc) from exc
 
     async def delete(self, generation_id: str) -> None:
         await self.backend.delete_generation(generation_id)
@@ -183,6 +199,10 @@ class Account:
         if generation.is_terminal:
             self.memory.creates.settle(generation.id)
         self._on_change(self.name, generation.id)
+        await self._seen(generation)
+
+    async def _seen(self, generation: Generation) -> None:
+        """Note in the ledger what Luma last said of one of our generations (nothing for one made elsewhere)."""
         if self._ledger is not None:
             await self._write(
                 self._ledger.seen(
@@ -194,6 +214,16 @@ class Account:
                     failure_code=generation.failure_code,
                 )
             )
+
+    async def _entry(self, generation_id: str) -> LedgerEntry | None:
+        """The ledger's row for a generation; a ledger that cannot be read knows nothing (and says so in the log)."""
+        if self._ledger is None:
+            return None
+        try:
+            return await self._ledger.get(self.name, generation_id)
+        except sqlite3.Error:
+            logger.exception("Could not read the ledger")
+            return None
 
     async def _record_unknown(self, job: Job, reason: str) -> None:
         """A create that may have been charged and cannot be found: kept, so a count of what was spent can say so."""

@@ -26,8 +26,10 @@ from .admission import CreateLimits
 from .agents_client import AgentsClient
 from .backend import LumaBackend
 from .client import DreamMachineClient
+from .errors import NotFoundError
 from .errors.wording import empty_key_header, no_key_for, unusable_key_header
 from .ledger import Ledger
+from .models import Generation
 from .poller import PollSchedule
 from .settings import Api, Settings, api_of_key
 
@@ -88,13 +90,38 @@ class Caller:
             raise no_key_for(api, keys_for=tuple(self.accounts))
         return account
 
-    async def account_that_made(self, generation_id: str) -> Account:
-        """The account a generation belongs to: the one that made it, as far as this server knows; else the Dream
-        Machine account, whose API can look up any of its generations, made here or not."""
+    async def made_by(self, generation_id: str) -> Account | None:
+        """The account that made a generation, as far as this server knows (its ledger, or its poller)."""
         for account in self.accounts.values():
             if await account.made(generation_id):
                 return account
-        return self.accounts.get("dream-machine") or self.account_for("agents")
+        return None
+
+    async def account_that_made(self, generation_id: str) -> Account:
+        """The account a generation belongs to: the one that made it, as far as this server knows; else the Dream
+        Machine account, whose API can look up any of its generations, made here or not."""
+        made = await self.made_by(generation_id)
+        return (
+            made
+            or self.accounts.get("dream-machine")
+            or self.accounts.get("agents")
+            or self.account_for("dream-machine")
+        )
+
+    async def find(self, generation_id: str, *, about_to_wait: bool = False) -> tuple[Account, Generation]:
+        """The generation and the account it belongs to. One this server does not know (made elsewhere, or with
+        the ledger off) is looked up on each API in turn: Luma answers "not found" for another API's id."""
+        known = await self.account_that_made(generation_id)
+        missing: NotFoundError | None = None
+        for account in [known, *(other for other in self.accounts.values() if other is not known)]:
+            try:
+                return account, await account.look(generation_id, about_to_wait=about_to_wait)
+            except NotFoundError as error:
+                if await account.made(generation_id):
+                    raise  # made here and gone: deleted
+                missing = error
+        assert missing is not None, "a caller has at least one account"
+        raise missing
 
 
 def current_caller() -> Caller:

@@ -12,6 +12,7 @@ never stalls the event loop.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import sqlite3
 from collections.abc import AsyncIterator, Callable, Sequence
@@ -25,6 +26,7 @@ import anyio
 import anyio.to_thread
 
 T = TypeVar("T")
+logger = logging.getLogger(__name__)
 
 LEDGER_FILE = "ledger.sqlite3"
 SCHEMA_VERSION = 1
@@ -106,7 +108,14 @@ async def opened_ledger(state_dir: Path | None) -> AsyncIterator[Ledger | None]:
     if state_dir is None:
         yield None
         return
-    ledger = Ledger.open(state_dir / LEDGER_FILE)
+    try:
+        ledger = Ledger.open(state_dir / LEDGER_FILE)
+    except (OSError, sqlite3.Error) as exc:
+        # The server still serves: Dream Machine needs no ledger, and Agents generations are then found while the
+        # process runs (README, LUMA_MCP_LEDGER).
+        logger.warning("No ledger: %s cannot be used (%s); set LUMA_MCP_STATE_DIR to a writable folder", state_dir, exc)
+        yield None
+        return
     try:
         yield ledger
     finally:
@@ -128,7 +137,7 @@ class Ledger:
         os.chmod(path, 0o600)
         connection = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         connection.execute("PRAGMA journal_mode=WAL")
-        connection.execute("PRAGMA busy_timeout=5000")
+        connection.execute("PRAGMA busy_timeout=1000")
         connection.executescript(SCHEMA)
         connection.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
         return cls(connection)

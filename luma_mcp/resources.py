@@ -29,8 +29,7 @@ def register_resources(server: MCPServer[Any]) -> None:
         """One generation as Luma reports it: state, assets (video and thumbnail URLs), request, failure reason."""
         try:
             UUID(generation_id)
-            made_it = await current_caller().account_that_made(generation_id)
-            found = await made_it.look(generation_id)
+            _, found = await current_caller().find(generation_id)
         except (ValueError, NotFoundError):
             raise ResourceNotFoundError(no_such_generation_resource(generation_id)) from None
         except LumaMCPError as exc:

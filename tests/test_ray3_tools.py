@@ -256,3 +256,49 @@ async def test_a_ray2_video_is_not_extended_with_ray3(emulator: Emulator, tmp_pa
         )
     assert refused.is_error and "was made with the Dream Machine API" in text_of(refused)
     assert emulator.requests == []
+
+
+async def test_an_unusable_state_folder_leaves_the_server_working_without_a_ledger(
+    emulator: Emulator, tmp_path: Path
+) -> None:
+    blocked = tmp_path / "a-file"
+    blocked.write_text("not a folder")
+    async with connect(agents_settings(emulator, tmp_path, state_dir=blocked / "state")) as client:
+        created = await client.call_tool("create_generation", {"prompt": PROMPT})
+        listed = await client.call_tool("list_generations", {})
+    assert not created.is_error and not listed.is_error, text_of(created) + text_of(listed)
+    assert (created.structured_content or {})["state"] == "completed"
+
+
+async def test_without_a_ledger_an_agents_id_is_still_found_by_asking_each_api(
+    emulator: Emulator, tmp_path: Path
+) -> None:
+    settings = agents_settings(emulator, tmp_path, dream_machine=True, state_dir=None)
+    async with connect(settings) as client:
+        created = await client.call_tool("create_generation", {"prompt": PROMPT, "model": "ray-3.2", "wait": False})
+    generation_id = (created.structured_content or {})["id"]
+    emulator.agents.finish_now(generation_id)
+    async with connect(settings) as client:  # a new process: nothing remembers which API made it
+        found = await client.call_tool("get_generation", {"generation_id": generation_id})
+        saved = await client.call_tool("download_generation", {"generation_id": generation_id})
+    assert (found.structured_content or {})["api"] == "agents", text_of(found)
+    assert (saved.structured_content or {})["status"] == "saved", text_of(saved)
+
+
+async def test_the_ledger_keeps_what_a_lookup_saw(emulator: Emulator, tmp_path: Path) -> None:
+    async with connect(agents_settings(emulator, tmp_path)) as client:
+        created = await client.call_tool("create_generation", {"prompt": PROMPT, "wait": False})
+        generation_id = (created.structured_content or {})["id"]
+        emulator.agents.finish_now(generation_id)
+        looked = await client.call_tool("get_generation", {"generation_id": generation_id})
+        listed = await client.call_tool("list_generations", {"api": "agents"})
+    assert (looked.structured_content or {})["state"] == "completed"
+    assert [item["state"] for item in (listed.structured_content or {})["generations"]] == ["completed"]
+
+
+async def test_forgetting_an_id_the_ledger_never_held_says_so(emulator: Emulator, tmp_path: Path) -> None:
+    async with connect(agents_settings(emulator, tmp_path)) as client:
+        forgotten = await client.call_tool(
+            "delete_generation", {"generation_id": "00000000-0000-4000-8000-000000000000", "forget": True}
+        )
+    assert (forgotten.structured_content or {})["forgotten"] is False

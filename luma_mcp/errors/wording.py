@@ -28,6 +28,7 @@ from . import (
     GenerationFailedError,
     InvalidRequestError,
     LumaError,
+    LumaMCPError,
     NotFoundError,
     RateLimitError,
     ServerError,
@@ -488,6 +489,13 @@ def model_of_other_api(generation_id: str, api: str, model: str) -> InvalidReque
     return InvalidRequestError(
         f"Generation {generation_id} was made with {made_by}, so it is extended there; model={model!r} belongs to "
         "the other API. Leave model out (or pick one of that API's). Nothing was sent to Luma."
+    )
+
+
+def ledger_unreadable(error: Exception) -> LumaMCPError:
+    return LumaMCPError(
+        f"This server's ledger of generations could not be read ({type(error).__name__}). Dream Machine generations "
+        "can still be listed with api='dream-machine'; the operator can check LUMA_MCP_STATE_DIR."
     )
 
 

@@ -21,8 +21,8 @@ MERGED_LIST_DEPTH = 200
 
 async def get_generation(ctx: AppCtx, generation_id: GenerationId, wait: Wait = False) -> GenerationOutput:
     """Look up a generation's state and video URL; with wait=true, wait for it to finish (with progress)."""
-    call = ToolCall(ctx, await current_caller().account_that_made(str(generation_id)))
-    return await call.finish(await call.account.look(str(generation_id), about_to_wait=wait), wait)
+    made_it, generation = await current_caller().find(str(generation_id), about_to_wait=wait)
+    return await ToolCall(ctx, made_it).finish(generation, wait)
 
 
 async def list_generations(
@@ -76,8 +76,7 @@ async def delete_generation(
     if made_it.api == "agents":
         if not forget:
             raise agents_cannot_delete(str(generation_id))
-        await made_it.forget(str(generation_id))
-        return Deleted(id=str(generation_id), deleted=False, forgotten=True)
+        return Deleted(id=str(generation_id), deleted=False, forgotten=await made_it.forget(str(generation_id)))
     await made_it.delete(str(generation_id))
     return Deleted(id=str(generation_id))
 
@@ -96,8 +95,8 @@ async def download_generation(
     status=in_progress, and calling again with the same arguments reports it saved."""
     downloader = app_of(ctx).downloader
     target = downloader.target_directory(directory)
-    made_it = await current_caller().account_that_made(str(generation_id))
-    files = await downloader.save(await made_it.look(str(generation_id)), target)
+    made_it, generation = await current_caller().find(str(generation_id))
+    files = await downloader.save(generation, target)
     if files.video_bytes is None:
         return Download(
             id=str(generation_id),

@@ -216,5 +216,6 @@ async def add_audio(
 
 async def _on_dream_machine(generation_id: str, what: str) -> None:
     """A tool that only the Dream Machine API serves refuses, before sending, a source another API made."""
-    if (await current_caller().account_that_made(generation_id)).api == "agents":
+    made = await current_caller().made_by(generation_id)
+    if made is not None and made.api == "agents":
         raise agents_source_refused(generation_id, what)
