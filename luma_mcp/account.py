@@ -30,6 +30,8 @@ from .poller import OnChange, Poller, PollSchedule
 
 logger = logging.getLogger(__name__)
 
+LIST_PAGE = 100
+"""The most generations Luma is asked for in one list request (its documented page size)."""
 LEDGER_WRITE_SECONDS = 2.0
 """The longest a call waits to note a paid job in the ledger, even past its deadline."""
 
@@ -148,16 +150,19 @@ class Account:
         if self._ledger is not None:
             await self._write(self._ledger.downloaded(self.name, generation_id, paths))
 
-    async def recent(self, *, limit: int, offset: int) -> list[Generation]:
-        """The generations this server started on this account, newest first, as the ledger last saw them (no
+    async def recent(self, *, limit: int, offset: int) -> tuple[list[Generation], bool]:
+        """The account's generations, newest first, and whether more follow: from Luma where its API lists them
+        (a page of at most `LIST_PAGE` a request), else those this server started, as the ledger last saw them (no
         output URLs: those are signed for an hour; looking one up gets fresh ones)."""
+        if self.backend.lists_generations:
+            return await self._listed(limit=limit, offset=offset)
         if self._ledger is None:
-            return []
+            return [], False
         try:
-            entries = await self._ledger.recent(self.name, limit=limit, offset=offset)
+            entries = await self._ledger.recent(self.name, limit=limit + 1, offset=offset)
         except sqlite3.Error as exc:
             raise ledger_unreadable(exc) from exc
-        return [
+        generations = [
             Generation(
                 id=entry.id,
                 api=entry.api,
@@ -171,6 +176,17 @@ class Account:
             )
             for entry in entries
         ]
+        return generations[:limit], len(generations) > limit
+
+    async def _listed(self, *, limit: int, offset: int) -> tuple[list[Generation], bool]:
+        found: list[Generation] = []
+        while True:
+            asked = min(LIST_PAGE, limit - len(found))
+            page = await self.backend.list_generations(limit=asked, offset=offset + len(found))
+            found += page.generations
+            more = page.has_more if page.has_more is not None else len(page.generations) == asked
+            if len(found) >= limit or not more:
+                return found, more
 
     async def forget(self, generation_id: str) -> bool:
         """Remove a generation from the ledger (not from Luma); True if it was there."""

@@ -18,6 +18,7 @@ from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from anyio.abc import TaskGroup
 
@@ -27,12 +28,16 @@ from .agents_client import AgentsClient
 from .backend import LumaBackend
 from .client import DreamMachineClient
 from .errors import NotFoundError
-from .errors.wording import empty_key_header, no_key_for, unusable_key_header
+from .errors.wording import empty_key_header, merged_list_too_deep, no_key_for, unusable_key_header
 from .ledger import Ledger
 from .models import Generation
 from .poller import PollSchedule
 from .settings import Api, Settings, api_of_key
 
+DEFAULT_API: Api = "dream-machine"
+"""The API a request without any key is told to get one for (its key page is the better known)."""
+MERGED_LIST_DEPTH = 200
+"""With both APIs, the newest this many of each are merged; past that, a page asks for one API (api=...)."""
 API_KEY_HEADER = "x-luma-api-key"
 AGENTS_KEY_HEADER = "x-luma-agents-api-key"
 MAX_OPEN_ACCOUNTS = 64
@@ -89,6 +94,23 @@ class Caller:
         if account is None:
             raise no_key_for(api, keys_for=tuple(self.accounts))
         return account
+
+    async def recent(self, *, limit: int, offset: int, api: Api | None = None) -> tuple[list[Generation], bool]:
+        """The caller's generations, newest first, across its APIs (or `api`'s alone), and whether more follow.
+        Across both APIs, the newest `MERGED_LIST_DEPTH` of each are merged; a page past them asks for one API."""
+        accounts = [self.account_for(api)] if api else list(self.accounts.values()) or [self.account_for(DEFAULT_API)]
+        if len(accounts) == 1:
+            return await accounts[0].recent(limit=limit, offset=offset)
+        if offset + limit > MERGED_LIST_DEPTH:
+            raise merged_list_too_deep(MERGED_LIST_DEPTH)
+        found: list[Generation] = []
+        more = False
+        for account in accounts:
+            newest, further = await account.recent(limit=offset + limit, offset=0)
+            found += newest
+            more = more or further
+        merged = sorted(found, key=_created, reverse=True)
+        return merged[offset : offset + limit], more or len(merged) > offset + limit
 
     async def made_by(self, generation_id: str) -> Account | None:
         """The account that made a generation, as far as this server knows (its ledger, or its poller)."""
@@ -229,3 +251,12 @@ class Accounts:
         for account in self._open.values():
             await account.aclose()
         self._open.clear()
+
+
+def _created(generation: Generation) -> datetime:
+    """When Luma says it was made; the two APIs write their times differently (`Z` or `+00:00`)."""
+    try:
+        created = datetime.fromisoformat((generation.created_at or "").replace("Z", "+00:00"))
+    except ValueError:
+        return datetime.min.replace(tzinfo=UTC)
+    return created if created.tzinfo else created.replace(tzinfo=UTC)

@@ -13,7 +13,6 @@ from .accounts import current_caller
 from .errors import LumaMCPError, NotFoundError
 from .errors.wording import no_such_generation_resource
 from .subscriptions import RECENT_URI, generation_uri
-from .tools.call import luma
 
 RECENT_LIMIT = 20
 
@@ -40,7 +39,7 @@ def register_resources(server: MCPServer[Any]) -> None:
     async def recent_generations() -> str:
         """The user's most recent generations, newest first."""
         try:
-            page = await luma().list_generations(limit=RECENT_LIMIT)
+            found, _ = await current_caller().recent(limit=RECENT_LIMIT, offset=0)
         except LumaMCPError as exc:
             raise ResourceError(str(exc)) from exc
-        return json.dumps([item.model_dump(mode="json") for item in page.generations], indent=2)
+        return json.dumps([item.model_dump(mode="json") for item in found], indent=2)

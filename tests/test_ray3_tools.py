@@ -3,6 +3,7 @@ refused by name before anything is sent."""
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 from typing import Any
@@ -302,3 +303,21 @@ async def test_forgetting_an_id_the_ledger_never_held_says_so(emulator: Emulator
             "delete_generation", {"generation_id": "00000000-0000-4000-8000-000000000000", "forget": True}
         )
     assert (forgotten.structured_content or {})["forgotten"] is False
+
+
+async def test_the_merged_list_pages_exactly(emulator: Emulator, tmp_path: Path) -> None:
+    async with connect(agents_settings(emulator, tmp_path, dream_machine=True)) as client:
+        made = []
+        for model in ("ray-2", "ray-3.2", "ray-2", "ray-3.2"):
+            created = await client.call_tool("create_generation", {"prompt": PROMPT, "model": model, "wait": False})
+            made.append((created.structured_content or {})["id"])
+        pages = {}
+        for offset in (0, 2, 3):
+            listed = (await client.call_tool("list_generations", {"limit": 2, "offset": offset})).structured_content
+            assert listed is not None
+            pages[offset] = ([item["id"] for item in listed["generations"]], listed["has_more"])
+        recent = await client.read_resource("luma://generations")
+    newest_first = made[::-1]
+    assert pages == {0: (newest_first[:2], True), 2: (newest_first[2:], False), 3: (newest_first[3:], False)}
+    listed_in_resource = [item["id"] for item in json.loads(getattr(recent.contents[0], "text", ""))]
+    assert listed_in_resource == newest_first, "the recent-generations resource lists both APIs too"

@@ -1,22 +1,17 @@
 """Looking at, listing, deleting and downloading the user's generations."""
 
-from datetime import UTC, datetime
 from typing import Annotated
 
 from pydantic import Field
 
 from ..accounts import current_caller
 from ..context import AppCtx, app_of
-from ..errors.wording import agents_cannot_delete, merged_list_too_deep
+from ..errors.wording import agents_cannot_delete
 from ..inputs import GenerationId
-from ..models import Generation
 from ..results import Deleted, Download, GenerationList, GenerationResult
 from ..settings import Api
 from .arguments import GenerationOutput, Wait
 from .call import ToolCall
-
-MERGED_LIST_DEPTH = 200
-"""With both APIs, the newest this many of each are merged; past that, a page asks for one API (api=...)."""
 
 
 async def get_generation(ctx: AppCtx, generation_id: GenerationId, wait: Wait = False) -> GenerationOutput:
@@ -37,28 +32,7 @@ async def list_generations(
 
     Dream Machine generations come from Luma; the Agents API cannot list, so its generations are those this server
     started (kept in its ledger)."""
-    caller = current_caller()
-    apis: list[Api] = [api] if api else list(caller.accounts) or ["dream-machine"]
-    if len(apis) > 1 and offset + limit > MERGED_LIST_DEPTH:
-        raise merged_list_too_deep(MERGED_LIST_DEPTH)
-    found: list[Generation] = []
-    more = False
-    for each in apis:
-        account_on = caller.account_for(each)
-        depth = limit if len(apis) == 1 else offset + limit
-        start = offset if len(apis) == 1 else 0
-        if each == "agents":
-            page = await account_on.recent(limit=depth + 1, offset=start)
-            more = more or len(page) > depth
-            found += page[:depth]
-        else:
-            listed = await account_on.reads.list_generations(limit=depth, offset=start)
-            more = more or (listed.has_more if listed.has_more is not None else len(listed.generations) == depth)
-            found += listed.generations
-    if len(apis) > 1:
-        merged = sorted(found, key=_created, reverse=True)
-        more = more or len(merged) > offset + limit
-        found = merged[offset : offset + limit]
+    found, more = await current_caller().recent(limit=limit, offset=offset, api=api)
     generations = [GenerationResult.of(generation) for generation in found]
     return GenerationList(generations=generations, count=len(generations), limit=limit, offset=offset, has_more=more)
 
@@ -115,12 +89,3 @@ async def download_generation(
         thumbnail_path=str(files.thumbnail) if files.thumbnail else None,
         video_bytes=files.video_bytes,
     )
-
-
-def _created(generation: Generation) -> datetime:
-    """When Luma says it was made; the two APIs write their times differently (`Z` or `+00:00`)."""
-    try:
-        created = datetime.fromisoformat((generation.created_at or "").replace("Z", "+00:00"))
-    except ValueError:
-        return datetime.min.replace(tzinfo=UTC)
-    return created if created.tzinfo else created.replace(tzinfo=UTC)
