@@ -93,6 +93,8 @@ async def test_with_both_keys_the_model_decides_the_api(emulator: Emulator, tmp_
         ({"loop": True, "hdr": True}, r"loop=true cannot be combined with hdr=true"),
         ({"loop": True, "end_image_url": "https://example.com/b.jpg"}, r"loop=true cannot be combined with end_image"),
         ({"hdr": True, "resolution": "540p"}, r"hdr=true cannot be combined with resolution='540p'.*720p or 1080p"),
+        ({"hdr": True, "resolution": "360p"}, r"hdr=true cannot be combined with resolution='360p'"),
+        ({"start_image_url": "http://example.com/a.jpg"}, r"start_image_url=.* is not an https URL"),
         ({"model": "ray-2", "hdr": True}, r"hdr is not offered on ray-2.*ray-3.2"),
         ({"model": "ray-flash-2", "resolution": "360p"}, r"resolution='360p' is not available on ray-flash-2"),
         ({"model": "ray-2", "duration": "10s"}, r"duration='10s' is not available on ray-2"),
@@ -321,3 +323,23 @@ async def test_the_merged_list_pages_exactly(emulator: Emulator, tmp_path: Path)
     assert pages == {0: (newest_first[:2], True), 2: (newest_first[2:], False), 3: (newest_first[3:], False)}
     listed_in_resource = [item["id"] for item in json.loads(getattr(recent.contents[0], "text", ""))]
     assert listed_in_resource == newest_first, "the recent-generations resource lists both APIs too"
+
+
+@pytest.mark.parametrize(
+    ("arguments", "video"),
+    [
+        ({"hdr": True, "resolution": "1080p"}, {"resolution": "1080p", "duration": "5s", "hdr": True}),
+        ({"duration": "10s", "resolution": "360p"}, {"resolution": "360p", "duration": "10s"}),
+        (
+            {"loop": True, "start_image_url": "https://example.com/a.jpg"},
+            {"resolution": "720p", "duration": "5s", "loop": True, "start_frame": {"url": "https://example.com/a.jpg"}},
+        ),
+    ],
+)
+async def test_what_ray3_allows_is_sent_as_luma_expects_it(
+    emulator: Emulator, tmp_path: Path, arguments: dict[str, Any], video: dict[str, Any]
+) -> None:
+    async with connect(agents_settings(emulator, tmp_path)) as client:
+        created = await client.call_tool("create_generation", {"prompt": PROMPT, "wait": False, **arguments})
+    assert not created.is_error, text_of(created)
+    assert emulator.requests_for("POST", "/agents/v1/generations")[0].body["video"] == video

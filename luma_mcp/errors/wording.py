@@ -499,6 +499,13 @@ def ledger_unreadable(error: Exception) -> LumaMCPError:
     )
 
 
+def agents_needs_https(argument: str, url: str) -> InvalidRequestError:
+    return InvalidRequestError(
+        f"{argument}={_shorten(url)} is not an https URL, and the Agents API (ray-3.2) fetches images over https "
+        "only. Pass the https address of the image. Nothing was sent to Luma."
+    )
+
+
 def agents_cannot_delete(generation_id: str) -> InvalidRequestError:
     return InvalidRequestError(
         f"Generation {generation_id} was made with the Agents API, which offers no way to delete it; nothing was "
