@@ -566,11 +566,18 @@ BAD_VALUES: dict[str, st.SearchStrategy[Any]] = {
 BAD_VALUES_FOR = {
     ("upscale_generation", "resolution"): required(bad_choices(RESOLUTIONS)),
     ("create_generation", "aspect_ratio"): required(bad_choices(ASPECT_RATIOS)),
-    # create_generation serves every video model: the default model is chosen by the keys configured, and Ray 3.2's
-    # options are in its schema (refused by name on a model without them, as the Ray 3.2 tests show).
-    ("create_generation", "model"): optional(bad_choices(VIDEO_MODELS)),
-    ("create_generation", "resolution"): optional(bad_choices((*RESOLUTIONS, "360p"))),
-    ("create_generation", "duration"): optional(bad_choices((*DURATIONS, "10s"))),
+    # create_generation and extend_generation serve every video model: the default model is chosen by the keys (or
+    # the source's API), and Ray 3.2's options are in their schemas (refused by name on a model without them, as
+    # the Ray 3.2 tests show).
+    **{
+        (tool, name): optional(bad_choices(allowed))
+        for tool in ("create_generation", "extend_generation")
+        for name, allowed in (
+            ("model", VIDEO_MODELS),
+            ("resolution", (*RESOLUTIONS, "360p")),
+            ("duration", (*DURATIONS, "10s")),
+        )
+    },
 }
 
 
