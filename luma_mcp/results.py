@@ -89,6 +89,23 @@ class Download(BaseModel):
     next_step: str | None = None
 
 
+class ModelInfo(BaseModel):
+    name: str
+    api: str = Field(description="The Luma API that serves it: dream-machine or agents.")
+    available: bool = Field(description="Whether this server has a key for its API.")
+    key_needed: str | None = Field(default=None, description="When not available: the key that unlocks it.")
+    kinds: list[str] = Field(description="What it makes: video, extend, upscale, audio.")
+    summary: str
+    options: dict[str, list[str]] = Field(description="Each option's allowed values, the default first.")
+    prices_usd: dict[str, float] = Field(description="USD a video, by duration and resolution.")
+    price_source: str
+
+
+class ModelList(BaseModel):
+    models: list[ModelInfo]
+    default_video_model: str
+
+
 class CreditBalance(BaseModel):
     credit_balance_cents: float
     credit_balance_usd: float

@@ -343,3 +343,18 @@ async def test_what_ray3_allows_is_sent_as_luma_expects_it(
         created = await client.call_tool("create_generation", {"prompt": PROMPT, "wait": False, **arguments})
     assert not created.is_error, text_of(created)
     assert emulator.requests_for("POST", "/agents/v1/generations")[0].body["video"] == video
+
+
+async def test_list_models_says_what_the_keys_allow_with_options_and_prices(emulator: Emulator, tmp_path: Path) -> None:
+    async with connect(settings_for(emulator, tmp_path)) as client:
+        dream_only = (await client.call_tool("list_models", {})).structured_content or {}
+    async with connect(agents_settings(emulator, tmp_path, dream_machine=True)) as client:
+        both = (await client.call_tool("list_models", {})).structured_content or {}
+    by_name = {model["name"]: model for model in dream_only["models"]}
+    assert dream_only["default_video_model"] == "ray-2" and both["default_video_model"] == "ray-3.2"
+    assert [by_name[name]["available"] for name in ("ray-3.2", "ray-2", "ray-flash-2")] == [False, True, True]
+    assert "LUMA_AGENTS_API_KEY" in by_name["ray-3.2"]["key_needed"]
+    assert all(model["available"] and model["key_needed"] is None for model in both["models"])
+    assert by_name["ray-3.2"]["prices_usd"]["5s 720p"] == 0.30 and by_name["ray-3.2"]["api"] == "agents"
+    assert by_name["ray-2"]["options"]["duration"] == ["5s", "9s"] and "estimate" in by_name["ray-2"]["price_source"]
+    assert emulator.requests == [], "answered from what the server knows: nothing asked of Luma"

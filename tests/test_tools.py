@@ -25,6 +25,7 @@ TOOL_NAMES = {
     "get_generation",
     "list_generations",
     "delete_generation",
+    "list_models",
     "list_concepts",
     "list_camera_motions",
     "download_generation",

@@ -216,6 +216,13 @@ def unusable_key_header(header: str) -> InvalidRequestError:
     )
 
 
+def key_to_unlock(api: str) -> str:
+    """Where the key for `api` comes from and where it goes, for a listing of what needs it (not an error)."""
+    if api == "agents":
+        return f"an Agents API key (luma-api-...) from {AGENTS_KEYS_PAGE}, in LUMA_AGENTS_API_KEY or LUMA_API_KEY"
+    return f"a Dream Machine API key from {KEYS_PAGE}, in LUMA_API_KEY"
+
+
 def no_key_for(api: str, *, keys_for: Collection[str] = ()) -> ConfigurationError:
     """A model or tool of an API the server (or the request) has no key for; `keys_for` the APIs it has keys for."""
     if api == "dream-machine" and "agents" in keys_for:

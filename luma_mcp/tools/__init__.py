@@ -12,7 +12,7 @@ from mcp.types import ToolAnnotations
 
 from ..context import AppContext
 from .account import get_credits
-from .catalogs import list_camera_motions, list_concepts
+from .catalogs import list_camera_motions, list_concepts, list_models
 from .library import delete_generation, download_generation, get_generation, list_generations
 from .video import add_audio, create_generation, extend_generation, upscale_generation
 
@@ -27,6 +27,7 @@ TOOLS: tuple[tuple[Callable[..., Awaitable[Any]], str, ToolAnnotations], ...] = 
     (get_generation, "Get a generation", READ_ONLY),
     (list_generations, "List generations", READ_ONLY),
     (delete_generation, "Delete a generation", DESTRUCTIVE),
+    (list_models, "List Luma's models", READ_ONLY),
     (list_concepts, "List camera concepts", READ_ONLY),
     (list_camera_motions, "List camera motions", READ_ONLY),
     (download_generation, "Download a video", LOCAL_WRITE),

@@ -1,7 +1,10 @@
-"""The camera vocabulary: concept keys and camera-motion phrases for prompts."""
+"""What there is to choose from: Luma's models on the keys configured, and the camera vocabulary for prompts."""
 
+from ..accounts import current_caller
 from ..errors import NotFoundError
-from ..results import CameraMotionList, ConceptList
+from ..errors.wording import key_to_unlock
+from ..lineup import LINEUP, default_video_model
+from ..results import CameraMotionList, ConceptList, ModelInfo, ModelList
 from .call import luma
 
 # Luma's camera_motion/list endpoint left the API spec in 2025; these phrases still steer the camera in prompts.
@@ -42,3 +45,25 @@ async def list_camera_motions() -> CameraMotionList:
         return CameraMotionList(camera_motions=await luma().list_camera_motions(), source="luma")
     except NotFoundError:
         return CameraMotionList(camera_motions=list(BUILT_IN_CAMERA_MOTIONS), source="built-in")
+
+
+async def list_models() -> ModelList:
+    """List Luma's video models: which API serves each, whether this server has its key, options and prices."""
+    apis = set(current_caller().accounts)
+    return ModelList(
+        models=[
+            ModelInfo(
+                name=model.name,
+                api=model.api,
+                available=model.api in apis,
+                key_needed=None if model.api in apis else key_to_unlock(model.api),
+                kinds=list(model.kinds),
+                summary=model.summary,
+                options={name: list(values) for name, values in model.options.items()},
+                prices_usd=dict(model.prices_usd),
+                price_source=model.price_source,
+            )
+            for model in LINEUP.values()
+        ],
+        default_video_model=default_video_model(apis),
+    )
