@@ -47,7 +47,8 @@ logger = logging.getLogger(__name__)
 
 INSTRUCTIONS = """\
 Make and manage videos with Luma: ray-3.2 (the Agents API) and ray-2 / ray-flash-2 (the Dream Machine API). The
-model picks the API; the server says which key a model needs if it has none.
+model picks the API; the server says which key a model needs if it has none. list_models shows which models the
+configured keys allow, with their options and prices.
 - create_generation makes a video from a text prompt, optionally from start/end images. It waits for the video
   (with progress) up to a time limit; if the result's state is not 'completed', call get_generation with wait=true
   to keep waiting. Videos usually take 1-3 minutes.
