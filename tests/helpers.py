@@ -20,6 +20,21 @@ from luma_mcp.emulator import Emulator
 from luma_mcp.poller import Poller, PollSchedule
 from luma_mcp.server import LumaServer
 
+TOOL_NAMES = {
+    "create_generation",
+    "extend_generation",
+    "get_generation",
+    "list_generations",
+    "delete_generation",
+    "list_models",
+    "list_concepts",
+    "list_camera_motions",
+    "download_generation",
+    "upscale_generation",
+    "add_audio",
+    "get_credits",
+}
+
 # A 2025-era handshake, for tests that speak raw HTTP to the server.
 INITIALIZE = {
     "jsonrpc": "2.0",

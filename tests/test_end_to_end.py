@@ -21,7 +21,7 @@ from mcp import Client, StdioServerParameters, stdio_client
 from mcp.client.sse import sse_client
 
 from luma_mcp.emulator import Emulator
-from tests.helpers import text_of
+from tests.helpers import TOOL_NAMES, text_of
 
 pytestmark = pytest.mark.anyio
 
@@ -96,7 +96,7 @@ async def exercise_every_tool(client: Client, emulator: Emulator) -> list[str]:
         assert content is not None
         return content
 
-    assert len((await client.list_tools()).tools) == 11
+    assert {tool.name for tool in (await client.list_tools()).tools} == TOOL_NAMES
     assert "dolly_zoom" in (await call("list_concepts"))["concepts"]
     assert (await call("list_camera_motions"))["camera_motions"]
     video = await call("create_generation", prompt="a tiger walking in snow", aspect_ratio="9:16")

@@ -25,8 +25,8 @@ import pytest
 from anyio.abc import ByteReceiveStream
 
 from luma_mcp.emulator import Emulator
+from tests.helpers import TOOL_NAMES
 from tests.test_end_to_end import http_server, server_env
-from tests.test_tools import TOOL_NAMES
 
 pytestmark = pytest.mark.anyio
 

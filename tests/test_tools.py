@@ -15,24 +15,9 @@ from mcp.types import ProgressNotification
 
 from luma_mcp import build_server
 from luma_mcp.emulator import Emulator, Fault
-from tests.helpers import connect, connected, settings_for, stops_polling, text_of, wakeups_of_waits
+from tests.helpers import TOOL_NAMES, connect, connected, settings_for, stops_polling, text_of, wakeups_of_waits
 
 pytestmark = pytest.mark.anyio
-
-TOOL_NAMES = {
-    "create_generation",
-    "extend_generation",
-    "get_generation",
-    "list_generations",
-    "delete_generation",
-    "list_models",
-    "list_concepts",
-    "list_camera_motions",
-    "download_generation",
-    "upscale_generation",
-    "add_audio",
-    "get_credits",
-}
 
 
 @pytest.fixture
