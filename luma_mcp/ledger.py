@@ -219,13 +219,6 @@ class Ledger:
             (*params, limit, offset),
         )
 
-    async def unfinished(self, account: str) -> list[LedgerEntry]:
-        """Generations not seen to finish, oldest first: after a restart, waits for them resume."""
-        return await self._select(
-            f"SELECT {_COLUMNS} FROM generations WHERE account=? AND state NOT IN (?, ?) ORDER BY created_at, id",
-            (account, *TERMINAL_STATES),
-        )
-
     async def forget(self, account: str, generation_id: str) -> bool:
         """Remove a generation from the ledger (not from Luma); True if it was there."""
         cursor = await self._run(
