@@ -213,9 +213,11 @@ async def held_open(server: MCPServer[Any]) -> AsyncIterator[None]:
 
 
 def _subscriber_account(ctx: ServerRequestContext[AppContext]) -> SubscriberAccount:
-    """The account a subscription request acts for; its subscriptions keep generations polled on that account."""
+    """The account a subscription request acts for; its subscriptions keep generations polled on that account: the
+    Dream Machine one, or with an Agents key alone the Agents one. (With both keys, subscriptions to an Agents
+    generation do not fire yet: its changes come from the other account.)"""
     caller = app_of(ctx).accounts.caller_for(getattr(ctx.request, "headers", None))
-    account = caller.account_for("dream-machine")
+    account = caller.accounts.get("dream-machine") or caller.account_for("agents")
     return SubscriberAccount(account.name, partial(_follow, account))
 
 

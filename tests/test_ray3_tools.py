@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+import anyio
 import pytest
 
 from luma_mcp import Settings
@@ -358,3 +359,23 @@ async def test_list_models_says_what_the_keys_allow_with_options_and_prices(emul
     assert by_name["ray-3.2"]["prices_usd"]["5s 720p"] == 0.30 and by_name["ray-3.2"]["api"] == "agents"
     assert by_name["ray-2"]["options"]["duration"] == ["5s", "9s"] and "estimate" in by_name["ray-2"]["price_source"]
     assert emulator.requests == [], "answered from what the server knows: nothing asked of Luma"
+
+
+async def test_with_an_agents_key_alone_a_listener_hears_its_ray3_video_finish(
+    emulator: Emulator, tmp_path: Path
+) -> None:
+    """Subscriptions act on the Agents account when it is the only one (they used to ask for a Dream Machine key)."""
+    heard: list[str] = []
+    async with connect(agents_settings(emulator, tmp_path)) as client:
+        created = await client.call_tool("create_generation", {"prompt": PROMPT, "wait": False})
+        generation_id = (created.structured_content or {})["id"]
+        uri = f"luma://generations/{generation_id}"
+        async with client.listen(resource_subscriptions=[uri]) as subscription:
+            emulator.agents.finish_now(generation_id)
+            with anyio.fail_after(5):
+                async for event in subscription:
+                    heard.append(getattr(event, "uri", ""))
+                    break
+        read = await client.read_resource(uri)
+    assert heard == [uri]
+    assert json.loads(getattr(read.contents[0], "text", ""))["state"] == "completed"
