@@ -19,7 +19,7 @@ from mcp.types import INVALID_PARAMS, CallToolResult, InputRequiredResult, Tool
 from pydantic import AnyUrl, ValidationError
 
 from .account import Account
-from .accounts import Accounts
+from .accounts import DEFAULT_API, Accounts
 from .admission import CreateLimits
 from .context import AppContext, app_of
 from .downloads import Downloader
@@ -217,7 +217,7 @@ def _subscriber_account(ctx: ServerRequestContext[AppContext]) -> SubscriberAcco
     Dream Machine one, or with an Agents key alone the Agents one. (With both keys, subscriptions to an Agents
     generation do not fire yet: its changes come from the other account.)"""
     caller = app_of(ctx).accounts.caller_for(getattr(ctx.request, "headers", None))
-    account = caller.accounts.get("dream-machine") or caller.account_for("agents")
+    account = caller.accounts.get("dream-machine") or caller.accounts.get("agents") or caller.account_for(DEFAULT_API)
     return SubscriberAccount(account.name, partial(_follow, account))
 
 
