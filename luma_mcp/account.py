@@ -128,6 +128,8 @@ class Account:
         more for the same answer."""
         recent = self._poller.latest(generation_id) if about_to_wait else None
         generation = recent or await self.backend.get_generation(generation_id)
+        if generation.request is not None:
+            return generation  # an API that echoes the request (Dream Machine) lists its own state too
         entry = await self._entry(generation_id)
         if entry is None:
             return generation

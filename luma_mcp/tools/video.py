@@ -216,6 +216,9 @@ async def add_audio(
 
 async def _on_dream_machine(generation_id: str, what: str) -> None:
     """A tool that only the Dream Machine API serves refuses, before sending, a source another API made."""
-    made = await current_caller().made_by(generation_id)
+    caller = current_caller()
+    if "agents" not in caller.accounts:
+        return  # no Agents key: nothing of ours was made there
+    made = await caller.made_by(generation_id)
     if made is not None and made.api == "agents":
         raise agents_source_refused(generation_id, what)
