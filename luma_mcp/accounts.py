@@ -129,7 +129,7 @@ class Caller:
             made
             or self.accounts.get("dream-machine")
             or self.accounts.get("agents")
-            or self.account_for("dream-machine")
+            or self.account_for(DEFAULT_API)
         )
 
     async def find(self, generation_id: str, *, about_to_wait: bool = False) -> tuple[Account, Generation]:
@@ -256,9 +256,8 @@ class Accounts:
 
 
 def _created(generation: Generation) -> datetime:
-    """When Luma says it was made; the two APIs write their times differently (`Z` or `+00:00`)."""
-    try:
-        created = datetime.fromisoformat((generation.created_at or "").replace("Z", "+00:00"))
-    except ValueError:
+    """When Luma says it was made, for sorting: an unreadable time sorts oldest, one without a zone is taken as UTC."""
+    created = generation.created
+    if created is None:
         return datetime.min.replace(tzinfo=UTC)
     return created if created.tzinfo else created.replace(tzinfo=UTC)

@@ -201,11 +201,8 @@ class DreamMachineClient(OverLumaHTTP):
 
 
 def _created_after(generation: Generation, earliest: datetime) -> bool:
-    try:
-        created = datetime.fromisoformat((generation.created_at or "").replace("Z", "+00:00"))
-    except ValueError:
-        return False
-    return created.tzinfo is not None and created >= earliest
+    created = generation.created
+    return created is not None and created.tzinfo is not None and created >= earliest
 
 
 def _checked(generation: Generation, where: str, *, asked: str | None = None) -> Generation:

@@ -29,7 +29,12 @@ class LumaModel:
     price_source: str
 
 
-_DREAM_MACHINE_RATIOS = ("16:9", "9:16", "1:1", "4:3", "3:4", "21:9", "9:21")
+_DREAM_MACHINE_KINDS = ("video", "extend", "upscale", "audio")
+_DREAM_MACHINE_OPTIONS = {
+    "resolution": ("720p", "540p", "1080p", "4k"),
+    "duration": ("5s", "9s"),
+    "aspect_ratio": ("16:9", "9:16", "1:1", "4:3", "3:4", "21:9", "9:21"),
+}
 _THIRD_PARTY = "estimate from a third party's table (ComfyUI); Luma publishes no Dream Machine video prices"
 
 
@@ -65,26 +70,18 @@ LINEUP: dict[str, LumaModel] = {
         LumaModel(
             "ray-2",
             "dream-machine",
-            ("video", "extend", "upscale", "audio"),
+            _DREAM_MACHINE_KINDS,
             "5 s or 9 s video, up to 4k",
-            {
-                "resolution": ("720p", "540p", "1080p", "4k"),
-                "duration": ("5s", "9s"),
-                "aspect_ratio": _DREAM_MACHINE_RATIOS,
-            },
+            _DREAM_MACHINE_OPTIONS,
             _table(("540p", "720p", "1080p", "4k"), _5s=(0.57, 1.02, 2.27, 9.11), _9s=(1.03, 1.83, 4.10, 16.40)),
             _THIRD_PARTY,
         ),
         LumaModel(
             "ray-flash-2",
             "dream-machine",
-            ("video", "extend", "upscale", "audio"),
+            _DREAM_MACHINE_KINDS,
             "faster, cheaper ray-2",
-            {
-                "resolution": ("720p", "540p", "1080p", "4k"),
-                "duration": ("5s", "9s"),
-                "aspect_ratio": _DREAM_MACHINE_RATIOS,
-            },
+            _DREAM_MACHINE_OPTIONS,
             _table(("540p", "720p", "1080p", "4k"), _5s=(0.20, 0.34, 0.79, 3.13), _9s=(0.36, 0.61, 1.42, 5.65)),
             _THIRD_PARTY,
         ),

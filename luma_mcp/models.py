@@ -7,6 +7,7 @@ grown fields over time; requests are strict, because a typo there costs a paid g
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from typing import Annotated, Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -118,6 +119,14 @@ class Generation(_Response):
     @property
     def is_terminal(self) -> bool:
         return self.state in TERMINAL_STATES
+
+    @property
+    def created(self) -> datetime | None:
+        """`created_at` as a time, as Luma wrote it (its two APIs end it in `Z` or `+00:00`); None if unreadable."""
+        try:
+            return datetime.fromisoformat((self.created_at or "").replace("Z", "+00:00"))
+        except ValueError:
+            return None
 
     @property
     def prompt(self) -> str | None:
