@@ -126,10 +126,7 @@ class Caller:
             return next(iter(self.accounts.values()))  # one API: nothing to decide, and no ledger read
         made = await self.made_by(generation_id)
         return (
-            made
-            or self.accounts.get("dream-machine")
-            or self.accounts.get("agents")
-            or self.account_for(DEFAULT_API)
+            made or self.accounts.get("dream-machine") or self.accounts.get("agents") or self.account_for(DEFAULT_API)
         )
 
     async def find(self, generation_id: str, *, about_to_wait: bool = False) -> tuple[Account, Generation]:
