@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Literal, get_args
 
 from .agents_wire import AgentsRequest, ImageRef, RayAspectRatio, RayDuration, RayResolution, VideoOptions
-from .errors.wording import agents_needs_https, argument_not_on_model, option_not_on_model, options_conflict
+from .errors.wording import argument_not_on_model, option_not_on_model, options_conflict
 
 RAY3: Literal["ray-3.2"] = "ray-3.2"
 RAY3_RESOLUTIONS: tuple[str, ...] = get_args(RayResolution)
@@ -29,8 +29,8 @@ def ray3_video(
     aspect_ratio: str | None,
     loop: bool,
     hdr: bool,
-    start_image_url: str | None = None,
-    end_image_url: str | None = None,
+    start_image: ImageRef | None = None,
+    end_image: ImageRef | None = None,
     extends: tuple[str, str] | None = None,
 ) -> AgentsRequest:
     """A text-to-video, image-to-video or extend request for Ray 3.2. `extends` is `(generation_id, direction)`:
@@ -41,11 +41,7 @@ def ray3_video(
     _one_of("duration", duration, RAY3_DURATIONS, "9s is made by ray-2 and ray-flash-2")
     if aspect_ratio is not None:
         _one_of("aspect_ratio", aspect_ratio, RAY3_ASPECT_RATIOS, "9:21 is made by ray-2 and ray-flash-2")
-    for url, name in ((start_image_url, "start_image_url"), (end_image_url, "end_image_url")):
-        if url and not url.startswith("https://"):
-            raise agents_needs_https(name, url)
-    start = ImageRef(url=start_image_url) if start_image_url else None
-    end = ImageRef(url=end_image_url) if end_image_url else None
+    start, end = start_image, end_image
     start_name, end_name = "start_image_url", "end_image_url"
     if extends is not None:
         source, direction = extends

@@ -43,6 +43,7 @@ from .arguments import (
     Wait,
 )
 from .call import ToolCall
+from .media import agents_media
 
 DEFAULT_RESOLUTION: Resolution = "720p"
 DEFAULT_DURATION: Duration = "5s"
@@ -89,8 +90,8 @@ async def create_generation(
             aspect_ratio=aspect_ratio,
             loop=loop,
             hdr=hdr,
-            start_image_url=start_image_url,
-            end_image_url=end_image_url,
+            start_image=await agents_media(start_image_url, "start_image_url") if start_image_url else None,
+            end_image=await agents_media(end_image_url, "end_image_url") if end_image_url else None,
         )
         return await ToolCall(ctx, caller.account_for("agents")).start(job, wait)
     refuse_ray3_options(chosen, resolution=resolution, duration=duration, hdr=hdr)
