@@ -508,3 +508,12 @@ async def test_waiting_on_a_generation_already_polled_asks_luma_nothing_more(
             group.cancel_scope.cancel()
     assert finished["state"] == "completed"
     assert emulator.requests_for("GET", f"/generations/{first['id']}") == []
+
+
+async def test_the_prompts_direct_either_api_with_its_own_options(client: Client) -> None:
+    for name, arguments in (("plan_shot", {"idea": "a tiger"}), ("storyboard", {"story": "a tiger's day"})):
+        prompt = await client.get_prompt(name, arguments)
+        text = " ".join(getattr(message.content, "text", "") for message in prompt.messages)
+        assert "list_models" in text
+        for option in ("ray-3.2", "10s", "hdr=true", "keyframes", "ray-2", "concept keys"):
+            assert option in text, (name, option)
