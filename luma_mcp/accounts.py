@@ -120,21 +120,22 @@ class Caller:
         return None
 
     async def account_that_made(self, generation_id: str) -> Account:
-        """The account a generation belongs to: the one that made it, as far as this server knows; else the Dream
-        Machine account, whose API can look up any of its generations, made here or not."""
+        """The account a generation belongs to: the one that made it, as far as this server knows; else the one
+        whose API finds it (see `find`)."""
         if len(self.accounts) == 1:
             return next(iter(self.accounts.values()))  # one API: nothing to decide, and no ledger read
-        made = await self.made_by(generation_id)
-        return (
-            made or self.accounts.get("dream-machine") or self.accounts.get("agents") or self.account_for(DEFAULT_API)
-        )
+        return await self.made_by(generation_id) or (await self.find(generation_id))[0]
 
     async def find(self, generation_id: str, *, about_to_wait: bool = False) -> tuple[Account, Generation]:
         """The generation and the account it belongs to. One this server does not know (made elsewhere, or with
-        the ledger off) is looked up on each API in turn: Luma answers "not found" for another API's id."""
-        known = await self.account_that_made(generation_id)
+        the ledger off) is looked up on each API in turn, Dream Machine first: Luma answers "not found" for
+        another API's id."""
+        if not self.accounts:
+            self.account_for(DEFAULT_API)  # raises: no key at all
+        known = await self.made_by(generation_id) if len(self.accounts) > 1 else None
+        first = known or self.accounts.get("dream-machine") or next(iter(self.accounts.values()))
         missing: NotFoundError | None = None
-        for account in [known, *(other for other in self.accounts.values() if other is not known)]:
+        for account in [first, *(other for other in self.accounts.values() if other is not first)]:
             try:
                 return account, await account.look(generation_id, about_to_wait=about_to_wait)
             except NotFoundError as error:

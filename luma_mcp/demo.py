@@ -1,7 +1,8 @@
 """`luma-mcp demo`: the whole job, offline, as an assistant would do it.
 
 Starts the Luma API emulator in this process, launches `luma-mcp` over stdio as a real MCP client would, and
-drives it with the official MCP client: create a video with a progress bar, extend it, download it.
+drives it with the official MCP client: make a Ray 3.2 video with a progress bar, extend it, download it. The
+server gets a key of each Luma API, as a user with both would, so the default model is Ray 3.2.
 """
 
 from __future__ import annotations
@@ -46,7 +47,10 @@ async def _demo(target: Path) -> int:
                     await _walk_through(emulator, target)
                     tasks.cancel_scope.cancel()
             except* SystemExit as failed:  # a tool failed: its message, not a task group's traceback
-                raise failed.exceptions[0] from None
+                leaf: BaseException = failed
+                while isinstance(leaf, BaseExceptionGroup):  # the MCP client's own task group nests one more
+                    leaf = leaf.exceptions[0]
+                raise leaf from None
     return INTERRUPTED if walk_through.cancelled_caught else 0
 
 
@@ -65,6 +69,8 @@ async def _walk_through(emulator: Emulator, target: Path) -> None:
         env={
             "LUMA_API_KEY": emulator.api_key,
             "LUMA_BASE_URL": emulator.base_url,
+            "LUMA_AGENTS_API_KEY": emulator.agents_api_key,
+            "LUMA_AGENTS_BASE_URL": emulator.agents_base_url,
             "LUMA_MCP_OUTPUT_DIR": str(target),
             "LUMA_MCP_LEDGER": "off",  # the emulator's generations are not the user's
             "LUMA_MCP_LOG_LEVEL": "WARNING",
@@ -75,11 +81,9 @@ async def _walk_through(emulator: Emulator, target: Path) -> None:
         print(f"luma-mcp over stdio: {len(tools.tools)} tools")
 
         print(f'\n1. create_generation "{PROMPT}", 9:16')
-        created = await _call(
-            client, "create_generation", {"prompt": PROMPT, "aspect_ratio": "9:16", "concepts": ["dolly_zoom"]}
-        )
+        created = await _call(client, "create_generation", {"prompt": PROMPT, "aspect_ratio": "9:16"})
         generation_id = created["id"]
-        print(f"   {created['state']}: {created['video_url']}")
+        print(f"   {created['model']} ({created['api']} API), {created['state']}: {created['video_url']}")
 
         print("\n2. extend_generation forward")
         extended = await _call(

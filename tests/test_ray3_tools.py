@@ -275,7 +275,7 @@ async def test_an_unusable_state_folder_leaves_the_server_working_without_a_ledg
     assert (created.structured_content or {})["state"] == "completed"
 
 
-async def test_without_a_ledger_an_agents_id_is_still_found_by_asking_each_api(
+async def test_without_a_ledger_an_agents_id_is_still_found_and_extended_by_asking_each_api(
     emulator: Emulator, tmp_path: Path
 ) -> None:
     settings = agents_settings(emulator, tmp_path, dream_machine=True, state_dir=None)
@@ -286,8 +286,10 @@ async def test_without_a_ledger_an_agents_id_is_still_found_by_asking_each_api(
     async with connect(settings) as client:  # a new process: nothing remembers which API made it
         found = await client.call_tool("get_generation", {"generation_id": generation_id})
         saved = await client.call_tool("download_generation", {"generation_id": generation_id})
+        extended = await client.call_tool("extend_generation", {"generation_id": generation_id, "prompt": PROMPT})
     assert (found.structured_content or {})["api"] == "agents", text_of(found)
     assert (saved.structured_content or {})["status"] == "saved", text_of(saved)
+    assert (extended.structured_content or {})["api"] == "agents", text_of(extended)
 
 
 async def test_the_ledger_keeps_what_a_lookup_saw(emulator: Emulator, tmp_path: Path) -> None:
