@@ -1,21 +1,79 @@
-"""Image and video arguments: what a user names (an https URL, the id of a generation of ours, and soon a local
-file) turned into the reference an Agents API job takes. One place, so every tool that takes media takes the same
-three forms with the same checks."""
+"""Image and video arguments: what a user names (an https URL, the id of a finished generation, or a local file)
+turned into the reference a Luma job takes. One place, so every tool that takes media takes the same three forms
+with the same checks.
 
-from typing import Literal
+A local file is checked whole before anything is sent (see `local_files`), then uploaded through the account's
+Files API once per content; the Dream Machine API takes public URLs only, so there a local file is refused.
+"""
 
+from ..accounts import current_caller
 from ..agents_wire import ImageRef
-from ..errors.wording import agents_needs_https
-from ..models import is_generation_id
+from ..errors import NotFoundError
+from ..errors.wording import (
+    agents_needs_https,
+    dream_machine_needs_url,
+    generation_media_not_ready,
+    generation_without_media,
+)
+from ..models import Generation, is_generation_id
+from . import local_files
 
-MediaKind = Literal["image", "video"]
+MediaKind = local_files.MediaKind
+_VIDEO_TYPES_BY_EXTENSION = {".mov": "video/quicktime", ".qt": "video/quicktime"}
+"""A video named by URL needs its media type (luma-agents-api.md §3); any other extension is taken as MP4."""
 
 
 async def agents_media(value: str, argument: str, kind: MediaKind = "image") -> ImageRef:
     """`value` of the tool argument named `argument`, as an Agents API media reference to an image or a video
-    (`kind`: what a local file must be)."""
+    (`kind`): the id of a generation of the Agents API as is, one of the Dream Machine API's as its finished asset,
+    an https URL as is, and a local file uploaded (once per account and content)."""
+    caller = current_caller()
+    agents = caller.account_for("agents")
     if is_generation_id(value):
-        return ImageRef(generation_id=value)
-    if value.startswith("https://"):
-        return ImageRef(url=value)
-    raise agents_needs_https(argument, value)
+        made = await caller.account_that_made(value)
+        if made.api == "agents":
+            return ImageRef(generation_id=value)
+        try:
+            url = _finished_asset(await made.look(value), argument, kind)
+        except NotFoundError:
+            return ImageRef(generation_id=value)  # not a Dream Machine one: the Agents API judges it
+        return _url_ref(url, kind)
+    if _is_url(value):
+        if not value.startswith("https://"):
+            raise agents_needs_https(argument, value)
+        return _url_ref(value, kind)
+    checked = await local_files.local_file(value, argument, kind, caller.input_folders)
+    return ImageRef(file_id=await agents.upload(checked.path, media_type=checked.media_type, sha256=checked.sha256))
+
+
+async def dream_machine_image(value: str, argument: str, model: str) -> str:
+    """`value` as the public URL of an image the Dream Machine API fetches: a URL as is, a finished generation's
+    image (either API's); a local file is refused, naming what takes one."""
+    if is_generation_id(value):
+        _, generation = await current_caller().find(value)
+        return _finished_asset(generation, argument, "image")
+    if _is_url(value):
+        return value
+    raise dream_machine_needs_url(argument, value, model)
+
+
+def _is_url(value: str) -> bool:
+    """A URL rather than a path (a Windows path has a drive letter, never `://`)."""
+    return "://" in value
+
+
+def _url_ref(url: str, kind: MediaKind) -> ImageRef:
+    if kind == "image":
+        return ImageRef(url=url)
+    extension = url.split("?")[0].rsplit("/", 1)[-1].rpartition(".")[2].lower()
+    return ImageRef(url=url, media_type=_VIDEO_TYPES_BY_EXTENSION.get(f".{extension}", "video/mp4"))
+
+
+def _finished_asset(generation: Generation, argument: str, kind: MediaKind) -> str:
+    if generation.state != "completed":
+        raise generation_media_not_ready(argument, generation.id, generation.state)
+    assets = generation.assets
+    url = None if assets is None else assets.video if kind == "video" else assets.image
+    if not url:
+        raise generation_without_media(argument, generation.id, kind)
+    return url
