@@ -272,6 +272,35 @@ async def test_a_dream_machine_generation_id_is_used_as_its_image(emulator: Emul
     assert dream.body["keyframes"] == {"frame1": {"type": "image", "url": image}}
 
 
+async def test_an_agents_generation_id_is_used_by_the_url_of_its_image(emulator: Emulator, tmp_path: Path) -> None:
+    """The Agents API takes a generation id in a start frame to mean "extend that video", and none in keyframes, so
+    an image generation is named there by its image's URL; a video generation has no image to start from, and is
+    refused after one look."""
+    async with httpx.AsyncClient(headers={"Authorization": f"Bearer {emulator.agents_api_key}"}) as http:
+        image = (
+            await http.post(
+                f"{emulator.agents_base_url}/generations",
+                json={"prompt": "a red fox", "model": "uni-1", "type": "image"},
+            )
+        ).json()
+    emulator.agents.finish_now(image["id"])
+    async with connect(agents_settings(emulator, tmp_path)) as client:
+        video = await client.call_tool("create_generation", {"prompt": PROMPT})
+        video_id = (video.structured_content or {})["id"]
+        emulator.clear_requests()
+        refused = await client.call_tool("create_generation", {"prompt": PROMPT, "start_image_url": video_id})
+        looked = [(request.method, request.path) for request in emulator.requests]
+        emulator.clear_requests()
+        keyframes = [{"image": image["id"], "frame": 0}]
+        await client.call_tool("create_generation", {"prompt": PROMPT, "keyframes": keyframes, "wait": False})
+    assert refused.is_error and f"generation {video_id} has no image" in text_of(refused), text_of(refused)
+    assert "extend_generation" in text_of(refused)
+    assert looked == [("GET", f"/agents/v1/generations/{video_id}")]
+    [sent] = emulator.requests_for("POST", CREATES)
+    [frame] = sent.body["video"]["keyframes"]
+    assert list(frame) == ["url"] and image["id"] in frame["url"]
+
+
 async def test_over_http_a_caller_with_its_own_key_cannot_name_a_local_file(emulator: Emulator, tmp_path: Path) -> None:
     """The server's disk is its operator's: a request acting with the server's key may upload from the allowed
     folder, one that brings its own key may not."""

@@ -595,7 +595,8 @@ def generation_media_not_ready(argument: str, generation_id: str, state: str | N
 def generation_without_media(argument: str, generation_id: str, kind: str) -> InvalidRequestError:
     return InvalidRequestError(
         f"{argument}: generation {generation_id} has no {kind} to use. Pass the id of a generation that made "
-        f"{'an' if kind == 'image' else 'a'} {kind}, an https URL, or a local file. Nothing was started."
+        f"{'an' if kind == 'image' else 'a'} {kind}, an https URL, or a local file (to continue a video, call "
+        "extend_generation). Nothing was started."
     )
 
 

@@ -23,21 +23,27 @@ _VIDEO_TYPES_BY_EXTENSION = {".mov": "video/quicktime", ".qt": "video/quicktime"
 """A video named by URL needs its media type (luma-agents-api.md §3); any other extension is taken as MP4."""
 
 
-async def agents_media(value: str, argument: str, kind: MediaKind = "image") -> ImageRef:
+async def agents_media(value: str, argument: str, kind: MediaKind = "image", *, by_id: bool = True) -> ImageRef:
     """`value` of the tool argument named `argument`, as an Agents API media reference to an image or a video
-    (`kind`): the id of a generation of the Agents API as is, one of the Dream Machine API's as its finished asset,
-    an https URL as is, and a local file uploaded (once per account and content)."""
+    (`kind`): an https URL as is, a local file uploaded (once per account and content), and a finished generation by
+    its id where the argument's place takes one (`by_id`: `source` does), else by the URL of its image or video.
+    `video.start_frame` and `end_frame` take an id to mean "extend that video", and `image_ref` and keyframes take
+    none, so an image there is always named by URL; a Dream Machine generation always is, Luma's Agents API knowing
+    nothing of it."""
     caller = current_caller()
     agents = caller.account_for("agents")
     if is_generation_id(value):
-        made = await caller.account_that_made(value)
-        if made.api == "agents":
+        if by_id and (await caller.account_that_made(value)).api == "agents":
             return ImageRef(generation_id=value)
         try:
-            url = _finished_asset(await made.look(value), argument, kind)
+            _, generation = await caller.find(value)
         except NotFoundError:
-            return ImageRef(generation_id=value)  # not a Dream Machine one: the Agents API judges it
-        return _url_ref(url, kind)
+            if by_id:
+                return ImageRef(generation_id=value)  # made by this account elsewhere, perhaps: the Agents API judges
+            raise
+        if by_id and generation.api == "agents":
+            return ImageRef(generation_id=value)
+        return _url_ref(_finished_asset(generation, argument, kind), kind)
     if _is_url(value):
         if not value.startswith("https://"):
             raise agents_needs_https(argument, value)

@@ -101,10 +101,12 @@ async def create_generation(
             keyframes=[(ImageRef(), keyframe.frame) for keyframe in keyframes or ()],
         )
         job = video(
-            start_image=await agents_media(start_image_url, "start_image_url") if start_image_url else None,
-            end_image=await agents_media(end_image_url, "end_image_url") if end_image_url else None,
+            start_image=await agents_media(start_image_url, "start_image_url", by_id=False)
+            if start_image_url
+            else None,
+            end_image=await agents_media(end_image_url, "end_image_url", by_id=False) if end_image_url else None,
             keyframes=[
-                (await agents_media(keyframe.image, f"keyframes[{position}].image"), keyframe.frame)
+                (await agents_media(keyframe.image, f"keyframes[{position}].image", by_id=False), keyframe.frame)
                 for position, keyframe in enumerate(keyframes or ())
             ],
         )
