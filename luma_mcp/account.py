@@ -74,6 +74,8 @@ class Account:
         self.backend = backend
         self.memory = memory
         self._ledger = ledger
+        self._uploading: dict[str, anyio.Lock] = {}
+        """One lock per content being uploaded, so calls naming the same file at once upload it once."""
         self.leases = 0
         """Tool calls and resource reads acting for this account right now (see `Accounts.lease`)."""
         self._on_change = on_change
@@ -125,6 +127,15 @@ class Account:
     async def upload(self, path: Path, *, media_type: str, sha256: str) -> str:
         """The id of a Luma file with the checked local file's content, uploaded once per account: a file uploaded
         before (kept in the ledger, or in memory without one) is named again while Luma still has it."""
+        lock = self._uploading.setdefault(sha256, anyio.Lock())
+        try:
+            async with lock:
+                return await self._upload_once(path, media_type=media_type, sha256=sha256)
+        finally:
+            if not lock.locked() and not lock.statistics().tasks_waiting:
+                self._uploading.pop(sha256, None)
+
+    async def _upload_once(self, path: Path, *, media_type: str, sha256: str) -> str:
         earlier = await self._uploaded(sha256)
         if earlier is not None and (ready := await self.backend.uploaded_media(earlier, path)) is not None:
             return ready

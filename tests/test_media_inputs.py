@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+import anyio
 import httpx
 import pytest
 from mcp import Client
@@ -88,6 +89,40 @@ async def test_without_a_ledger_the_same_file_is_still_uploaded_once(emulator: E
         for _ in range(2):
             created = await client.call_tool("create_generation", {"prompt": PROMPT, "start_image_url": photo})
             assert not created.is_error, text_of(created)
+    assert len(emulator.requests_for("POST", UPLOADS)) == 1
+
+
+async def test_calls_naming_the_same_file_at_once_upload_it_once(emulator: Emulator, tmp_path: Path) -> None:
+    settings = with_photos(emulator, tmp_path)
+    arguments = {"prompt": PROMPT, "start_image_url": str(settings.input_folders[0] / "frame.png"), "wait": False}
+    results = []
+    async with connect(settings) as client:
+
+        async def create() -> None:
+            results.append(await client.call_tool("create_generation", arguments))
+
+        async with anyio.create_task_group() as group:
+            for _ in range(3):
+                group.start_soon(create)
+    assert [result.is_error for result in results] == [False, False, False], [text_of(r) for r in results]
+    assert len(emulator.requests_for("POST", UPLOADS)) == 1
+    assert len({frame["file_id"] for frame in start_frames(emulator)}) == 1
+
+
+async def test_a_file_luma_is_still_taking_in_is_not_uploaded_again(emulator: Emulator, tmp_path: Path) -> None:
+    """A call that runs out of time while Luma ingests the file says so; the next call names the same file."""
+    settings = with_photos(emulator, tmp_path, max_wait=1.5)
+    arguments = {"prompt": PROMPT, "start_image_url": str(settings.input_folders[0] / "frame.png"), "wait": False}
+    emulator.agents.plan_next_ingest(seconds=60)
+    async with connect(settings) as client:
+        slow = await client.call_tool("create_generation", arguments)
+        [completed] = emulator.requests_for("POST", f"{UPLOADS}/*")
+        file_id = completed.path.split("/")[-2]
+        emulator.agents.ingest_now(file_id)
+        again = await client.call_tool("create_generation", arguments)
+    assert slow.is_error and "had not finished taking it in" in text_of(slow), text_of(slow)
+    assert emulator.requests_for("POST", CREATES)[0].body["video"]["start_frame"] == {"file_id": file_id}
+    assert not again.is_error, text_of(again)
     assert len(emulator.requests_for("POST", UPLOADS)) == 1
 
 
