@@ -3,8 +3,10 @@ anything is sent, then uploaded once per account and content), and Ray 3.2's key
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -14,10 +16,12 @@ import pytest
 from mcp import Client
 
 from luma_mcp import Settings, build_server
+from luma_mcp.accounts import account_of
 from luma_mcp.emulator import AgentsConfig, Emulator, EmulatorConfig, run_emulator
 from luma_mcp.emulator.assets import sample_bytes
 from luma_mcp.emulator.runner import serving
 from luma_mcp.http_app import http_app
+from luma_mcp.ledger import LEDGER_FILE, Ledger
 from tests.helpers import FAST_POLLS, connect, text_of
 from tests.test_accounts import client_with
 from tests.test_ray3_tools import PROMPT, agents_settings
@@ -219,6 +223,36 @@ REFUSALS = [
         id="10s-from-a-start-image",
     ),
 ]
+
+
+async def test_a_file_luma_will_delete_within_the_hour_is_uploaded_again(emulator: Emulator, tmp_path: Path) -> None:
+    """Luma may delete a file once its `expires_at` has passed: one that close to it is not named in a new job."""
+    settings = with_photos(emulator, tmp_path)
+    photo = settings.input_folders[0] / "frame.png"
+    content = photo.read_bytes()
+    soon = (datetime.now(UTC) + timedelta(minutes=30)).isoformat()
+    async with httpx.AsyncClient(headers={"Authorization": f"Bearer {emulator.agents_api_key}"}) as http:
+        body = {"mime_type": "image/png", "size_bytes": len(content), "expires_at": soon}
+        created = (await http.post(f"{emulator.agents_base_url}/files", json=body)).json()
+        upload = created["upload"]
+    async with httpx.AsyncClient() as storage:  # a presigned URL carries its own signature, and no key
+        put = await storage.put(upload["url"], content=content, headers=upload["headers"])
+    assert put.is_success, put.text
+    async with httpx.AsyncClient(headers={"Authorization": f"Bearer {emulator.agents_api_key}"}) as http:
+        await http.post(f"{emulator.agents_base_url}/files/{created['id']}/complete")
+    emulator.agents.ingest_now(created["id"])
+    ledger = Ledger.open(settings.state_dir / LEDGER_FILE)  # type: ignore[operator]
+    try:
+        digest = hashlib.sha256(content).hexdigest()
+        await ledger.upload_sent(account_of("agents", emulator.agents_api_key), digest, created["id"])
+    finally:
+        ledger.close()
+    emulator.clear_requests()
+    async with connect(settings) as client:
+        used = await client.call_tool("create_generation", {"prompt": PROMPT, "start_image_url": str(photo)})
+    assert not used.is_error, text_of(used)
+    assert len(emulator.requests_for("POST", UPLOADS)) == 1
+    assert start_frames(emulator)[0]["file_id"] not in (None, created["id"])
 
 
 def _in_folders(value: Any, folders: dict[str, Path]) -> Any:
