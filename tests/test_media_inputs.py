@@ -173,6 +173,21 @@ REFUSALS = [
         id="local-file-on-ray-2",
     ),
     pytest.param(
+        {"model": "ray-2", "start_image_url": "00000000-0000-4000-8000-000000000000", "end_image_url": FRAME},
+        r"end_image_url=.* is a local file, and ray-2 runs on the Dream Machine API",
+        id="local-file-beside-a-generation-on-ray-2",
+    ),
+    pytest.param(
+        {
+            "model": "ray-2",
+            "loop": True,
+            "start_image_url": "00000000-0000-4000-8000-000000000000",
+            "end_image_url": "00000000-0000-4000-8000-000000000001",
+        },
+        r"loop=true is not supported",
+        id="loop-between-two-generations-on-ray-2",
+    ),
+    pytest.param(
         {"model": "ray-flash-2", "keyframes": [{"image": FRAME, "frame": 0}]},
         r"keyframes is not offered on ray-flash-2; .*ray-3.2",
         id="keyframes-on-ray-flash-2",

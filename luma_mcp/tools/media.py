@@ -52,15 +52,20 @@ async def agents_media(value: str, argument: str, kind: MediaKind = "image", *, 
     return ImageRef(file_id=await agents.upload(checked.path, media_type=checked.media_type, sha256=checked.sha256))
 
 
-async def dream_machine_image(value: str, argument: str, model: str) -> str:
-    """`value` as the public URL of an image the Dream Machine API fetches: a URL as is, a finished generation's
-    image (either API's); a local file is refused, naming what takes one."""
-    if is_generation_id(value):
-        _, generation = await current_caller().find(value)
-        return _finished_asset(generation, argument, "image")
-    if _is_url(value):
-        return value
-    raise dream_machine_needs_url(argument, value, model)
+async def dream_machine_images(model: str, named: dict[str, str | None]) -> dict[str, str | None]:
+    """The image arguments `named` (argument: value) as the public URLs the Dream Machine API fetches: a URL as is,
+    a finished generation's image (either API's). It takes no local file: one among them is refused, naming what
+    takes one, before any generation is looked up."""
+    for argument, value in named.items():
+        if value and not is_generation_id(value) and not _is_url(value):
+            raise dream_machine_needs_url(argument, value, model)
+    images: dict[str, str | None] = {}
+    for argument, value in named.items():
+        if value and is_generation_id(value):
+            _, generation = await current_caller().find(value)
+            value = _finished_asset(generation, argument, "image")
+        images[argument] = value
+    return images
 
 
 def _is_url(value: str) -> bool:

@@ -47,7 +47,7 @@ from .arguments import (
     Wait,
 )
 from .call import ToolCall
-from .media import agents_media, dream_machine_image
+from .media import agents_media, dream_machine_images
 
 DEFAULT_RESOLUTION: Resolution = "720p"
 DEFAULT_DURATION: Duration = "5s"
@@ -115,14 +115,14 @@ async def create_generation(
     dream_resolution, dream_duration = _video_options(
         cast(Resolution | None, resolution), cast(Duration | None, duration)
     )
-    start = await dream_machine_image(start_image_url, "start_image_url", chosen) if start_image_url else None
-    end = await dream_machine_image(end_image_url, "end_image_url", chosen) if end_image_url else None
+    check_loop(image_to_video_keyframes(start_image_url, end_image_url), loop)  # before any image is looked up
+    images = await dream_machine_images(chosen, {"start_image_url": start_image_url, "end_image_url": end_image_url})
     request = GenerationRequest(
         model=cast(Model, chosen),
         prompt=prompt,
         aspect_ratio=aspect_ratio,
         loop=loop,
-        keyframes=image_to_video_keyframes(start, end),
+        keyframes=image_to_video_keyframes(images["start_image_url"], images["end_image_url"]),
         resolution=dream_resolution,
         duration=dream_duration,
         concepts=[Concept(key=key) for key in dict.fromkeys(concepts)] if concepts else None,
