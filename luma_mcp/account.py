@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-from collections import deque
+from collections import OrderedDict, deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
 import anyio
@@ -34,6 +35,8 @@ LIST_PAGE = 100
 """The most generations Luma is asked for in one list request (its documented page size)."""
 LEDGER_WRITE_SECONDS = 2.0
 """The longest a call waits to note a paid job in the ledger, even past its deadline."""
+UPLOADS_MEMORY = 1024
+"""Uploaded files remembered per account when there is no ledger."""
 
 Changed = Callable[[str, str], None]
 """Told `(account name, generation id)` whenever one of the account's generations is made, changes or goes."""
@@ -42,10 +45,13 @@ Changed = Callable[[str, str], None]
 @dataclass(eq=False)
 class AccountMemory:
     """What an account must not forget when its connection is closed and opened again: the create rate window and
-    the generations in flight, and the ids of paid generations already handed out."""
+    the generations in flight, the ids of paid generations already handed out, and (without a ledger) the files
+    already uploaded."""
 
     creates: CreateLedger = field(default_factory=CreateLedger)
     handed_out: deque[str] = field(default_factory=lambda: deque(maxlen=HANDED_OUT_MEMORY))
+    uploads: OrderedDict[str, str] = field(default_factory=OrderedDict)
+    """File ids of uploaded local files by content hash, newest last, when there is no ledger to keep them."""
 
 
 class Account:
@@ -68,6 +74,8 @@ class Account:
         self.backend = backend
         self.memory = memory
         self._ledger = ledger
+        self._uploading: dict[str, anyio.Lock] = {}
+        """One lock per content being uploaded, so calls naming the same file at once upload it once."""
         self.leases = 0
         """Tool calls and resource reads acting for this account right now (see `Accounts.lease`)."""
         self._on_change = on_change
@@ -115,6 +123,42 @@ class Account:
         with anyio.CancelScope(shield=True), anyio.move_on_after(LEDGER_WRITE_SECONDS):
             await self._write(self._record_started(generation, job))
         return generation
+
+    async def upload(self, path: Path, *, media_type: str, sha256: str) -> str:
+        """The id of a Luma file with the checked local file's content, uploaded once per account: a file uploaded
+        before (kept in the ledger, or in memory without one) is named again while Luma still has it."""
+        lock = self._uploading.setdefault(sha256, anyio.Lock())
+        try:
+            async with lock:
+                return await self._upload_once(path, media_type=media_type, sha256=sha256)
+        finally:
+            if not lock.locked() and not lock.statistics().tasks_waiting:
+                self._uploading.pop(sha256, None)
+
+    async def _upload_once(self, path: Path, *, media_type: str, sha256: str) -> str:
+        earlier = await self._uploaded(sha256)
+        if earlier is not None and (ready := await self.backend.uploaded_media(earlier, path)) is not None:
+            return ready
+
+        async def sent(file_id: str) -> None:
+            # Kept before Luma has taken it in: a call that runs out of time waiting names it again next time.
+            if self._ledger is None:
+                self.memory.uploads[sha256] = file_id
+                while len(self.memory.uploads) > UPLOADS_MEMORY:
+                    self.memory.uploads.popitem(last=False)
+            else:
+                await self._write(self._ledger.upload_sent(self.name, sha256, file_id))
+
+        return await self.backend.upload_media(path, media_type=media_type, sent=sent)
+
+    async def _uploaded(self, sha256: str) -> str | None:
+        if self._ledger is None:
+            return self.memory.uploads.get(sha256)
+        try:
+            return await self._ledger.uploaded(self.name, sha256)
+        except sqlite3.Error:
+            logger.exception("Could not read the ledger")
+            return None
 
     async def made(self, generation_id: str) -> bool:
         """Whether this account made the generation, as far as this server knows (its ledger, or its poller)."""

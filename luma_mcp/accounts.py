@@ -19,6 +19,7 @@ from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 
 from anyio.abc import TaskGroup
 
@@ -87,6 +88,9 @@ class Caller:
     """The accounts one request acts for: one per Luma API it has a key for."""
 
     accounts: Mapping[Api, Account]
+    input_folders: tuple[Path, ...] = ()
+    """Where it may name local images and videos: the server's folders (LUMA_MCP_INPUT_DIRS) when it acts with the
+    server's keys; none when it brings its own, as a remote user over HTTP does (the server's disk is not theirs)."""
 
     def account_for(self, api: Api) -> Account:
         """The request's account on `api`; refused with the key that unlocks it when there is none."""
@@ -200,7 +204,8 @@ class Accounts:
         accounts = {api: self._account(api, key) for api, key in keys.items()}
         for account in accounts.values():
             self._close_idle(keep=account)
-        return Caller(accounts)
+        brought_keys = any(header in (headers or {}) for header in (API_KEY_HEADER, AGENTS_KEY_HEADER))
+        return Caller(accounts, () if brought_keys else self._settings.input_folders)
 
     def _account(self, api: Api, key: str) -> Account:
         name = account_of(api, key)

@@ -11,14 +11,15 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import anyio
 import httpx
 
 from .agents_wire import AgentsGeneration, AgentsRequest, CreatedFile, File, as_generation
-from .backend import AddAudio, Job, Upscale
-from .errors import LumaError
+from .backend import AddAudio, FileSent, Job, Upscale
+from .errors import LumaError, NotFoundError
 from .errors.wording import (
     agents_create_outcome_unknown,
     answer_about_another,
@@ -38,6 +39,8 @@ API = "agents"
 UPLOAD_CHUNK = 256 * 1024
 FILE_CHECK_SECONDS = 0.5
 """How often an uploaded file is looked at while Luma ingests it."""
+FILE_EXPIRY_MARGIN = 3600.0
+"""A file Luma may delete within this many seconds is uploaded again rather than named in a job."""
 
 
 _DREAM_MACHINE_JOBS: dict[type, str] = {
@@ -105,7 +108,7 @@ class AgentsClient(OverLumaHTTP):
     async def get_credits(self) -> Credits:
         raise not_offered(API, "a credit balance")
 
-    async def upload_media(self, path: Path, *, media_type: str) -> str:
+    async def upload_media(self, path: Path, *, media_type: str, sent: FileSent | None = None) -> str:
         """Upload a checked local file through the Files API (create, presigned PUT, complete) and wait until Luma
         has ingested it, within the call's time left; returns its file id."""
         size = (await anyio.Path(path).stat()).st_size
@@ -121,18 +124,44 @@ class AgentsClient(OverLumaHTTP):
             await self._http.request(
                 "POST", f"files/{created.id}/complete", idempotent=False, cap=self._timing.read, retries=0
             )
-        return await self._until_ready(created.id, path)
+        if sent is not None:
+            await sent(created.id)
+        file = await self._settled(created.id, path)
+        if file.state != "ready":
+            raise file_refused(path, file.failure_reason)
+        return file.id
 
-    async def _until_ready(self, file_id: str, path: Path) -> str:
+    async def uploaded_media(self, file_id: str, path: Path) -> str | None:
+        try:
+            file = await self._settled(file_id, path)
+        except NotFoundError:
+            return None
+        if file.state != "ready" or _expires_soon(file.expires_at):
+            return None
+        return file.id
+
+    async def _settled(self, file_id: str, path: Path) -> File:
+        """The file once Luma has finished taking it in (ready, failed or deleted), within the call's time left."""
         while True:
             file = await self._http.get(f"files/{file_id}", File)
-            if file.state == "ready":
-                return file.id
-            if file.state in ("failed", "deleted"):
-                raise file_refused(path, file.failure_reason)
+            if file.state != "pending":
+                return file
             if time_left() < FILE_CHECK_SECONDS * 2:
                 raise file_not_ready(path)
             await anyio.sleep(FILE_CHECK_SECONDS)
+
+
+def _expires_soon(expires_at: str | None) -> bool:
+    """Whether Luma may delete the file before a job started now has read it; an unreadable time counts as soon."""
+    if expires_at is None:
+        return False
+    try:
+        moment = datetime.fromisoformat(expires_at)
+    except ValueError:
+        return True
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment - datetime.now(UTC) < timedelta(seconds=FILE_EXPIRY_MARGIN)
 
 
 async def _chunks(path: Path) -> AsyncIterator[bytes]:

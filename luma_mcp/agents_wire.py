@@ -129,6 +129,7 @@ class File(_Response):
     mime_type: str | None = None
     size_bytes: int | None = None
     failure_reason: str | None = None
+    expires_at: str | None = None
 
 
 class CreatedFile(_Response):

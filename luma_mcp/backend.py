@@ -10,6 +10,7 @@ way, and a backend can refuse by name a job its API does not offer.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -33,6 +34,9 @@ class AddAudio:
     generation_id: str
     request: AudioRequest
 
+
+FileSent = Callable[[str], Awaitable[None]]
+"""Told the id of an uploaded file as soon as its bytes are in, while the API still takes it in."""
 
 Job = GenerationRequest | Upscale | AddAudio | AgentsRequest
 """Everything Luma charges for: on the Dream Machine API a new video (text, images, extend, bridge), an upscale or a
@@ -91,8 +95,14 @@ class LumaBackend(LumaReads, Protocol):
 
     async def delete_generation(self, generation_id: str) -> None: ...
 
-    async def upload_media(self, path: Path, *, media_type: str) -> str:
-        """Hand a checked local image or video (of `media_type`) to the API; returns the id a job names it by."""
+    async def upload_media(self, path: Path, *, media_type: str, sent: FileSent | None = None) -> str:
+        """Hand a checked local image or video (of `media_type`) to the API; returns the id a job names it by, once
+        the API can use it. `sent` hears the id as soon as the bytes are in, before that wait."""
+        ...
+
+    async def uploaded_media(self, file_id: str, path: Path) -> str | None:
+        """A file uploaded earlier (from `path`), once the API can use it; None when the API no longer has it
+        (expired, deleted, refused), so it must be uploaded again."""
         ...
 
     async def aclose(self) -> None: ...

@@ -37,6 +37,8 @@ configuration, read from the environment once at start (details in the README):
   LUMA_BASE_URL                       the Dream Machine API (default https://api.lumalabs.ai/dream-machine/v1)
   LUMA_AGENTS_BASE_URL                the Agents API (default https://agents.lumalabs.ai/v1)
   LUMA_MCP_OUTPUT_DIR                 where download_generation saves files (default ~/luma-videos)
+  LUMA_MCP_INPUT_DIRS                 folders local images and videos may be uploaded from, separated by the
+                                      platform's path separator (default: the output folder; ray-3.2 only)
   LUMA_MCP_MAX_WAIT                   seconds one tool call may wait for a video (default 45)
   LUMA_MCP_STATE_DIR                  where the ledger of generations started here is kept (default: the
                                       platform's user data folder, e.g. ~/.local/share/luma-mcp)

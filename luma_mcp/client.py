@@ -16,7 +16,7 @@ import httpx
 from pydantic import TypeAdapter
 
 from .agents_wire import AgentsRequest
-from .backend import AddAudio, Job, Upscale
+from .backend import AddAudio, FileSent, Job, Upscale
 from .errors import LumaError
 from .errors.wording import (
     LostCreateSearch,
@@ -88,9 +88,12 @@ class DreamMachineClient(OverLumaHTTP):
             case AgentsRequest():
                 raise not_offered(self.api, f"{job.model} ({job.type})")
 
-    async def upload_media(self, path: Path, *, media_type: str) -> str:
+    async def upload_media(self, path: Path, *, media_type: str, sent: FileSent | None = None) -> str:
         """The Dream Machine API fetches every image and video from a public URL; it takes no uploads."""
         raise local_files_refused(path)
+
+    async def uploaded_media(self, file_id: str, path: Path) -> str | None:
+        return None  # it takes no uploads, so it has none
 
     async def create_generation(self, request: GenerationRequest) -> Generation:
         return await self._start("generations/video", request.body(), what="create", findable=True)

@@ -10,12 +10,14 @@ from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 from uuid import UUID
 
-from pydantic import AfterValidator, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
+from .agents_wire import MAX_KEYFRAMES
 from .errors.wording import (
     LoopCase,
     backward_interpolation,
     loop_refused,
+    media_not_printable,
     two_far_ends,
     unknown_arguments,
     url_not_http,
@@ -43,6 +45,14 @@ def _http_url(value: str) -> str:
     return value
 
 
+def _media(value: str) -> str:
+    """An image or video argument: a URL is held to `_http_url`; a generation id or a path is judged by the tool,
+    which knows the model (a local file is the Agents API's alone)."""
+    if not value.isprintable():
+        raise media_not_printable()
+    return _http_url(value) if "://" in value else value
+
+
 Prompt = Annotated[
     str,
     StringConstraints(strip_whitespace=True, min_length=PROMPT_MIN_LENGTH, max_length=PROMPT_MAX_LENGTH),
@@ -61,6 +71,48 @@ AudioPrompt = Annotated[
 ]
 GenerationId = Annotated[UUID, Field(description="A generation's id, a UUID as returned by create_generation.")]
 ImageUrl = Annotated[str, AfterValidator(_http_url), Field(description="Public http(s) URL of a JPEG or PNG image.")]
+ImageInput = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=4096),
+    AfterValidator(_media),
+    Field(
+        description=(
+            "An image (JPEG, PNG, WebP or GIF): its public https URL; the id of a finished generation (its image); "
+            "or, on ray-3.2 only, the path of a local file in a folder the user allows (LUMA_MCP_INPUT_DIRS, by "
+            "default the output folder; a relative path is taken from there). ray-2 and ray-flash-2 take URLs and "
+            "generation ids only."
+        )
+    ),
+]
+
+
+class VideoKeyframe(BaseModel):
+    """One image the video passes through, and where."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    image: ImageInput
+    frame: Annotated[
+        int,
+        Field(
+            ge=0,
+            description="The frame it falls on, on the 24 fps output grid: 0 to 120 for a 5s video, 0 to 240 for 10s.",
+        ),
+    ]
+
+
+KeyframesArg = Annotated[
+    list[VideoKeyframe],
+    Field(
+        min_length=1,
+        max_length=MAX_KEYFRAMES,
+        description=(
+            f"ray-3.2 only: 1 to {MAX_KEYFRAMES} images the video passes through, each at its own frame, e.g. "
+            "[{'image': '/photos/a.jpg', 'frame': 0}, {'image': '/photos/b.jpg', 'frame': 120}]. Works with 10s and "
+            "hdr; not with start_image_url, end_image_url or loop (put a start image at frame 0 instead)."
+        ),
+    ),
+]
 ConceptKey = Annotated[str, StringConstraints(pattern=r"^[a-z0-9_]{1,64}$")]
 Concepts = Annotated[
     list[ConceptKey],

@@ -2,7 +2,8 @@
 
 An API without a list endpoint (the Agents API) cannot tell us later which generations we made, which API made a
 given id, or what a day's creates cost. So every generation this server starts gets a row here, and so does every
-create whose outcome is unknown (its answer was lost: it may have been charged, and cannot be looked up).
+create whose outcome is unknown (its answer was lost: it may have been charged, and cannot be looked up). Local
+files uploaded to Luma are kept by content hash, so the same photo is uploaded once per account, restarts included.
 
 Accounts are kept apart by the digest of their key (see `luma_mcp.accounts`); no key is ever written. The file is
 made readable by its owner only. SQLite is reached from a worker thread, one statement at a time, so a slow disk
@@ -58,6 +59,13 @@ CREATE TABLE IF NOT EXISTS unknown_creates (
     estimated_cost_usd REAL,
     sent_at TEXT NOT NULL,
     reason TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS uploads (
+    account TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    file_id TEXT NOT NULL,
+    uploaded_at TEXT NOT NULL,
+    PRIMARY KEY (account, sha256)
 );
 """
 TERMINAL_STATES = ("completed", "failed")
@@ -260,6 +268,20 @@ class Ledger:
             ]
 
         return await self._run(read)
+
+    async def uploaded(self, account: str, sha256: str) -> str | None:
+        """The id of the Luma file the account uploaded with this content (by SHA-256), if any."""
+        rows = await self._run(
+            lambda db: db.execute(
+                "SELECT file_id FROM uploads WHERE account=? AND sha256=?", (account, sha256)
+            ).fetchall()
+        )
+        return str(rows[0][0]) if rows else None
+
+    async def upload_sent(self, account: str, sha256: str, file_id: str) -> None:
+        """The account uploaded this content as `file_id` (the one to use from now on)."""
+        row = (account, sha256, file_id, _now())
+        await self._run(lambda db: db.execute("INSERT OR REPLACE INTO uploads VALUES (?,?,?,?)", row))
 
     async def _select(self, sql: str, params: Sequence[Any]) -> list[LedgerEntry]:
         rows = await self._run(lambda db: db.execute(sql, params).fetchall())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -48,6 +49,9 @@ class Settings:
     base_url: str = DEFAULT_BASE_URL
     agents_base_url: str = DEFAULT_AGENTS_BASE_URL
     output_dir: Path = DEFAULT_OUTPUT_DIR
+    input_dirs: tuple[Path, ...] = ()
+    """The folders a tool may read a local image or video from (LUMA_MCP_INPUT_DIRS); none named: the output folder
+    (see `input_folders`)."""
     state_dir: Path | None = None
     """Where the ledger of generations this server started is kept; None keeps none (LUMA_MCP_LEDGER=off)."""
     max_wait: float = DEFAULT_MAX_WAIT
@@ -70,6 +74,11 @@ class Settings:
         return TimePolicy(max_wait=self.max_wait)
 
     @property
+    def input_folders(self) -> tuple[Path, ...]:
+        """The folders local images and videos are read from: those named, else the output folder."""
+        return self.input_dirs or (self.output_dir,)
+
+    @property
     def api_keys(self) -> dict[Api, str]:
         """The server's own key for each API it has one for."""
         keys: dict[Api, str | None] = {"dream-machine": self.api_key, "agents": self.agents_api_key}
@@ -88,6 +97,11 @@ class Settings:
         base_url = _url(environ, "LUMA_BASE_URL", DEFAULT_BASE_URL)
         agents_base_url = _url(environ, "LUMA_AGENTS_BASE_URL", DEFAULT_AGENTS_BASE_URL)
         output_dir = Path(environ.get("LUMA_MCP_OUTPUT_DIR") or DEFAULT_OUTPUT_DIR).expanduser()
+        input_dirs = tuple(
+            Path(folder.strip()).expanduser()
+            for folder in environ.get("LUMA_MCP_INPUT_DIRS", "").split(os.pathsep)
+            if folder.strip()
+        )
         ledger = (environ.get("LUMA_MCP_LEDGER") or "on").strip().lower()
         if ledger not in ("on", "off"):
             raise setting_not_one_of("LUMA_MCP_LEDGER", ledger, ("on", "off"))
@@ -130,6 +144,7 @@ class Settings:
             base_url=base_url,
             agents_base_url=agents_base_url,
             output_dir=output_dir,
+            input_dirs=input_dirs,
             state_dir=state_dir.expanduser() if state_dir else None,
             max_wait=max_wait,
             log_level=log_level,

@@ -60,6 +60,7 @@ def test_every_user_setting_reaches_the_server_as_a_known_variable() -> None:
         "LUMA_API_KEY": "${user_config.api_key}",
         "LUMA_AGENTS_API_KEY": "${user_config.agents_api_key}",
         "LUMA_MCP_OUTPUT_DIR": "${user_config.output_dir}",
+        "LUMA_MCP_INPUT_DIRS": "${user_config.input_dir}",
         "LUMA_MCP_STATE_DIR": "${user_config.state_dir}",
         "LUMA_MCP_MAX_WAIT": "${user_config.max_wait}",
         "LUMA_MCP_CREATES_PER_MINUTE": "${user_config.creates_per_minute}",
@@ -68,9 +69,11 @@ def test_every_user_setting_reaches_the_server_as_a_known_variable() -> None:
     assert MANIFEST["user_config"]["api_key"]["sensitive"] is True
     assert MANIFEST["user_config"]["api_key"]["required"] is True
     assert MANIFEST["user_config"]["agents_api_key"]["sensitive"] is True
-    settings = Settings.from_env({name: "/x" if name.endswith(("KEY", "DIR")) else "7" for name in env})
+    settings = Settings.from_env({name: "/x" if name.endswith(("KEY", "DIR", "DIRS")) else "7" for name in env})
     assert settings.max_wait == 7.0 and settings.api_key == "/x" and settings.agents_api_key == "/x"
     assert settings.creates_per_minute == 7 and settings.max_in_flight == 7
+    assert settings.input_folders == (Path("/x"),)
+    assert MANIFEST["user_config"]["input_dir"]["type"] == "directory"
 
 
 def substitute(value: Any, variables: dict[str, str]) -> Any:
@@ -106,6 +109,7 @@ async def test_the_packed_bundle_validates_and_serves_tools(emulator: Emulator, 
             "__dirname": str(installed),
             "user_config.api_key": emulator.api_key,
             "user_config.output_dir": str(tmp_path / "videos"),
+            "user_config.input_dir": str(tmp_path / "photos"),
             "user_config.state_dir": str(tmp_path / "state"),
             "user_config.max_wait": "20",
             "user_config.creates_per_minute": "20",

@@ -59,6 +59,7 @@ PARAMETERS: dict[str, tuple[str, ...]] = {
         "hdr",
         "start_image_url",
         "end_image_url",
+        "keyframes",
         "concepts",
         "callback_url",
         "wait",
@@ -571,6 +572,13 @@ BAD_VALUES: dict[str, st.SearchStrategy[Any]] = {
     "end_image_url": optional(bad_urls),
     "image_url": optional(bad_urls),
     "callback_url": optional(bad_urls),
+    # Keyframes are Ray 3.2's: on these servers' Dream Machine models any list of them is refused by name.
+    "keyframes": optional(
+        st.one_of(
+            non_strings,
+            st.lists(st.fixed_dictionaries({"image": valid_image_urls, "frame": st.integers()}), max_size=70),
+        )
+    ),
     "concepts": optional(bad_concepts),
     "generation_id": required(bad_ids),
     "to_generation_id": optional(bad_ids),
@@ -653,6 +661,9 @@ def plausible(name: str, completed_id: str) -> st.SearchStrategy[Any]:
             return st.just(LOOPBACK_CALLBACK)
         case "concepts":
             return valid_concepts
+        case "keyframes":
+            keyframe = st.fixed_dictionaries({"image": valid_image_urls, "frame": st.integers(0, 240)})
+            return st.lists(keyframe, min_size=1, max_size=3)
         case "directory":
             return directory_names
         case "limit":
@@ -757,6 +768,7 @@ CLEARLY_BAD: dict[str | tuple[str, str], Any] = {
     "end_image_url": "file:///etc/passwd",
     "image_url": "javascript:alert(1)",
     "callback_url": "http:///no-host",
+    "keyframes": [{"image": "https://example.com/a.jpg", "frame": -1}],
     "concepts": ["Dolly Zoom!"],
     "generation_id": "../../etc",
     "to_generation_id": "not-a-uuid",

@@ -198,6 +198,12 @@ def url_without_host() -> ValueError:
     return ValueError(f"must be a public http(s) URL, such as {IMAGE_URL_EXAMPLE}")
 
 
+def media_not_printable() -> ValueError:
+    return ValueError(
+        f"must be an https URL such as {IMAGE_URL_EXAMPLE}, a generation id or a file path, without control characters"
+    )
+
+
 def _header_name(header: str) -> str:
     return "-".join(part.capitalize() for part in header.split("-"))
 
@@ -509,7 +515,110 @@ def ledger_unreadable(error: Exception) -> LumaMCPError:
 def agents_needs_https(argument: str, url: str) -> InvalidRequestError:
     return InvalidRequestError(
         f"{argument}={_shorten(url)} is not an https URL, and the Agents API (ray-3.2) fetches images over https "
-        "only. Pass the https address of the image. Nothing was sent to Luma."
+        "only. Pass the https address of the image, the id of a finished generation, or the path of a local file. "
+        "Nothing was sent to Luma."
+    )
+
+
+# Local images and videos named by path: refused before anything is read beyond their first bytes, or sent.
+
+INPUT_DIRS_SETTING = "LUMA_MCP_INPUT_DIRS"
+MEDIA_FORMATS = "a JPEG, PNG, WebP or GIF image, or an MP4 or MOV video"
+
+
+def local_files_not_here(argument: str) -> InvalidRequestError:
+    return InvalidRequestError(
+        f"{argument} names a local file, and this request brings its own Luma key: the server reads local files "
+        "only for its own account, from the folders its operator named in "
+        f"{INPUT_DIRS_SETTING}. Pass an https URL or the id of a finished generation instead. Nothing was sent."
+    )
+
+
+def local_file_outside(argument: str, value: str, folders: Sequence[Path]) -> InvalidRequestError:
+    where = ", ".join(str(folder) for folder in folders)
+    return InvalidRequestError(
+        f"{argument}={_shorten(value)} is outside the folders local images and videos are read from ({where}), "
+        "symlinks followed. Copy the file into one of them, or ask the user to add its folder to "
+        f"{INPUT_DIRS_SETTING} (folders separated by the platform's path separator). Nothing was sent to Luma."
+    )
+
+
+def local_file_missing(argument: str, path: Path) -> InvalidRequestError:
+    return InvalidRequestError(
+        f"{argument}: there is no file {path}. Check the path (a relative one is taken from the first folder of "
+        f"{INPUT_DIRS_SETTING}). Nothing was sent to Luma."
+    )
+
+
+def local_file_unreadable(argument: str, path: Path, error: OSError) -> InvalidRequestError:
+    return InvalidRequestError(
+        f"{argument}: {path} cannot be read ({error.strerror or type(error).__name__}). Nothing was sent to Luma."
+    )
+
+
+def local_file_not_regular(argument: str, path: Path) -> InvalidRequestError:
+    return InvalidRequestError(
+        f"{argument}: {path} is not a regular file (a folder, a device or a pipe). Name {MEDIA_FORMATS} file inside "
+        f"the folders of {INPUT_DIRS_SETTING}. Nothing was sent to Luma."
+    )
+
+
+def local_file_not_media(argument: str, path: Path) -> InvalidRequestError:
+    return InvalidRequestError(
+        f"{argument}: {path} is not {MEDIA_FORMATS}, judged by its bytes rather than its name (HEIC, AVIF and other "
+        f"formats are not taken). Convert it, or pass an https URL. Only such files inside the folders of "
+        f"{INPUT_DIRS_SETTING} are uploaded. Nothing was sent to Luma."
+    )
+
+
+def local_file_wrong_kind(argument: str, path: Path, found: str, wanted: str) -> InvalidRequestError:
+    return InvalidRequestError(
+        f"{argument} takes {'an' if wanted == 'image' else 'a'} {wanted}, and {path} is {found}. Pass "
+        f"{'an' if wanted == 'image' else 'a'} {wanted} file. Nothing was sent to Luma."
+    )
+
+
+def local_file_too_big(argument: str, path: Path, size: int, limit: int, kind: str) -> InvalidRequestError:
+    return InvalidRequestError(
+        f"{argument}: {path} is {size:,} bytes, and Luma takes {kind}s of at most {limit:,} bytes. Make it smaller "
+        "(a JPEG at quality 85-92 under 4 MB is plenty for an image). Nothing was sent to Luma."
+    )
+
+
+def generation_media_not_ready(argument: str, generation_id: str, state: str | None) -> InvalidRequestError:
+    return InvalidRequestError(
+        f"{argument}: generation {generation_id} is {state}, not completed, so it has nothing to use yet. Call "
+        "get_generation with wait=true until it is completed, then pass its id again. Nothing was started."
+    )
+
+
+def generation_without_media(argument: str, generation_id: str, kind: str) -> InvalidRequestError:
+    return InvalidRequestError(
+        f"{argument}: generation {generation_id} has no {kind} to use. Pass the id of a generation that made "
+        f"{'an' if kind == 'image' else 'a'} {kind}, an https URL, or a local file (to continue a video, call "
+        "extend_generation). Nothing was started."
+    )
+
+
+def dream_machine_needs_url(argument: str, value: str, model: str) -> InvalidRequestError:
+    return InvalidRequestError(
+        f"{argument}={_shorten(value)} is a local file, and {model} runs on the Dream Machine API, which takes "
+        "images by public URL only. Use model='ray-3.2' (which uploads local files), or pass a public https URL. "
+        "Nothing was sent to Luma."
+    )
+
+
+def keyframe_past_the_end(position: int, frame: int, duration: str, last: int) -> InvalidRequestError:
+    longer = " or duration='10s' (0 to 240)" if duration == "5s" else ""
+    return InvalidRequestError(
+        f"keyframes[{position}].frame={frame} is past the end of a {duration} video, whose frames are 0 to {last} "
+        f"at 24 fps. Use a frame from 0 to {last}{longer}. Nothing was sent to Luma."
+    )
+
+
+def keyframes_share_a_frame(frame: int) -> InvalidRequestError:
+    return InvalidRequestError(
+        f"Two keyframes are at frame {frame}; each keyframe needs a frame of its own. Nothing was sent to Luma."
     )
 
 

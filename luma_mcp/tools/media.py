@@ -1,21 +1,90 @@
-"""Image and video arguments: what a user names (an https URL, the id of a generation of ours, and soon a local
-file) turned into the reference an Agents API job takes. One place, so every tool that takes media takes the same
-three forms with the same checks."""
+"""Image and video arguments: what a user names (an https URL, the id of a finished generation, or a local file)
+turned into the reference a Luma job takes. One place, so every tool that takes media takes the same three forms
+with the same checks.
 
-from typing import Literal
+A local file is checked whole before anything is sent (see `local_files`), then uploaded through the account's
+Files API once per content; the Dream Machine API takes public URLs only, so there a local file is refused.
+"""
 
+from ..accounts import current_caller
 from ..agents_wire import ImageRef
-from ..errors.wording import agents_needs_https
-from ..models import is_generation_id
+from ..errors import NotFoundError
+from ..errors.wording import (
+    agents_needs_https,
+    dream_machine_needs_url,
+    generation_media_not_ready,
+    generation_without_media,
+)
+from ..models import Generation, is_generation_id
+from . import local_files
 
-MediaKind = Literal["image", "video"]
+MediaKind = local_files.MediaKind
+_VIDEO_TYPES_BY_EXTENSION = {".mov": "video/quicktime", ".qt": "video/quicktime"}
+"""A video named by URL needs its media type (luma-agents-api.md §3); any other extension is taken as MP4."""
 
 
-async def agents_media(value: str, argument: str, kind: MediaKind = "image") -> ImageRef:
+async def agents_media(value: str, argument: str, kind: MediaKind = "image", *, by_id: bool = True) -> ImageRef:
     """`value` of the tool argument named `argument`, as an Agents API media reference to an image or a video
-    (`kind`: what a local file must be)."""
+    (`kind`): an https URL as is, a local file uploaded (once per account and content), and a finished generation by
+    its id where the argument's place takes one (`by_id`: `source` does), else by the URL of its image or video.
+    `video.start_frame` and `end_frame` take an id to mean "extend that video", and `image_ref` and keyframes take
+    none, so an image there is always named by URL; a Dream Machine generation always is, Luma's Agents API knowing
+    nothing of it."""
+    caller = current_caller()
+    agents = caller.account_for("agents")
     if is_generation_id(value):
-        return ImageRef(generation_id=value)
-    if value.startswith("https://"):
-        return ImageRef(url=value)
-    raise agents_needs_https(argument, value)
+        if by_id and (await caller.account_that_made(value)).api == "agents":
+            return ImageRef(generation_id=value)
+        try:
+            _, generation = await caller.find(value)
+        except NotFoundError:
+            if by_id:
+                return ImageRef(generation_id=value)  # made by this account elsewhere, perhaps: the Agents API judges
+            raise
+        if by_id and generation.api == "agents":
+            return ImageRef(generation_id=value)
+        return _url_ref(_finished_asset(generation, argument, kind), kind)
+    if _is_url(value):
+        if not value.startswith("https://"):
+            raise agents_needs_https(argument, value)
+        return _url_ref(value, kind)
+    checked = await local_files.local_file(value, argument, kind, caller.input_folders)
+    return ImageRef(file_id=await agents.upload(checked.path, media_type=checked.media_type, sha256=checked.sha256))
+
+
+async def dream_machine_images(model: str, named: dict[str, str | None]) -> dict[str, str | None]:
+    """The image arguments `named` (argument: value) as the public URLs the Dream Machine API fetches: a URL as is,
+    a finished generation's image (either API's). It takes no local file: one among them is refused, naming what
+    takes one, before any generation is looked up."""
+    for argument, value in named.items():
+        if value and not is_generation_id(value) and not _is_url(value):
+            raise dream_machine_needs_url(argument, value, model)
+    images: dict[str, str | None] = {}
+    for argument, value in named.items():
+        if value and is_generation_id(value):
+            _, generation = await current_caller().find(value)
+            value = _finished_asset(generation, argument, "image")
+        images[argument] = value
+    return images
+
+
+def _is_url(value: str) -> bool:
+    """A URL rather than a path (a Windows path has a drive letter, never `://`)."""
+    return "://" in value
+
+
+def _url_ref(url: str, kind: MediaKind) -> ImageRef:
+    if kind == "image":
+        return ImageRef(url=url)
+    extension = url.split("?")[0].rsplit("/", 1)[-1].rpartition(".")[2].lower()
+    return ImageRef(url=url, media_type=_VIDEO_TYPES_BY_EXTENSION.get(f".{extension}", "video/mp4"))
+
+
+def _finished_asset(generation: Generation, argument: str, kind: MediaKind) -> str:
+    if generation.state != "completed":
+        raise generation_media_not_ready(argument, generation.id, generation.state)
+    assets = generation.assets
+    url = None if assets is None else assets.video if kind == "video" else assets.image
+    if not url:
+        raise generation_without_media(argument, generation.id, kind)
+    return url

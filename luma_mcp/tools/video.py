@@ -1,11 +1,13 @@
 """Making and changing videos: every tool here costs the user money."""
 
+from functools import partial
 from typing import Annotated, cast
 
 from mcp.types import CallToolResult
 from pydantic import Field
 
 from ..accounts import current_caller
+from ..agents_wire import ImageRef
 from ..backend import AddAudio, Upscale
 from ..context import AppCtx
 from ..errors.wording import agents_source_refused, argument_not_on_model, model_of_other_api
@@ -15,7 +17,9 @@ from ..inputs import (
     Concepts,
     Direction,
     GenerationId,
+    ImageInput,
     ImageUrl,
+    KeyframesArg,
     Prompt,
     check_loop,
     extend_keyframes,
@@ -43,7 +47,7 @@ from .arguments import (
     Wait,
 )
 from .call import ToolCall
-from .media import agents_media
+from .media import agents_media, dream_machine_images
 
 DEFAULT_RESOLUTION: Resolution = "720p"
 DEFAULT_DURATION: Duration = "5s"
@@ -66,44 +70,59 @@ async def create_generation(
     duration: AnyDurationArg = None,
     aspect_ratio: AspectRatio = "16:9",
     loop: bool = False,
-    hdr: Annotated[bool, Field(description="High dynamic range video (ray-3.2 only; 720p or 1080p, 5 s).")] = False,
-    start_image_url: ImageUrl | None = None,
-    end_image_url: ImageUrl | None = None,
+    hdr: Annotated[
+        bool, Field(description="High dynamic range video (ray-3.2 only; 720p or 1080p, 5 s, or 10 s with keyframes).")
+    ] = False,
+    start_image_url: Annotated[ImageInput | None, Field(description="The image the video starts from.")] = None,
+    end_image_url: Annotated[ImageInput | None, Field(description="The image the video ends on.")] = None,
+    keyframes: KeyframesArg | None = None,
     concepts: Concepts | None = None,
     callback_url: CallbackUrl | None = None,
     wait: Wait = True,
 ) -> GenerationOutput:
     """Make a video from a text prompt (text-to-video), or from start and/or end images (image-to-video).
 
-    Costs the user money per call. Write camera moves into the prompt (and, on ray-2, add concept keys from
-    list_concepts). Returns the generation with its video_url when done; if it is still running, call
-    get_generation with wait=true rather than creating it again.
+    Costs the user money per call. Images: an https URL, a finished generation's id, or (ray-3.2) a local file path.
+    Write camera moves into the prompt (and, on ray-2, add concept keys from list_concepts). Returns the generation
+    with its video_url when done; if it is still running, call get_generation with wait=true rather than creating it
+    again.
     """
     caller = current_caller()
     chosen = model or default_video_model(set(caller.accounts))
     if LINEUP[chosen].api == "agents":
         refuse_dream_machine_options(concepts=concepts, callback_url=callback_url)
-        job = ray3_video(
-            prompt,
-            resolution=resolution,
-            duration=duration,
-            aspect_ratio=aspect_ratio,
-            loop=loop,
-            hdr=hdr,
-            start_image=await agents_media(start_image_url, "start_image_url") if start_image_url else None,
-            end_image=await agents_media(end_image_url, "end_image_url") if end_image_url else None,
+        video = partial(
+            ray3_video, prompt, resolution=resolution, duration=duration, aspect_ratio=aspect_ratio, loop=loop, hdr=hdr
+        )
+        # Every rule first, with stand-in images: nothing is looked up or uploaded for a video Luma would refuse.
+        video(
+            start_image=ImageRef() if start_image_url else None,
+            end_image=ImageRef() if end_image_url else None,
+            keyframes=[(ImageRef(), keyframe.frame) for keyframe in keyframes or ()],
+        )
+        job = video(
+            start_image=await agents_media(start_image_url, "start_image_url", by_id=False)
+            if start_image_url
+            else None,
+            end_image=await agents_media(end_image_url, "end_image_url", by_id=False) if end_image_url else None,
+            keyframes=[
+                (await agents_media(keyframe.image, f"keyframes[{position}].image", by_id=False), keyframe.frame)
+                for position, keyframe in enumerate(keyframes or ())
+            ],
         )
         return await ToolCall(ctx, caller.account_for("agents")).start(job, wait)
-    refuse_ray3_options(chosen, resolution=resolution, duration=duration, hdr=hdr)
+    refuse_ray3_options(chosen, resolution=resolution, duration=duration, hdr=hdr, keyframes=keyframes)
     dream_resolution, dream_duration = _video_options(
         cast(Resolution | None, resolution), cast(Duration | None, duration)
     )
+    check_loop(image_to_video_keyframes(start_image_url, end_image_url), loop)  # before any image is looked up
+    images = await dream_machine_images(chosen, {"start_image_url": start_image_url, "end_image_url": end_image_url})
     request = GenerationRequest(
         model=cast(Model, chosen),
         prompt=prompt,
         aspect_ratio=aspect_ratio,
         loop=loop,
-        keyframes=image_to_video_keyframes(start_image_url, end_image_url),
+        keyframes=image_to_video_keyframes(images["start_image_url"], images["end_image_url"]),
         resolution=dream_resolution,
         duration=dream_duration,
         concepts=[Concept(key=key) for key in dict.fromkeys(concepts)] if concepts else None,
