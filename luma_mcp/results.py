@@ -86,6 +86,8 @@ class GenerationResult(BaseModel):
                 text += f" The URLs work until {self.urls_expire_at}."
             if self.estimated_cost_usd is not None:
                 text += f" Estimated cost: ${self.estimated_cost_usd:.4g}."
+            elif self.estimated_cost_note:
+                text += f" Cost unknown: {self.estimated_cost_note}."
         elif self.state == "failed":
             text = f"Generation {self.id} failed: {self.failure_reason or 'no reason given'}"
         else:
