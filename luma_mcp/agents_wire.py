@@ -23,7 +23,6 @@ EditStrength = Literal[
     "adhere_1", "adhere_2", "adhere_3", "flex_1", "flex_2", "flex_3", "reimagine_1", "reimagine_2", "reimagine_3"
 ]
 AGENTS_MODELS: tuple[str, ...] = get_args(AgentsModel)
-EDIT_STRENGTHS: tuple[str, ...] = get_args(EditStrength)
 OUTPUT_URL_LIFETIME = timedelta(hours=1)
 """Luma presigns output URLs for an hour, afresh on every GET (luma-agents-api.md §0.3)."""
 FRAMES_PER_SECOND = 24
