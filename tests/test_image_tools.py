@@ -8,9 +8,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import anyio
 import pytest
 
-from luma_mcp.emulator import Emulator
+from luma_mcp.emulator import Emulator, EmulatorConfig, run_emulator
 from tests.helpers import connect, settings_for, text_of
 from tests.test_ray3_tools import agents_settings
 
@@ -210,6 +211,25 @@ async def test_an_image_and_every_layer_download_into_the_output_folder(emulator
     ]
     assert all(p.parent == (tmp_path / "layers").resolve() and p.read_bytes()[:4] == b"\x89PNG" for p in paths)
     assert layers["total_bytes"] == sum(p.stat().st_size for p in paths)
+
+
+async def test_layers_from_a_slow_host_download_in_the_background_and_are_reported_saved_later(tmp_path: Path) -> None:
+    # Three layers of about 2.3 KB in all: at 800 bytes a second, about 3 s, longer than a 1 s call.
+    config = EmulatorConfig(queued_seconds=0.0, dreaming_seconds=0.1, asset_bytes_per_second=800)
+    async with run_emulator(config) as emulator:
+        async with connect(agents_settings(emulator, tmp_path, max_wait=1.0)) as client:
+            split = (await client.call_tool("split_image_layers", {"image": REF})).structured_content or {}
+            arguments = {"generation_id": split["id"]}
+            first = (await client.call_tool("download_generation", arguments)).structured_content or {}
+            landing = [Path(path) for path in first["image_paths"]]
+            assert first["status"] == "in_progress" and len(landing) == 3 and first["total_bytes"] is None
+            assert not any(path.exists() for path in landing) and "download_generation again" in first["next_step"]
+            later = first
+            with anyio.fail_after(20):
+                while later["status"] != "saved":
+                    later = (await client.call_tool("download_generation", arguments)).structured_content or {}
+    assert [Path(path) for path in later["image_paths"]] == landing
+    assert later["total_bytes"] == sum(path.stat().st_size for path in landing) > 2000
 
 
 async def test_list_models_shows_uni1_with_its_kinds_options_and_prices(emulator: Emulator, tmp_path: Path) -> None:
