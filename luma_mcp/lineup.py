@@ -25,7 +25,7 @@ class LumaModel:
     edit, layers (Uni-1)."""
     summary: str
     options: Mapping[str, tuple[str, ...]]
-    """Each option's allowed values, the default first (an option whose default is Luma's choice lists none)."""
+    """Each option's allowed values, the default first; Uni-1's, whose default is Luma's own choice, in Luma's order."""
     prices_usd: Mapping[str, float]
     """USD an output: a video by `"<duration> <resolution>"` (and `" HDR"`), an image by the images it reads
     (`"image"`, `"image, 3 images in"`); what is not listed has no known price."""
@@ -130,7 +130,6 @@ LINEUP: dict[str, LumaModel] = {
     )
 }
 VIDEO_MODELS: tuple[str, ...] = tuple(name for name, model in LINEUP.items() if "video" in model.kinds)
-IMAGE_MODELS: tuple[str, ...] = tuple(name for name, model in LINEUP.items() if "image" in model.kinds)
 
 
 @dataclass(frozen=True)
