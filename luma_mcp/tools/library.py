@@ -15,7 +15,7 @@ from .call import ToolCall
 
 
 async def get_generation(ctx: AppCtx, generation_id: GenerationId, wait: Wait = False) -> GenerationOutput:
-    """Look up a generation's state and video URL; with wait=true, wait for it to finish (with progress)."""
+    """Look up a generation's state and its video or image URLs; with wait=true, wait for it to finish."""
     made_it, generation = await current_caller().find(str(generation_id), about_to_wait=wait)
     return await ToolCall(ctx, made_it).finish(generation, wait)
 
