@@ -7,6 +7,7 @@ clients works with, so tools, results and the poller stay the same whichever API
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -22,6 +23,8 @@ EditStrength = Literal[
     "adhere_1", "adhere_2", "adhere_3", "flex_1", "flex_2", "flex_3", "reimagine_1", "reimagine_2", "reimagine_3"
 ]
 AGENTS_MODELS: tuple[str, ...] = get_args(AgentsModel)
+OUTPUT_URL_LIFETIME = timedelta(hours=1)
+"""Luma presigns output URLs for an hour, afresh on every GET (luma-agents-api.md §0.3)."""
 FRAMES_PER_SECOND = 24
 MAX_KEYFRAMES = 64
 
@@ -74,9 +77,9 @@ class Layering(_Request):
 
 
 class AgentsRequest(_Request):
-    """Body of `POST /generations`: every job type, told apart by `type`."""
+    """Body of `POST /generations`: every job type, told apart by `type`. Only layering goes without a prompt."""
 
-    prompt: str
+    prompt: str | None
     model: AgentsModel
     type: JobType
     aspect_ratio: str | None = None
@@ -141,8 +144,10 @@ class CreatedFile(_Response):
 
 def as_generation(answer: AgentsGeneration, request: AgentsRequest | None = None) -> Generation:
     """The answer as a `Generation`: the first video and image outputs become its assets, every output is kept in
-    `outputs`, and the request we sent (the API echoes none) gives it its prompt."""
+    `outputs`, the request we sent (the API echoes none) gives it its prompt, and its URLs are said to expire an
+    hour after now, when they were minted."""
     outputs = answer.output or []
+    expires = datetime.now(UTC) + OUTPUT_URL_LIFETIME if outputs else None
     video = next((output.url for output in outputs if output.type == "video"), None)
     image = next((output.url for output in outputs if output.type == "image"), None)
     return Generation(
@@ -155,6 +160,7 @@ def as_generation(answer: AgentsGeneration, request: AgentsRequest | None = None
         created_at=answer.created_at,
         assets=Assets(video=video, image=image) if outputs else None,
         outputs=[output.model_dump(mode="json", exclude_none=True) for output in outputs],
+        urls_expire_at=expires.isoformat(timespec="seconds").replace("+00:00", "Z") if expires else None,
         model=answer.model,
         request=request.body() if request is not None else None,
     )

@@ -1,5 +1,5 @@
-"""Saving a finished video (and its thumbnail) to disk: atomically, never outside the output directory, and
-never holding a tool call past its deadline.
+"""Saving a finished video (and its thumbnail), or its image or every layer of it, to disk: atomically, never
+outside the output directory, and never holding a tool call past its deadline.
 
 A download runs as a job in the background. The call that starts it waits for it while its deadline allows; if
 the asset host is slow, the call answers "in progress" with the path the file will land at, the job goes on, and
@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import tempfile
 from collections import OrderedDict
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from types import TracebackType
 from typing import Self
 from uuid import UUID
@@ -48,22 +49,43 @@ logger = logging.getLogger(__name__)
 
 MAX_DOWNLOAD_BYTES = 2 * 1024**3
 CHUNK_SIZE = 256 * 1024
+IMAGE_SUFFIXES = (".png", ".jpg", ".webp")
+MAX_LABEL_CHARACTERS = 40
 MAX_UNREPORTED_JOBS = 256
 """Finished downloads whose outcome no call has reported yet; past this the oldest outcome is forgotten."""
 
 
 @dataclass(frozen=True)
 class SavedFiles:
-    """Where a generation's files are, or will be: `video_bytes` is None while the video is still downloading."""
+    """Where a generation's files are, or will be: `total_bytes` is None while they are still downloading. A video
+    has `video` (and a thumbnail, if Luma has one); an image job has `images`, one a layer for a split."""
 
-    video: Path
+    video: Path | None = None
     thumbnail: Path | None = None
     video_bytes: int | None = None
+    images: tuple[Path, ...] = ()
+    total_bytes: int | None = None
+
+
+@dataclass(frozen=True)
+class _Planned:
+    """What a download saves: each URL and the file it lands in, video first; the first path names the job."""
+
+    files: tuple[tuple[str, Path], ...]
+    is_video: bool
+
+    @property
+    def landing(self) -> Path:
+        return self.files[0][1]
+
+    def pending(self) -> SavedFiles:
+        paths = tuple(path for _, path in self.files)
+        return SavedFiles(video=paths[0]) if self.is_video else SavedFiles(images=paths)
 
 
 @dataclass(eq=False)
 class _Job:
-    video_path: Path
+    planned: _Planned
     finished: anyio.Event = field(default_factory=anyio.Event)
     outcome: SavedFiles | LumaMCPError | None = None
 
@@ -84,7 +106,7 @@ class Downloader:
         self._max_bytes = max_bytes
         self._transport = transport
         self._http: httpx.AsyncClient | None = None
-        self._jobs: OrderedDict[Path, _Job] = OrderedDict()
+        self._jobs: OrderedDict[Path, _Job] = OrderedDict()  # by the path a job's first file lands at
         self._task_group: TaskGroup | None = None
 
     async def __aenter__(self) -> Self:
@@ -106,22 +128,18 @@ class Downloader:
 
     async def save(self, generation: Generation, target: Path) -> SavedFiles:
         """Save into `target`, a folder `target_directory` approved; wait for it within the call's time left."""
-        video_url = generation.assets.video if generation.assets else None
-        if generation.state != "completed" or not video_url:
-            raise no_video_yet(generation.id, generation.state)
-        _check_asset_url(video_url)
-        video_path = target / f"{_file_name(generation)}.mp4"
-        job = self._jobs.get(video_path)
+        planned = _plan(generation, target)
+        job = self._jobs.get(planned.landing)
         if job is None:
-            job = self._jobs[video_path] = _Job(video_path)
+            job = self._jobs[planned.landing] = _Job(planned)
             assert self._task_group is not None, "Downloader used outside `async with`"
             self._task_group.start_soon(self._run, job, generation, name=f"download {generation.id}")
         with anyio.move_on_after(time_left()):
             await job.finished.wait()
         if job.outcome is None:
-            return SavedFiles(video_path)
-        if self._jobs.get(video_path) is job:
-            del self._jobs[video_path]  # reported: a later call downloads afresh
+            return planned.pending()
+        if self._jobs.get(planned.landing) is job:
+            del self._jobs[planned.landing]  # reported: a later call downloads afresh
         if isinstance(job.outcome, LumaMCPError):
             raise job.outcome
         return job.outcome
@@ -129,7 +147,7 @@ class Downloader:
     async def _run(self, job: _Job, generation: Generation) -> None:
         try:
             with anyio.fail_after(self._timing.download_total):
-                job.outcome = await self._save_files(generation, job.video_path)
+                job.outcome = await self._save_files(generation, job.planned)
         except LumaMCPError as exc:
             job.outcome = exc
         except TimeoutError:
@@ -146,12 +164,17 @@ class Downloader:
         for path in finished[: max(0, len(finished) - MAX_UNREPORTED_JOBS)]:
             del self._jobs[path]
 
-    async def _save_files(self, generation: Generation, video_path: Path) -> SavedFiles:
-        assert generation.assets is not None and generation.assets.video is not None
-        _make_folder(video_path.parent)
-        video_bytes = await self._fetch(generation.assets.video, video_path)
-        thumbnail_path = await self._save_thumbnail(generation, video_path.with_suffix(".jpg"))
-        return SavedFiles(video_path, thumbnail_path, video_bytes)
+    async def _save_files(self, generation: Generation, planned: _Planned) -> SavedFiles:
+        _make_folder(planned.landing.parent)
+        if planned.is_video:
+            [(video_url, video_path)] = planned.files
+            video_bytes = await self._fetch(video_url, video_path)
+            thumbnail_path = await self._save_thumbnail(generation, video_path.with_suffix(".jpg"))
+            return SavedFiles(video_path, thumbnail_path, video_bytes, total_bytes=video_bytes)
+        total = 0
+        for url, path in planned.files:
+            total += await self._fetch(url, path)
+        return SavedFiles(images=tuple(path for _, path in planned.files), total_bytes=total)
 
     async def _save_thumbnail(self, generation: Generation, path: Path) -> Path | None:
         """Best effort: the video is what was asked for, and a missing thumbnail must not make the model fetch
@@ -229,6 +252,40 @@ class Downloader:
         except httpx.HTTPError as exc:
             raise download_broke(url, exc) from exc
         return size
+
+
+def _plan(generation: Generation, target: Path) -> _Planned:
+    """The files a finished generation's download saves: its MP4, else each image it made (each layer is named by
+    its index and label, so they sort front to back)."""
+    video_url = generation.assets.video if generation.assets else None
+    images = [output for output in generation.outputs or () if output.get("type") == "image" and output.get("url")]
+    if generation.state != "completed" or not (video_url or images):
+        raise no_video_yet(generation.id, generation.state)
+    name = _file_name(generation)
+    if video_url:
+        _check_asset_url(video_url)
+        return _Planned(((video_url, target / f"{name}.mp4"),), is_video=True)
+    files = []
+    for output in images:
+        url = str(output["url"])
+        _check_asset_url(url)
+        layer = output.get("layer")
+        stem = f"{name}.layer-{_layer_name(layer)}" if isinstance(layer, dict) else name
+        files.append((url, target / f"{stem}{_image_suffix(url)}"))
+    return _Planned(tuple(files), is_video=False)
+
+
+def _layer_name(layer: dict[str, object]) -> str:
+    """`<index>-<label>`, with the label cut down to lowercase letters, digits and dashes: it cannot name a path."""
+    index = layer.get("index")
+    label = re.sub(r"[^a-z0-9]+", "-", str(layer.get("label") or "").lower()).strip("-")[:MAX_LABEL_CHARACTERS]
+    position = f"{index:02d}" if isinstance(index, int) and 0 <= index < 100 else "xx"
+    return f"{position}-{label}" if label else position
+
+
+def _image_suffix(url: str) -> str:
+    suffix = PurePosixPath(httpx.URL(url).path).suffix.lower()
+    return ".jpg" if suffix == ".jpeg" else suffix if suffix in IMAGE_SUFFIXES else ".png"
 
 
 def _check_asset_url(url: str) -> None:

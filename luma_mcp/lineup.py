@@ -1,16 +1,17 @@
 """Luma's models: which API serves each, what each makes, its options, and what it costs. The model a user picks
 decides the API.
 
-Prices are USD a video. Ray 3.2's are Luma's Agents API pricing page (luma-agents-api.md §11); Luma publishes no
-Dream Machine video prices, so ray-2's and ray-flash-2's are a third party's table (ComfyUI's, luma-api.md §9), an
-estimate, and said to be one.
+Prices are USD an output (a video, an image). Ray 3.2's and Uni-1's are Luma's Agents API pricing page
+(luma-agents-api.md §11); Luma publishes no Dream Machine video prices, so ray-2's and ray-flash-2's are a third
+party's table (ComfyUI's, luma-api.md §9), an estimate, and said to be one. `estimate_cost` prices a job from what
+was sent for it, and says why when there is no price to give.
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from .settings import Api
 
@@ -20,12 +21,14 @@ class LumaModel:
     name: str
     api: Api
     kinds: tuple[str, ...]
-    """What it makes: video, extend, upscale, audio (Dream Machine); video, extend (Agents, so far)."""
+    """What it makes: video, extend, upscale, audio (Dream Machine); video, extend, edit, reframe (Ray 3.2); image,
+    edit, layers (Uni-1)."""
     summary: str
     options: Mapping[str, tuple[str, ...]]
-    """Each option's allowed values, the default first."""
+    """Each option's allowed values, the default first; Uni-1's, whose default is Luma's own choice, in Luma's order."""
     prices_usd: Mapping[str, float]
-    """USD a video, by `"<duration> <resolution>"` (and `" HDR"`); what is not listed has no known price."""
+    """USD an output: a video by `"<duration> <resolution>"` (and `" HDR"`), an image by the images it reads
+    (`"image"`, `"image, 3 images in"`); what is not listed has no known price."""
     price_source: str
 
 
@@ -35,7 +38,28 @@ _DREAM_MACHINE_OPTIONS = {
     "duration": ("5s", "9s"),
     "aspect_ratio": ("16:9", "9:16", "1:1", "4:3", "3:4", "21:9", "9:21"),
 }
+IMAGE_ASPECT_RATIOS = ("3:1", "2:1", "16:9", "3:2", "1:1", "2:3", "9:16", "1:2", "1:3")
+"""Uni-1's nine ratios (luma-agents-api.md §4.1); Ray 3.2's six are `ray3.RAY3_ASPECT_RATIOS`."""
+MAX_IMAGES_IN = 9
+"""Uni-1 reads at most nine images: nine references, or an edit's source and eight."""
+_UNI1_OPTIONS = {
+    "aspect_ratio": IMAGE_ASPECT_RATIOS,
+    "style": ("auto", "manga"),
+    "output_format": ("png", "jpeg"),
+}
 _THIRD_PARTY = "estimate from a third party's table (ComfyUI); Luma publishes no Dream Machine video prices"
+
+
+def _images_in(text_to_image: float, one_in: float, each_further: float) -> dict[str, float]:
+    """Uni-1's prices: an image from text alone, and from 1 to 9 images read (references, or an edit's source)."""
+    prices = {"image": text_to_image}
+    for count in range(1, MAX_IMAGES_IN + 1):
+        prices[_images_in_key(count)] = round(one_in + each_further * (count - 1), 4)
+    return prices
+
+
+def _images_in_key(count: int) -> str:
+    return f"image, {count} image{'s' if count > 1 else ''} in"
 
 
 def _table(resolutions: tuple[str, ...], **by_duration: tuple[float, ...]) -> dict[str, float]:
@@ -52,8 +76,8 @@ LINEUP: dict[str, LumaModel] = {
         LumaModel(
             "ray-3.2",
             "agents",
-            ("video", "extend"),
-            "Luma's newest video model: 5 s or 10 s, up to 1080p, HDR",
+            ("video", "extend", "edit", "reframe"),
+            "Luma's newest video model: 5 s or 10 s, up to 1080p, HDR; edits (video-to-video) and reframes videos",
             {
                 "resolution": ("720p", "360p", "540p", "1080p"),
                 "duration": ("5s", "10s"),
@@ -65,7 +89,25 @@ LINEUP: dict[str, LumaModel] = {
                 "5s 720p HDR": 0.60,
                 "5s 1080p HDR": 2.40,
             },
-            "Luma's Agents API pricing (360p not published)",
+            "Luma's Agents API pricing (360p, edits and reframes not published)",
+        ),
+        LumaModel(
+            "uni-1",
+            "agents",
+            ("image", "edit", "layers"),
+            "Luma's image model: 2K images from text and up to 9 reference images, edits, and layer splitting",
+            _UNI1_OPTIONS,
+            _images_in(0.0404, 0.0434, 0.0030),
+            "Luma's Agents API pricing (layering not published)",
+        ),
+        LumaModel(
+            "uni-1-max",
+            "agents",
+            ("image", "edit"),
+            "Uni-1's higher-quality tier: 2K images and edits",
+            _UNI1_OPTIONS,
+            _images_in(0.1000, 0.1030, 0.0030),
+            "Luma's Agents API pricing",
         ),
         LumaModel(
             "ray-2",
@@ -88,6 +130,38 @@ LINEUP: dict[str, LumaModel] = {
     )
 }
 VIDEO_MODELS: tuple[str, ...] = tuple(name for name, model in LINEUP.items() if "video" in model.kinds)
+
+
+@dataclass(frozen=True)
+class CostEstimate:
+    """What a job costs in USD by the lineup's prices, or None with `unknown_because` saying why."""
+
+    usd: float | None
+    unknown_because: str | None = None
+
+
+def estimate_cost(model: str | None, request: Mapping[str, Any] | None) -> CostEstimate:
+    """The price of the job sent as `request` (the body we sent, or the one Luma echoes) on `model`."""
+    known = LINEUP.get(model or "")
+    if known is None or request is None:
+        return CostEstimate(None, f"no price is known for model {model!r}" if request else "the request is not known")
+    kind = str(request.get("type") or request.get("generation_type") or "video")
+    if kind in ("image", "image_edit"):
+        images_in = len(request.get("image_ref") or ()) + (kind == "image_edit")
+        key = _images_in_key(images_in) if images_in else "image"
+    elif kind == "video":
+        video = request.get("video") if known.api == "agents" else request
+        options = video if isinstance(video, Mapping) else {}
+        defaults = known.options
+        resolution = options.get("resolution") or defaults["resolution"][0]
+        duration = options.get("duration") or defaults["duration"][0]
+        key = f"{duration} {resolution}" + (" HDR" if options.get("hdr") else "")
+    else:
+        return CostEstimate(None, f"Luma publishes no price for {kind} on {known.name}")
+    price = known.prices_usd.get(key)
+    if price is None:
+        return CostEstimate(None, f"Luma publishes no price for {key} on {known.name}")
+    return CostEstimate(price)
 
 
 def default_video_model(apis: Collection[Api]) -> Literal["ray-3.2", "ray-2"]:

@@ -113,6 +113,8 @@ class Generation(_Response):
     assets: Assets | None = None
     outputs: list[dict[str, Any]] | None = None
     """Every output, for an API that makes several (the Agents API's layers): type, url, and layer."""
+    urls_expire_at: str | None = None
+    """When the output URLs stop working (ISO 8601, UTC), for an API whose URLs expire (the Agents API's)."""
     model: str | None = None
     request: dict[str, Any] | None = None
 

@@ -4,21 +4,48 @@ the one-line text the model reads first.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from .lineup import estimate_cost
 from .models import Generation
 
 
+class OutputInfo(BaseModel):
+    """One file a generation made; a layer (split_image_layers) also has its label and place in the stack."""
+
+    type: str = Field(description="image or video.")
+    url: str
+    label: str | None = Field(default=None, description="A layer's label, such as 'subject' or 'background'.")
+    index: int | None = Field(default=None, description="A layer's place, front to back (the last is the background).")
+
+    @classmethod
+    def of(cls, output: dict[str, Any]) -> OutputInfo:
+        layer = output.get("layer")
+        label, index = (layer.get("label"), layer.get("index")) if isinstance(layer, dict) else (None, None)
+        return cls(type=str(output.get("type")), url=str(output.get("url")), label=label, index=index)
+
+
 class GenerationResult(BaseModel):
-    """One generation, flattened so the model finds the video URL without digging."""
+    """One generation, flattened so the model finds the video or image URL without digging."""
 
     id: str
     api: str = Field(default="dream-machine", description="The Luma API that made it: dream-machine or agents.")
     state: str = Field(description="queued, dreaming (Dream Machine) or processing (Agents), completed or failed.")
     video_url: str | None = Field(default=None, description="The MP4, once completed. Download it soon.")
+    image_url: str | None = Field(default=None, description="The image (a split's first layer), once completed.")
+    outputs: list[OutputInfo] = Field(
+        default_factory=list, description="Every file it made: each image (and layer, with its label) or video."
+    )
+    urls_expire_at: str | None = Field(
+        default=None, description="When the URLs stop working (UTC); get_generation mints fresh ones."
+    )
     thumbnail_url: str | None = None
+    estimated_cost_usd: float | None = Field(
+        default=None, description="What it costs in USD by Luma's published prices; null when no price is known."
+    )
+    estimated_cost_note: str | None = Field(default=None, description="Why there is no estimate, when there is none.")
     failure_reason: str | None = None
     failure_code: str | None = Field(default=None, description="The Agents API's reason code, when failed.")
     prompt: str | None = None
@@ -30,12 +57,19 @@ class GenerationResult(BaseModel):
     @classmethod
     def of(cls, generation: Generation, next_step: str | None = None) -> GenerationResult:
         assets = generation.assets
+        outputs = [OutputInfo.of(output) for output in generation.outputs or ()]
+        cost = estimate_cost(generation.model, generation.request)
         return cls(
             id=generation.id,
             api=generation.api,
             state=generation.state,
             video_url=assets.video if assets else None,
+            image_url=next((output.url for output in outputs if output.type == "image"), None),
+            outputs=outputs,
+            urls_expire_at=generation.urls_expire_at,
             thumbnail_url=assets.image if assets else None,
+            estimated_cost_usd=cost.usd,
+            estimated_cost_note=cost.unknown_because,
             failure_reason=generation.failure_reason,
             failure_code=generation.failure_code,
             prompt=generation.prompt,
@@ -47,12 +81,26 @@ class GenerationResult(BaseModel):
 
     def summary(self) -> str:
         if self.state == "completed":
-            text = f"Generation {self.id} is completed. Video: {self.video_url}"
+            text = f"Generation {self.id} is completed. {self._made()}"
+            if self.urls_expire_at:
+                text += f" The URLs work until {self.urls_expire_at}."
+            if self.estimated_cost_usd is not None:
+                text += f" Estimated cost: ${self.estimated_cost_usd:.4g}."
+            elif self.estimated_cost_note:
+                text += f" Cost unknown: {self.estimated_cost_note}."
         elif self.state == "failed":
             text = f"Generation {self.id} failed: {self.failure_reason or 'no reason given'}"
         else:
             text = f"Generation {self.id} is {self.state}."
         return f"{text} {self.next_step}" if self.next_step else text
+
+    def _made(self) -> str:
+        layers = [output for output in self.outputs if output.label is not None]
+        if layers:
+            return f"{len(layers)} layers: " + "; ".join(f"{o.index} {o.label}: {o.url}" for o in layers)
+        if self.video_url or not self.image_url:
+            return f"Video: {self.video_url}"
+        return f"Image: {self.image_url}"
 
 
 class GenerationList(BaseModel):
@@ -83,9 +131,14 @@ class Download(BaseModel):
     status: Literal["saved", "in_progress"] = Field(
         description="saved, or in_progress: still downloading in the background (call download_generation again)."
     )
-    video_path: str = Field(description="Where the MP4 is, or will be once saved.")
+    video_path: str | None = Field(default=None, description="Where the MP4 is, or will be once saved.")
     thumbnail_path: str | None = None
     video_bytes: int | None = Field(default=None, description="The MP4's size, once saved.")
+    image_paths: list[str] = Field(
+        default_factory=list,
+        description="Where each image is, or will be: one for an image, one a layer (its index and label in the name).",
+    )
+    total_bytes: int | None = Field(default=None, description="The size of every file saved, once saved.")
     next_step: str | None = None
 
 
@@ -94,10 +147,14 @@ class ModelInfo(BaseModel):
     api: str = Field(description="The Luma API that serves it: dream-machine or agents.")
     available: bool = Field(description="Whether this server has a key for its API.")
     key_needed: str | None = Field(default=None, description="When not available: the key that unlocks it.")
-    kinds: list[str] = Field(description="What it makes: video, extend, upscale, audio.")
+    kinds: list[str] = Field(description="What it makes: video, extend, upscale, audio, image, edit, reframe, layers.")
     summary: str
-    options: dict[str, list[str]] = Field(description="Each option's allowed values, the default first.")
-    prices_usd: dict[str, float] = Field(description="USD a video, by duration and resolution.")
+    options: dict[str, list[str]] = Field(
+        description="Each option's allowed values, the default first (for images, Luma picks when not given)."
+    )
+    prices_usd: dict[str, float] = Field(
+        description="USD an output: a video by duration and resolution, an image by how many images it reads."
+    )
     price_source: str
 
 

@@ -23,6 +23,11 @@ from luma_mcp.server import LumaServer
 TOOL_NAMES = {
     "create_generation",
     "extend_generation",
+    "edit_video",
+    "reframe_video",
+    "generate_image",
+    "edit_image",
+    "split_image_layers",
     "get_generation",
     "list_generations",
     "delete_generation",

@@ -19,7 +19,19 @@ LAYERS = (
     {"models", "agents_wire", "lineup", "backend", "retries", "http_client", "client", "agents_client"},
     {"downloads", "ledger"},
     {"poller", "admission", "account", "accounts"},
-    {"sdk_internals", "inputs", "ray3", "results", "context", "tools", "resources", "subscriptions", "prompts"},
+    {
+        "sdk_internals",
+        "inputs",
+        "ray3",
+        "ray3_edits",
+        "uni1",
+        "results",
+        "context",
+        "tools",
+        "resources",
+        "subscriptions",
+        "prompts",
+    },
     {"server", "http_app", "cli", "demo", "__main__", "__init__"},
 )
 

@@ -92,5 +92,5 @@ async def test_a_missing_thumbnail_does_not_fail_the_download(emulator: Emulator
     generation.assets.image = generation.assets.image.replace("/thumb.jpg", "/missing.jpg")
     async with Downloader(tmp_path) as downloader:
         saved = await downloader.save(generation, tmp_path)
-    assert saved.thumbnail is None
+    assert saved.thumbnail is None and saved.video is not None
     assert saved.video.read_bytes()[4:8] == b"ftyp"

@@ -155,6 +155,41 @@ async def test_every_tool_over_streamable_http(emulator: Emulator, tmp_path: Pat
     assert emulator.api_key not in (tmp_path / "server.log").read_text()
 
 
+async def test_the_image_and_video_edit_tools_over_streamable_http_with_an_agents_key(
+    emulator: Emulator, tmp_path: Path
+) -> None:
+    env = server_env(
+        emulator,
+        tmp_path / "out",
+        LUMA_AGENTS_API_KEY=emulator.agents_api_key,
+        LUMA_AGENTS_BASE_URL=emulator.agents_base_url,
+    )
+    texts: list[str] = []
+    async with http_server("streamable-http", env, tmp_path / "server.log") as url:
+        async with Client(f"{url}/mcp") as client:
+
+            async def call(tool: str, **arguments: Any) -> dict[str, Any]:
+                result = await client.call_tool(tool, arguments)
+                texts.append(text_of(result))
+                assert not result.is_error, text_of(result)
+                content: dict[str, Any] = result.structured_content or {}
+                return content
+
+            image = await call("generate_image", prompt="a red kite over a beach", aspect_ratio="16:9")
+            assert image["image_url"] and image["estimated_cost_usd"] == 0.0404
+            assert (await call("edit_image", image=image["id"], prompt="add a second kite"))["image_url"]
+            layers = await call("split_image_layers", image=image["id"])
+            assert [output["label"] for output in layers["outputs"]] == ["subject", "props", "background"]
+            saved = await call("download_generation", generation_id=layers["id"])
+            assert len(saved["image_paths"]) == 3 and all(Path(path).is_file() for path in saved["image_paths"])
+            video = await call("create_generation", prompt="waves rolling in", model="ray-3.2")
+            assert (await call("edit_video", video=video["id"], prompt="as a watercolour"))["video_url"]
+            assert (await call("reframe_video", video=video["id"], aspect_ratio="9:16", prompt="more sky"))["video_url"]
+    secrets = (emulator.api_key, emulator.agents_api_key)
+    assert all(secret not in text for text in texts for secret in secrets)
+    assert all(secret not in (tmp_path / "server.log").read_text() for secret in secrets)
+
+
 async def test_sse_transport_serves_tools(emulator: Emulator, tmp_path: Path) -> None:
     async with http_server("sse", server_env(emulator, tmp_path), tmp_path / "server.log") as url:
         async with Client(sse_client(f"{url}/sse")) as client:

@@ -20,7 +20,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 from urllib.parse import urlsplit
 
 import anyio
@@ -33,6 +33,7 @@ from mcp import Client
 from mcp.types import CallToolResult
 
 from luma_mcp.admission import CreateLimits
+from luma_mcp.agents_wire import EditStrength
 from luma_mcp.emulator import Emulator, EmulatorConfig, run_emulator
 from luma_mcp.lineup import LINEUP
 from luma_mcp.models import ASPECT_RATIOS, DURATIONS, MODELS, RESOLUTIONS
@@ -87,11 +88,19 @@ PARAMETERS: dict[str, tuple[str, ...]] = {
     "upscale_generation": ("generation_id", "resolution", "wait"),
     "add_audio": ("generation_id", "prompt", "negative_prompt", "wait"),
     "get_credits": (),
+    "generate_image": ("prompt", "model", "aspect_ratio", "image_refs", "style", "output_format", "wait"),
+    "edit_image": ("image", "prompt", "model", "image_refs", "wait"),
+    "split_image_layers": ("image", "prompt", "resolution", "wait"),
+    "edit_video": ("video", "prompt", "model", "strength", "wait"),
+    "reframe_video": ("video", "aspect_ratio", "prompt", "model", "resolution", "wait"),
 }
 TOOLS = tuple(PARAMETERS)
-ASKING_LUMA = tuple(tool for tool in TOOLS if tool != "list_models")
+AGENTS_ONLY = ("generate_image", "edit_image", "split_image_layers", "edit_video", "reframe_video")
+"""Tools these servers (a Dream Machine key only) refuse for want of an Agents key: they are checked for crashes
+and unknown keys here, and their own refusals in tests/test_image_tools.py and tests/test_edit_tools.py."""
+ASKING_LUMA = tuple(tool for tool in TOOLS if tool != "list_models" and tool not in AGENTS_ONLY)
 """list_models answers from what the server knows, without a request."""
-TOOLS_WITH_ARGUMENTS = tuple(tool for tool, names in PARAMETERS.items() if names)
+TOOLS_WITH_ARGUMENTS = tuple(tool for tool, names in PARAMETERS.items() if names and tool not in AGENTS_ONLY)
 SDK_LOGGER = logging.getLogger("mcp.server.mcpserver.server")
 UUID_PATTERN = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 LOOPBACK_CALLBACK = "http://127.0.0.1:9/luma-callback"  # the discard port: refused at once, never leaves the host
@@ -684,6 +693,16 @@ def plausible(name: str, completed_id: str) -> st.SearchStrategy[Any]:
             return st.sampled_from(ASPECT_RATIOS)
         case "direction":
             return st.sampled_from(["forward", "backward"])
+        case "image" | "video":
+            return st.one_of(st.just(completed_id), valid_ids, valid_image_urls)
+        case "image_refs":
+            return st.lists(st.one_of(valid_image_urls, valid_image_urls.map(lambda url: {"image": url})), max_size=10)
+        case "style":
+            return st.sampled_from(["auto", "manga"])
+        case "output_format":
+            return st.sampled_from(["png", "jpeg"])
+        case "strength":
+            return st.sampled_from(get_args(EditStrength))
     raise AssertionError(name)
 
 

@@ -248,7 +248,7 @@ def no_key_for(api: str, *, keys_for: Collection[str] = ()) -> ConfigurationErro
 
 def no_video_yet(generation_id: str, state: str | None) -> InvalidRequestError:
     return InvalidRequestError(
-        f"Generation {generation_id} is {state} and has no video yet. Call get_generation with "
+        f"Generation {generation_id} is {state} and has no video or image yet. Call get_generation with "
         "wait=true until it is completed, then download it."
     )
 
@@ -502,6 +502,30 @@ def model_of_other_api(generation_id: str, api: str, model: str) -> InvalidReque
     return InvalidRequestError(
         f"Generation {generation_id} was made with {made_by}, so it is extended there; model={model!r} belongs to "
         "the other API. Leave model out (or pick one of that API's). Nothing was sent to Luma."
+    )
+
+
+def source_of_other_api(generation_id: str, model: str, tool: str, argument: str) -> InvalidRequestError:
+    """A Dream Machine generation given as the source of an Agents API job: the source's API decides."""
+    return InvalidRequestError(
+        f"Generation {generation_id} was made with the Dream Machine API (ray-2, ray-flash-2), so it is changed "
+        f"there, and model={model!r} belongs to the Agents API; this server does not offer {tool} on the Dream "
+        f"Machine API. To use {model} anyway, pass the file's URL (from get_generation) as {argument} instead of "
+        "the id. Nothing was sent to Luma."
+    )
+
+
+def too_many_images(argument: str, given: int, most: int, why: str) -> InvalidRequestError:
+    return InvalidRequestError(
+        f"{argument} has {given} images, and at most {most} are taken here ({why}). Keep the {most} that matter "
+        "most. Nothing was sent to Luma."
+    )
+
+
+def video_too_long(argument: str, seconds: float, most: float) -> InvalidRequestError:
+    return InvalidRequestError(
+        f"{argument} runs {seconds:.1f} s, and Luma edits videos of at most {most:g} s. Trim it to {most:g} s or "
+        "less first. Nothing was sent to Luma."
     )
 
 

@@ -1,5 +1,6 @@
-"""The MCP tools, by family: `video` makes and changes videos (paid), `library` looks at, lists, deletes and
-downloads generations, `catalogs` lists the camera vocabulary, `account` shows the credit balance. Each signature
+"""The MCP tools, by family: `video` makes and changes videos (paid), `edit` edits and reframes existing videos
+(paid), `image` makes, edits and splits images (paid), `library` looks at, lists, deletes and downloads
+generations, `catalogs` lists the models and the camera vocabulary, `account` shows the credit balance. Each signature
 is the tool's input schema and each docstring its description, written for the model that calls them; `call` holds
 what every call shares.
 """
@@ -13,6 +14,8 @@ from mcp.types import ToolAnnotations
 from ..context import AppContext
 from .account import get_credits
 from .catalogs import list_camera_motions, list_concepts, list_models
+from .edit import edit_video, reframe_video
+from .image import edit_image, generate_image, split_image_layers
 from .library import delete_generation, download_generation, get_generation, list_generations
 from .video import add_audio, create_generation, extend_generation, upscale_generation
 
@@ -24,13 +27,18 @@ LOCAL_WRITE = ToolAnnotations(read_only_hint=False, destructive_hint=False, idem
 TOOLS: tuple[tuple[Callable[..., Awaitable[Any]], str, ToolAnnotations], ...] = (
     (create_generation, "Create a video", PAID),
     (extend_generation, "Extend a video", PAID),
+    (edit_video, "Edit a video", PAID),
+    (reframe_video, "Reframe a video", PAID),
+    (generate_image, "Generate an image", PAID),
+    (edit_image, "Edit an image", PAID),
+    (split_image_layers, "Split an image into layers", PAID),
     (get_generation, "Get a generation", READ_ONLY),
     (list_generations, "List generations", READ_ONLY),
     (delete_generation, "Delete a generation", DESTRUCTIVE),
     (list_models, "List Luma's models", READ_ONLY),
     (list_concepts, "List camera concepts", READ_ONLY),
     (list_camera_motions, "List camera motions", READ_ONLY),
-    (download_generation, "Download a video", LOCAL_WRITE),
+    (download_generation, "Download a generation", LOCAL_WRITE),
     (upscale_generation, "Upscale a video", PAID),
     (add_audio, "Add audio to a video", PAID),
     (get_credits, "Get credit balance", READ_ONLY),

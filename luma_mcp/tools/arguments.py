@@ -3,7 +3,7 @@
 from typing import Annotated, Literal
 
 from mcp.types import CallToolResult
-from pydantic import Field
+from pydantic import Field, StringConstraints
 
 from ..results import GenerationResult
 
@@ -11,8 +11,8 @@ Wait = Annotated[
     bool,
     Field(
         description=(
-            "Wait for the video, reporting progress, for up to the server's time limit (45 s by default). If it "
-            "is not done by then you get its current state; call get_generation with wait=true to keep waiting."
+            "Wait for the video or image, reporting progress, for up to the server's time limit (45 s by default). If "
+            "it is not done by then you get its current state; call get_generation with wait=true to keep waiting."
         )
     ),
 ]
@@ -36,3 +36,10 @@ AnyDurationArg = Annotated[
     Field(description="5s by default; 10s on ray-3.2 only, 9s on ray-2 and ray-flash-2 only."),
 ]
 GenerationOutput = Annotated[CallToolResult, GenerationResult]
+AgentsPrompt = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=6000)]
+"""A prompt of an Agents API job: 1 to 6000 characters (Luma's limits); each tool adds what it describes."""
+MediaArgument = Annotated[
+    str,
+    Field(min_length=1, description="An https URL, the id of a finished generation, or a local file path."),
+]
+"""An image or video argument: every one takes the same three forms (see `tools/media.py`)."""

@@ -6,14 +6,19 @@ from mcp.types import CallToolResult, TextContent
 
 from ..account import Account
 from ..accounts import current_caller
+from ..agents_wire import ImageRef
 from ..backend import Job, LumaReads
 from ..context import AppCtx
 from ..errors import NotFoundError
-from ..errors.wording import deleted_while_waiting, generation_failed
-from ..models import Generation
+from ..errors.wording import deleted_while_waiting, generation_failed, source_of_other_api
+from ..models import Generation, is_generation_id
 from ..results import GenerationResult
 from ..timing import time_left
+from .media import MediaKind, agents_media
 from .progress import Progress
+
+IMAGE_JOBS = frozenset({"image", "image_edit", "layering"})
+"""The Agents API's job types that make images: they take seconds, not minutes."""
 
 
 def account() -> Account:
@@ -25,6 +30,17 @@ def account() -> Account:
 def luma() -> LumaReads:
     """What the Luma API of the current call's account tells without changing anything (see `Account.reads`)."""
     return account().reads
+
+
+async def agents_source(value: str, argument: str, kind: MediaKind, *, model: str, tool: str) -> ImageRef:
+    """The image or video an Agents API job changes. The source's API decides: a generation this server made on
+    the Dream Machine API is refused by name rather than sent to a model of the other API."""
+    caller = current_caller()
+    if is_generation_id(value) and len(caller.accounts) > 1:
+        made = await caller.made_by(value)
+        if made is not None and made.api != "agents":
+            raise source_of_other_api(value, model, tool, argument)
+    return await agents_media(value, argument, kind)
 
 
 class ToolCall:
@@ -53,9 +69,14 @@ class ToolCall:
         next_step = None
         if not generation.is_terminal:
             waited = f"Still {generation.state} after {self.progress.elapsed:.0f} s. " if wait else ""
+            makes = (
+                "image (images usually take 15-60 seconds)"
+                if generation.generation_type in IMAGE_JOBS
+                else "video (videos usually take 1-3 minutes)"
+            )
             next_step = (
                 f"{waited}Call get_generation with generation_id='{generation.id}' and wait=true to wait for the "
-                "video (videos usually take 1-3 minutes). Do not create it again."
+                f"{makes}. Do not create it again."
             )
         result = GenerationResult.of(generation, next_step)
         return CallToolResult(

@@ -48,7 +48,10 @@ async def list_camera_motions() -> CameraMotionList:
 
 
 async def list_models() -> ModelList:
-    """List Luma's video models: which API serves each, whether this server has its key, options and prices."""
+    """List Luma's video and image models: which API serves each, what each makes, options and prices.
+
+    Each says whether this server has its API's key (and which key unlocks it if not), and what it makes: video,
+    extend, edit, reframe, image, layers, upscale or audio."""
     apis = set(current_caller().accounts)
     return ModelList(
         models=[

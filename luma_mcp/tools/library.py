@@ -15,7 +15,7 @@ from .call import ToolCall
 
 
 async def get_generation(ctx: AppCtx, generation_id: GenerationId, wait: Wait = False) -> GenerationOutput:
-    """Look up a generation's state and video URL; with wait=true, wait for it to finish (with progress)."""
+    """Look up a generation's state and its video or image URLs; with wait=true, wait for it to finish."""
     made_it, generation = await current_caller().find(str(generation_id), about_to_wait=wait)
     return await ToolCall(ctx, made_it).finish(generation, wait)
 
@@ -63,7 +63,9 @@ async def download_generation(
         Field(max_length=255, description="Optional sub-folder of the output folder; relative, no '..'."),
     ] = None,
 ) -> Download:
-    """Save a completed generation's video (MP4) and thumbnail (JPEG) into the output folder; returns the paths.
+    """Save a completed generation's video, image or layers into the output folder; returns the paths.
+
+    A video is saved as its MP4 and thumbnail (JPEG); a split image as every layer, named by index and label.
 
     A download that takes longer than this call may goes on in the background: the result then says
     status=in_progress, and calling again with the same arguments reports it saved."""
@@ -71,21 +73,28 @@ async def download_generation(
     target = downloader.target_directory(directory)
     made_it, generation = await current_caller().find(str(generation_id))
     files = await downloader.save(generation, target)
-    if files.video_bytes is None:
+    video_path = str(files.video) if files.video else None
+    image_paths = [str(path) for path in files.images]
+    if files.total_bytes is None:
+        landing = video_path or ", ".join(image_paths)
         return Download(
             id=str(generation_id),
             status="in_progress",
-            video_path=str(files.video),
+            video_path=video_path,
+            image_paths=image_paths,
             next_step=(
-                f"The video is still downloading in the background to {files.video}. Call download_generation "
-                "again with the same arguments in a minute to learn when it is saved; do not create it again."
+                f"Still downloading in the background to {landing}. Call download_generation again with the same "
+                "arguments in a minute to learn when it is saved; do not create it again."
             ),
         )
-    await made_it.downloaded(str(generation_id), [str(path) for path in (files.video, files.thumbnail) if path])
+    saved = [path for path in (video_path, str(files.thumbnail) if files.thumbnail else None) if path] + image_paths
+    await made_it.downloaded(str(generation_id), saved)
     return Download(
         id=str(generation_id),
         status="saved",
-        video_path=str(files.video),
+        video_path=video_path,
         thumbnail_path=str(files.thumbnail) if files.thumbnail else None,
         video_bytes=files.video_bytes,
+        image_paths=image_paths,
+        total_bytes=files.total_bytes,
     )
