@@ -169,6 +169,8 @@ def build_server(
                     settings, task_group, schedule=schedule, limits=limits, on_change=updates.changed, ledger=ledger
                 )
                 updates.start(task_group)
+                for account in accounts.caller_for(None).accounts.values():
+                    task_group.start_soon(account.resume, name=f"resume {account.api}")
                 app = server.app = AppContext(settings, accounts, downloader, updates)
                 logger.info("Opened the Luma connections; videos go to %s", settings.output_dir)
                 try:
