@@ -102,3 +102,48 @@ async def test_a_restarted_server_follows_its_own_keys_unfinished_generations_to
             assert made[own] not in account.memory.creates.in_flight, "its in-flight slot is free again"
         assert emulator.requests_for("GET", f"/agents/v1/generations/{made[other]}") == []
         assert await ledger_state(state_dir, other, made[other]) == "queued"
+
+
+@pytest.mark.filterwarnings("ignore:resources/subscribe is removed")
+async def test_with_both_keys_a_subscriber_hears_a_ray3_video_and_a_ray2_video_finish(
+    emulator: Emulator, tmp_path: Path
+) -> None:
+    """Each subscription follows its generation on the account that made it: the ray-3.2 video on the Agents one
+    (it used to be polled on the Dream Machine account, which does not know it, and never fired)."""
+    heard: list[str] = []
+
+    async def on_message(message: Any) -> None:
+        if isinstance(message, ResourceUpdatedNotification):
+            heard.append(message.params.uri)
+
+    emulator.agents.plan_next(processing_seconds=600)
+    emulator.plan_next(dreaming_seconds=600)
+    settings = agents_settings(emulator, tmp_path, dream_machine=True)
+    async with connect(settings, mode="legacy", message_handler=on_message) as client:
+        made = {}
+        for model in ("ray-3.2", "ray-2"):
+            created = await client.call_tool("create_generation", {"prompt": PROMPT, "model": model, "wait": False})
+            made[model] = (created.structured_content or {})["id"]
+            await client.subscribe_resource(f"luma://generations/{made[model]}")
+        emulator.agents.finish_now(made["ray-3.2"])
+        emulator.finish_now(made["ray-2"])
+        for generation_id in made.values():
+            await eventually(lambda: f"luma://generations/{generation_id}" in heard)  # noqa: B023
+    assert emulator.requests_for("GET", f"/generations/{made['ray-3.2']}") == [], "never asked of Dream Machine"
+
+
+async def test_with_both_keys_a_2026_listener_hears_a_ray3_video_finish(emulator: Emulator, tmp_path: Path) -> None:
+    """A listen stream of a caller with both keys hears the changes of both its accounts."""
+    emulator.agents.plan_next(processing_seconds=600)
+    async with connect(agents_settings(emulator, tmp_path, dream_machine=True)) as client:
+        created = await client.call_tool("create_generation", {"prompt": PROMPT, "model": "ray-3.2", "wait": False})
+        generation_id = (created.structured_content or {})["id"]
+        uri = f"luma://generations/{generation_id}"
+        async with client.listen(resource_subscriptions=[uri]) as stream:
+            emulator.agents.finish_now(generation_id)
+            with anyio.fail_after(10):
+                async for event in stream:
+                    assert getattr(event, "uri", None) == uri
+                    read = await client.read_resource(uri)
+                    if '"completed"' in getattr(read.contents[0], "text", ""):
+                        break
