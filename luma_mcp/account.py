@@ -14,6 +14,7 @@ import sqlite3
 from collections import OrderedDict, deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +38,13 @@ LEDGER_WRITE_SECONDS = 2.0
 """The longest a call waits to note a paid job in the ledger, even past its deadline."""
 UPLOADS_MEMORY = 1024
 """Uploaded files remembered per account when there is no ledger."""
+RESUME_WITHIN = timedelta(days=1)
+"""A restarted server takes up the unfinished generations made this recently. No generation runs that long (the
+Agents API drops a job still active after an hour), so an older unfinished row is one whose end nobody saw, not one
+still running; a day still covers a server stopped overnight."""
+RESUME_AT_MOST = 50
+"""And at most this many of them, the newest: five times Luma's default of 10 in flight, so a ledger full of rows
+whose end nobody saw cannot set a restarted server polling hundreds of generations at once."""
 
 Changed = Callable[[str, str], None]
 """Told `(account name, generation id)` whenever one of the account's generations is made, changes or goes."""
@@ -186,6 +194,26 @@ class Account:
         latest = await self._poller.wait(generation, timeout=timeout, on_update=on_update)
         return _with_request(latest, generation.request)
 
+    async def resume(self) -> None:
+        """Follow again the generations this account started that the ledger last saw unfinished (the server stopped
+        before they did; see `RESUME_WITHIN`, `RESUME_AT_MOST`): their rows, their subscribers and the in-flight
+        count hear how they end, as if no restart had happened. Only a server's own keys are resumed: a key a
+        request brought is never stored, so nothing could open its account again."""
+        if self._ledger is None:
+            return
+        try:
+            entries = await self._ledger.unfinished(
+                self.name, made_since=datetime.now(UTC) - RESUME_WITHIN, limit=RESUME_AT_MOST
+            )
+        except sqlite3.Error:
+            logger.exception("Could not read the ledger; unfinished generations are not followed again")
+            return
+        for entry in entries:
+            self.memory.creates.in_flight.setdefault(entry.id, anyio.current_time())
+            self._poller.follow(_generation_of(entry))
+        if entries:
+            logger.info("Following %d unfinished generations again (%s API)", len(entries), self.api)
+
     def follow(self, generation_id: str) -> Callable[[], None]:
         """Keep a generation polled for subscribers until it finishes or the returned function is called. Until
         the first poll brings its real state, it is taken to be queued."""
@@ -208,20 +236,7 @@ class Account:
             entries = await self._ledger.recent(self.name, limit=limit + 1, offset=offset)
         except sqlite3.Error as exc:
             raise ledger_unreadable(exc) from exc
-        generations = [
-            Generation(
-                id=entry.id,
-                api=entry.api,
-                generation_type=entry.kind,
-                state=entry.state,
-                failure_reason=entry.failure_reason,
-                failure_code=entry.failure_code,
-                created_at=entry.created_at,
-                model=entry.model,
-                request=entry.request,
-            )
-            for entry in entries
-        ]
+        generations = [_generation_of(entry) for entry in entries]
         return generations[:limit], len(generations) > limit
 
     async def _listed(self, *, limit: int, offset: int) -> tuple[list[Generation], bool]:
@@ -321,6 +336,21 @@ class Account:
             await writing
         except (OSError, sqlite3.Error):
             logger.exception("Could not write to the ledger")
+
+
+def _generation_of(entry: LedgerEntry) -> Generation:
+    """A generation as the ledger last saw it: no output URLs, which are signed for an hour."""
+    return Generation(
+        id=entry.id,
+        api=entry.api,
+        generation_type=entry.kind,
+        state=entry.state,
+        failure_reason=entry.failure_reason,
+        failure_code=entry.failure_code,
+        created_at=entry.created_at,
+        model=entry.model,
+        request=entry.request,
+    )
 
 
 def _with_request(generation: Generation, request: dict[str, Any] | None) -> Generation:

@@ -227,6 +227,16 @@ class Ledger:
             (*params, limit, offset),
         )
 
+    async def unfinished(self, account: str, *, made_since: datetime, limit: int) -> list[LedgerEntry]:
+        """The account's generations last seen neither completed nor failed, made since `made_since`, newest first:
+        those a restarted server takes up again."""
+        terminal = ",".join("?" * len(TERMINAL_STATES))
+        return await self._select(
+            f"SELECT {_COLUMNS} FROM generations WHERE account=? AND state NOT IN ({terminal}) AND created_at >= ? "
+            "ORDER BY created_at DESC, id LIMIT ?",
+            (account, *TERMINAL_STATES, made_since.isoformat(timespec="milliseconds"), limit),
+        )
+
     async def forget(self, account: str, generation_id: str) -> bool:
         """Remove a generation from the ledger (not from Luma); True if it was there."""
         cursor = await self._run(

@@ -3,8 +3,10 @@
 Luma has no push channel we can rely on (callbacks need a public URL), so we poll. However many tool calls,
 resource subscriptions or progress bars wait on one generation, it is fetched at most once per tick; and when
 several generations are due at once, list requests answer for all of them, a page of up to 100 per request, so
-the requests per tick grow by one per hundred generations in flight. A generation stops being polled the moment it
-finishes or its last watcher leaves, and no request goes out for a generation nobody watches any more.
+the requests per tick grow by one per hundred generations in flight. Where there is no list endpoint (the Agents
+API), every look is a GET of its own: a new generation is first looked at near its kind's typical time, not at once,
+and then at most once a second. A generation stops being polled the moment it finishes or its last watcher leaves,
+and no request goes out for a generation nobody watches any more.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import math
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 import anyio
 from anyio.abc import TaskGroup
@@ -52,11 +55,25 @@ class PollSchedule:
     anyway; at one interval, every generation in flight soon shares the same list requests each tick.
     `fresh_for`: a watched generation heard of within that many seconds is as good as a new lookup, since the
     poller looks at it again within an interval anyway.
+    `typical_seconds` are `(generation type, seconds)`: about how long a generation of that kind takes, counted
+    from its `created_at`. Where each look is a GET of its own, nothing is asked before then: Luma's advice for
+    Uni-1 images is to wait about 20 s before the first poll (they take 15-60 s, about 30 s at the median), and
+    Ray 3.2 videos take one to two minutes and more (5 s at 720p in under 2 min, longer for 10 s, 1080p or HDR), so
+    their first look is at 60 s, two thirds of the way to the usual 90 s as for images. A kind not listed, or a
+    generation known by its id alone (a subscription), is looked at after one interval.
     """
 
     steps: tuple[tuple[float, float], ...] = ((0.0, 1.0), (30.0, 1.1), (90.0, 1.2))
     batch_slack: float = 1.0
     fresh_for: float = 2.0
+    typical_seconds: tuple[tuple[str, float], ...] = (
+        ("image", 20.0),
+        ("image_edit", 20.0),
+        ("layering", 20.0),
+        ("video", 60.0),
+        ("video_edit", 60.0),
+        ("video_reframe", 60.0),
+    )
 
     def interval(self, watched_for: float) -> float:
         current = self.steps[0][1]
@@ -65,6 +82,17 @@ class PollSchedule:
                 break
             current = interval
         return current
+
+    def first_look(self, generation: Generation) -> float:
+        """Seconds from now to the first look at a generation polled one by one: near its kind's typical time since
+        it was made (so a wait that starts late, after a restart or a second call, does not wait it out again),
+        and never sooner than one interval."""
+        typical = dict(self.typical_seconds).get(generation.generation_type or "")
+        created = generation.created
+        if typical is None or created is None:
+            return self.interval(0)
+        age = (datetime.now(UTC) - (created if created.tzinfo else created.replace(tzinfo=UTC))).total_seconds()
+        return max(self.interval(0), typical - max(0.0, age))
 
 
 @dataclass(eq=False)
@@ -178,7 +206,9 @@ class Poller:
         watch = self._watches.get(generation.id)
         if watch is None:
             now = anyio.current_time()
-            watch = Watch(generation=generation, started=now, due=now + self._schedule.interval(0))
+            one_by_one = self._fetch_page is None
+            first = self._schedule.first_look(generation) if one_by_one else self._schedule.interval(0)
+            watch = Watch(generation=generation, started=now, due=now + first)
             if not generation.is_terminal:
                 self._watches[generation.id] = watch
                 self._wake()

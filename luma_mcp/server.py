@@ -18,8 +18,7 @@ from mcp.server.mcpserver.exceptions import ResourceError, ToolError, Unexpected
 from mcp.types import INVALID_PARAMS, CallToolResult, InputRequiredResult, Tool
 from pydantic import AnyUrl, ValidationError
 
-from .account import Account
-from .accounts import DEFAULT_API, Accounts
+from .accounts import DEFAULT_API, Accounts, Caller
 from .admission import CreateLimits
 from .context import AppContext, app_of
 from .downloads import Downloader
@@ -38,7 +37,7 @@ from .poller import PollSchedule
 from .prompts import register_prompts
 from .resources import register_resources
 from .settings import Settings
-from .subscriptions import GENERATION_URI_PREFIX, ResourceUpdates, Stop, SubscriberAccount, generation_uri
+from .subscriptions import GENERATION_URI_PREFIX, Followable, ResourceUpdates, SubscriberAccounts, generation_uri
 from .timing import within
 from .tools import PAID_TOOLS, register_tools
 from .version import __version__
@@ -169,6 +168,8 @@ def build_server(
                     settings, task_group, schedule=schedule, limits=limits, on_change=updates.changed, ledger=ledger
                 )
                 updates.start(task_group)
+                for account in accounts.caller_for(None).accounts.values():
+                    task_group.start_soon(account.resume, name=f"resume {account.api}")
                 app = server.app = AppContext(settings, accounts, downloader, updates)
                 logger.info("Opened the Luma connections; videos go to %s", settings.output_dir)
                 try:
@@ -196,7 +197,7 @@ def build_server(
     register_tools(server)
     register_resources(server)
     register_prompts(server)
-    updates.install(server, resolve=_subscriber_account)
+    updates.install(server, resolve=_subscriber_accounts)
     return server
 
 
@@ -212,16 +213,16 @@ async def held_open(server: MCPServer[Any]) -> AsyncIterator[None]:
         yield
 
 
-def _subscriber_account(ctx: ServerRequestContext[AppContext]) -> SubscriberAccount:
-    """The account a subscription request acts for; its subscriptions keep generations polled on that account: the
-    Dream Machine one, or with an Agents key alone the Agents one. (With both keys, subscriptions to an Agents
-    generation do not fire yet: its changes come from the other account.)"""
+def _subscriber_accounts(ctx: ServerRequestContext[AppContext]) -> SubscriberAccounts:
+    """The accounts a subscription request acts for; each generation it subscribes to is polled on the one that made
+    it (see `Caller.account_that_made`). A request with no key at all is refused with the key to get."""
     caller = app_of(ctx).accounts.caller_for(getattr(ctx.request, "headers", None))
-    account = caller.accounts.get("dream-machine") or caller.accounts.get("agents") or caller.account_for(DEFAULT_API)
-    return SubscriberAccount(account.name, partial(_follow, account))
+    if not caller.accounts:
+        caller.account_for(DEFAULT_API)
+    return SubscriberAccounts(frozenset(account.name for account in caller.accounts.values()), partial(_locate, caller))
 
 
-def _follow(account: Account, uri: str) -> Stop | None:
+async def _locate(caller: Caller, uri: str) -> Followable | None:
     """Notifications name a generation as Luma writes its id (lower case, no braces), so a subscription that
     spells it another way would never hear of it: it is refused, with the spelling that works."""
     generation_id = uri.removeprefix(GENERATION_URI_PREFIX)
@@ -231,4 +232,5 @@ def _follow(account: Account, uri: str) -> Stop | None:
         return None  # the recent list, or not a generation at all: nothing to poll
     if generation_id != canonical:
         raise not_as_luma_writes_it(uri, generation_uri(canonical))
-    return account.follow(generation_id)
+    account = await caller.account_that_made(generation_id)
+    return Followable(account.name, partial(account.follow, generation_id))

@@ -1,22 +1,24 @@
 """`ResourceUpdates`: tells subscribed MCP clients that a generation changed, in both eras of the protocol, for the
-subscriber's own Luma account only, and never on a tool call's path.
+subscriber's own Luma accounts only, and never on a tool call's path.
 
-2026-era clients listen with `subscriptions/listen`; each account has its own bus and listen handler, so a stream
-only ever hears of its own account's generations. 2025-era clients (Claude among them) use `resources/subscribe`,
-which `MCPServer` does not serve, so we register it on the low-level server and keep one `LegacySubscriber` per
-connection, with its own sender task and a queue bounded by what it subscribed to: a client that stops reading
-only stalls its own sender, which gives up on it after `SEND_TIMEOUT` and drops its subscriptions.
+2026-era clients listen with `subscriptions/listen`; each set of accounts a caller acts for (one per API it has a
+key for) has its own bus and listen handler, so a stream only ever hears of its own accounts' generations. 2025-era
+clients (Claude among them) use `resources/subscribe`, which `MCPServer` does not serve, so we register it on the
+low-level server and keep one `LegacySubscriber` per connection, with its own sender task and a queue bounded by
+what it subscribed to: a client that stops reading only stalls its own sender, which gives up on it after
+`SEND_TIMEOUT` and drops its subscriptions.
 
-Every subscription to a generation also holds a "follow" on its account's poller, so its subscribers hear when it
-finishes even if no tool call waits on it. Follows are capped per listen request, per connection and per account,
-so one request cannot make the server poll Luma for thousands of ids.
+Every subscription to a generation also holds a "follow" on the poller of the account that made it (with both
+keys, a ray-3.2 video is polled on the Agents account, a ray-2 one on the Dream Machine account), so its
+subscribers hear when it finishes even if no tool call waits on it. Follows are capped per listen request, per
+connection and per account, so one request cannot make the server poll Luma for thousands of ids.
 """
 
 from __future__ import annotations
 
 import logging
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -59,16 +61,25 @@ Stop = Callable[[], None]
 
 
 @dataclass(frozen=True)
-class SubscriberAccount:
-    """The account a subscription request acts for, and how to keep one of its generations polled."""
+class Followable:
+    """A generation a URI names, on the account that made it."""
 
     account: str
-    follow: Callable[[str], Stop | None]
-    """Starts polling the generation a URI names; None when the URI names nothing to poll. Raises
+    start: Callable[[], Stop]
+    """Starts polling it; the returned stop ends that."""
+
+
+@dataclass(frozen=True)
+class SubscriberAccounts:
+    """The accounts a subscription request acts for (their names), and where the generation a URI names is."""
+
+    accounts: frozenset[str]
+    locate: Callable[[str], Awaitable[Followable | None]]
+    """The generation a URI names and the account that made it; None when the URI names nothing to poll. Raises
     `InvalidRequestError` for a URI that cannot be followed as written."""
 
 
-ResolveAccount = Callable[[ServerRequestContext[Any]], SubscriberAccount]
+ResolveAccounts = Callable[[ServerRequestContext[Any]], SubscriberAccounts]
 """Raises `InvalidRequestError` for a request whose key is unusable, `ConfigurationError` when it has none."""
 
 
@@ -77,8 +88,8 @@ def generation_uri(generation_id: str) -> str:
 
 
 @dataclass(eq=False)
-class _AccountChannel:
-    """One account's 2026-era listen streams."""
+class _Channel:
+    """The 2026-era listen streams of callers with one same set of accounts."""
 
     bus: InMemorySubscriptionBus = field(default_factory=InMemorySubscriptionBus)
     listen: ListenHandler = field(init=False)
@@ -94,7 +105,8 @@ class LegacySubscriber:
 
     connection: Connection
     subscriptions: dict[tuple[str, str], Stop] = field(default_factory=dict)
-    """(account, uri) -> the follow that subscription holds."""
+    """(account, uri) -> the follow that subscription holds. A generation's subscription is kept under the account
+    that made it; one to anything else (the recent list) under each of the caller's accounts, with one stop."""
     scope: anyio.CancelScope = field(default_factory=anyio.CancelScope)
     _pending: dict[str, None] = field(default_factory=dict)  # an ordered set of URIs: a repeat coalesces
     _wake: anyio.Event = field(default_factory=anyio.Event)
@@ -120,7 +132,7 @@ class LegacySubscriber:
 
 class ResourceUpdates:
     def __init__(self) -> None:
-        self._channels: dict[str, _AccountChannel] = {}
+        self._channels: dict[frozenset[str], _Channel] = {}
         self._subscribers: dict[Connection, LegacySubscriber] = {}
         self._follows: Counter[str] = Counter()
         self._send_changes: MemoryObjectSendStream[tuple[str, str]] | None = None
@@ -150,9 +162,9 @@ class ResourceUpdates:
         with send_changes, changes:
             try:
                 async for account, generation_id in changes:
-                    channel = self._channels.get(account)
+                    channels = [channel for accounts, channel in self._channels.items() if account in accounts]
                     for uri in (generation_uri(generation_id), RECENT_URI):
-                        if channel is not None:
+                        for channel in channels:
                             await channel.bus.publish(ResourceUpdated(uri=uri))
                         for subscriber in list(self._subscribers.values()):
                             subscriber.post(account, uri)
@@ -160,7 +172,7 @@ class ResourceUpdates:
                 if self._send_changes is send_changes:
                     self._send_changes = None
 
-    def install(self, server: MCPServer[Any], resolve: ResolveAccount) -> None:
+    def install(self, server: MCPServer[Any], resolve: ResolveAccounts) -> None:
         """Serve `resources/subscribe` and `subscriptions/listen` per account, following what each subscribes to."""
         add_request_handler(server, "resources/subscribe", SubscribeRequestParams, self._subscribe_handler(resolve))
         add_request_handler(server, "resources/unsubscribe", UnsubscribeRequestParams, self._unsubscribe_handler)
@@ -168,14 +180,23 @@ class ResourceUpdates:
             server, "subscriptions/listen", SubscriptionsListenRequestParams, self._listen_handler(resolve)
         )
 
-    def _subscribe_handler(self, resolve: ResolveAccount) -> Any:
+    def _subscribe_handler(self, resolve: ResolveAccounts) -> Any:
         async def subscribe(ctx: ServerRequestContext[Any], params: SubscribeRequestParams) -> EmptyResult:
             who, uri = _resolved(resolve, ctx), str(params.uri)
             subscriber = self._subscriber(connection_of(ctx))
-            if (who.account, uri) not in subscriber.subscriptions:
-                if len(subscriber.subscriptions) >= MAX_SUBSCRIPTIONS_PER_CONNECTION:
-                    raise MCPError(INVALID_PARAMS, too_many_subscriptions(MAX_SUBSCRIPTIONS_PER_CONNECTION))
-                subscriber.subscriptions[(who.account, uri)] = self._follow(who, uri)
+
+            def subscribed() -> bool:
+                return any((account, uri) in subscriber.subscriptions for account in who.accounts)
+
+            if subscribed():
+                return EmptyResult()
+            if len({uri for _, uri in subscriber.subscriptions}) >= MAX_SUBSCRIPTIONS_PER_CONNECTION:
+                raise MCPError(INVALID_PARAMS, too_many_subscriptions(MAX_SUBSCRIPTIONS_PER_CONNECTION))
+            target = await _located(who, uri)
+            if not subscribed():  # the same URI subscribed again while this one was looked up: it holds already
+                stop = self._follow(who, target)
+                for account in who.accounts if target is None else (target.account,):
+                    subscriber.subscriptions[(account, uri)] = stop
             return EmptyResult()
 
         return subscribe
@@ -189,41 +210,43 @@ class ResourceUpdates:
                 subscriber.subscriptions.pop(key)()
         return EmptyResult()
 
-    def _listen_handler(self, resolve: ResolveAccount) -> Any:
+    def _listen_handler(self, resolve: ResolveAccounts) -> Any:
         async def listen(
             ctx: ServerRequestContext[Any], params: SubscriptionsListenRequestParams
         ) -> SubscriptionsListenResult:
+            """Every URI is located first (which may read the ledger), and only then are they followed and the
+            stream registered on its bus, with nothing awaited in between (the SDK's handler registers before its
+            first await): a follow's first look cannot publish a change before the stream is there to hear it."""
             who = _resolved(resolve, ctx)
             uris = list(dict.fromkeys(params.notifications.resource_subscriptions or ()))
             if len(uris) > MAX_URIS_PER_LISTEN:
                 raise MCPError(INVALID_PARAMS, too_many_listened(MAX_URIS_PER_LISTEN, len(uris)))
-            channel = self._channels.setdefault(who.account, _AccountChannel())
+            targets = [await _located(who, uri) for uri in uris]
+            channel = self._channels.setdefault(who.accounts, _Channel())
             channel.streams += 1
             stops: list[Stop] = []
             try:
-                stops.extend(self._follow(who, uri) for uri in uris)
+                stops.extend(self._follow(who, target) for target in targets)
                 return await channel.listen(ctx, params)
             finally:
                 for stop in stops:
                     stop()
                 channel.streams -= 1
-                if channel.streams == 0 and self._channels.get(who.account) is channel:
-                    del self._channels[who.account]
+                if channel.streams == 0 and self._channels.get(who.accounts) is channel:
+                    del self._channels[who.accounts]
 
         return listen
 
-    def _follow(self, who: SubscriberAccount, uri: str) -> Stop:
-        """Follow within the account's cap; the returned stop releases the follow once, however often called (and
-        does nothing for a URI with nothing to follow)."""
-        if self._follows[who.account] >= MAX_FOLLOWS_PER_ACCOUNT:
-            raise MCPError(INVALID_PARAMS, too_many_follows(MAX_FOLLOWS_PER_ACCOUNT))
-        try:
-            stop = who.follow(uri)
-        except InvalidRequestError as exc:
-            raise MCPError(INVALID_PARAMS, str(exc)) from None
-        if stop is None:
+    def _follow(self, who: SubscriberAccounts, target: Followable | None) -> Stop:
+        """Follow within the cap of the account that made the generation; the returned stop releases the follow
+        once, however often called (and does nothing for a URI with nothing to follow)."""
+        if target is None:
             return _nothing_to_stop
-        self._follows[who.account] += 1
+        account = target.account
+        if self._follows[account] >= MAX_FOLLOWS_PER_ACCOUNT:
+            raise MCPError(INVALID_PARAMS, too_many_follows(MAX_FOLLOWS_PER_ACCOUNT))
+        stop = target.start()
+        self._follows[account] += 1
         released = False
 
         def release() -> None:
@@ -231,9 +254,9 @@ class ResourceUpdates:
             if not released:
                 released = True
                 stop()
-                self._follows[who.account] -= 1
-                if self._follows[who.account] <= 0:
-                    del self._follows[who.account]
+                self._follows[account] -= 1
+                if self._follows[account] <= 0:
+                    del self._follows[account]
 
         return release
 
@@ -269,8 +292,15 @@ def _nothing_to_stop() -> None:
     """The stop of a subscription that follows nothing (the recent list, say)."""
 
 
-def _resolved(resolve: ResolveAccount, ctx: ServerRequestContext[Any]) -> SubscriberAccount:
+def _resolved(resolve: ResolveAccounts, ctx: ServerRequestContext[Any]) -> SubscriberAccounts:
     try:
         return resolve(ctx)
     except LumaMCPError as exc:
+        raise MCPError(INVALID_PARAMS, str(exc)) from None
+
+
+async def _located(who: SubscriberAccounts, uri: str) -> Followable | None:
+    try:
+        return await who.locate(uri)
+    except InvalidRequestError as exc:
         raise MCPError(INVALID_PARAMS, str(exc)) from None

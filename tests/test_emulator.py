@@ -6,11 +6,13 @@ import json
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
 import anyio
+import anyio.lowlevel
 import httpx
 import pytest
 from lumaai import AsyncLumaAI
@@ -21,6 +23,7 @@ from starlette.routing import Route
 
 import luma_mcp.emulator
 from luma_mcp.emulator import DEFAULT_AGENTS_API_KEY, DEFAULT_API_KEY, Emulator, EmulatorConfig, Fault, run_emulator
+from luma_mcp.emulator.clock import GenerationClock, Timeline
 from luma_mcp.emulator.runner import serving
 
 pytestmark = pytest.mark.anyio
@@ -712,3 +715,26 @@ def test_serve_announces_itself_on_stderr_and_stops_cleanly_on_ctrl_c() -> None:
     assert files.json() == {"data": [], "has_more": False, "next_cursor": None}
     assert f"API key: {DEFAULT_API_KEY}" in announcement and f"API key: {DEFAULT_AGENTS_API_KEY}" in announcement
     assert (process.returncode, stdout, stderr) == (0, "", "")
+
+
+async def test_finish_now_as_the_queued_wait_ends_finishes_the_job_for_good() -> None:
+    """`finish_now` landing after the queued wait has ended but before the timeline's task runs again (about when a
+    listener that has just been set up calls it, 50 ms in) used to be undone by the `begin` step that followed,
+    leaving the job running with no timeline to finish it. The moment is made exact: the event loop is held up past
+    both this test's wait and the (later) end of the queued wait, so the test wakes first, with the timeline's
+    wait over and its task not yet run."""
+    clock = GenerationClock()
+    steps: list[str] = []
+    timeline = Timeline("job", 0.05, 60.0, begin=lambda: steps.append("begin"), finish=lambda: steps.append("finish"))
+
+    async def hold_up_the_loop() -> None:
+        time.sleep(0.2)
+
+    async with clock.running(), anyio.create_task_group() as group:
+        clock.start(timeline)
+        await anyio.lowlevel.checkpoint()  # the timeline's task starts its queued wait
+        group.start_soon(hold_up_the_loop)
+        await anyio.sleep(0.01)
+        clock.finish_now("job")
+        await anyio.sleep(0.05)
+    assert steps == ["finish"]

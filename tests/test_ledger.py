@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import stat
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -100,3 +101,28 @@ async def test_a_create_with_an_unknown_outcome_is_kept_apart(ledger: Ledger) ->
     assert await ledger.unknown_creates(ALICE) == [lost]
     assert await ledger.unknown_creates(BOB) == []
     assert await ledger.recent(ALICE) == []
+
+
+async def test_the_unfinished_generations_are_those_of_the_last_day_newest_first_within_a_limit(
+    ledger: Ledger,
+) -> None:
+    """What a restarted server follows again: never a finished generation, another account's, or one made before
+    `made_since`, and no more than `limit`."""
+    await ledger.started(ALICE, entry(1, created_at="2026-12-04T23:59:59.000+00:00"))
+    for number in (2, 3, 4, 5, 6):
+        await ledger.started(ALICE, entry(number))
+    await ledger.seen(ALICE, entry(2).id, state="dreaming")
+    await ledger.seen(ALICE, entry(3).id, state="completed")
+    await ledger.seen(ALICE, entry(4).id, state="failed")
+    await ledger.started(BOB, entry(7))
+    made_since = datetime(2026, 12, 5, tzinfo=UTC)
+    unfinished = await ledger.unfinished(ALICE, made_since=made_since, limit=10)
+    assert [(kept.id, kept.state) for kept in unfinished] == [
+        (entry(6).id, "queued"),
+        (entry(5).id, "queued"),
+        (entry(2).id, "dreaming"),
+    ]
+    assert [kept.id for kept in await ledger.unfinished(ALICE, made_since=made_since, limit=2)] == [
+        entry(6).id,
+        entry(5).id,
+    ]

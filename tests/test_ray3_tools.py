@@ -10,7 +10,6 @@ from typing import Any
 
 import anyio
 import pytest
-from mcp.types import ResourceUpdatedNotification
 
 from luma_mcp import Settings
 from luma_mcp.accounts import account_of
@@ -364,25 +363,21 @@ async def test_list_models_says_what_the_keys_allow_with_options_and_prices(emul
     assert emulator.requests == [], "answered from what the server knows: nothing asked of Luma"
 
 
-@pytest.mark.filterwarnings("ignore:resources/subscribe is removed")
-async def test_with_an_agents_key_alone_a_subscriber_hears_its_ray3_video_finish(
+async def test_with_an_agents_key_alone_a_listener_hears_its_ray3_video_finish(
     emulator: Emulator, tmp_path: Path
 ) -> None:
     """Subscriptions act on the Agents account when it is the only one (they used to ask for a Dream Machine key)."""
     heard: list[str] = []
-
-    async def on_message(message: Any) -> None:
-        if isinstance(message, ResourceUpdatedNotification):
-            heard.append(message.params.uri)
-
-    async with connect(agents_settings(emulator, tmp_path), mode="legacy", message_handler=on_message) as client:
+    async with connect(agents_settings(emulator, tmp_path)) as client:
         created = await client.call_tool("create_generation", {"prompt": PROMPT, "wait": False})
         generation_id = (created.structured_content or {})["id"]
         uri = f"luma://generations/{generation_id}"
-        await client.subscribe_resource(uri)
-        emulator.agents.finish_now(generation_id)
-        with anyio.fail_after(5):
-            while uri not in heard:
-                await anyio.sleep(0.01)
+        async with client.listen(resource_subscriptions=[uri]) as subscription:
+            emulator.agents.finish_now(generation_id)
+            with anyio.fail_after(10):
+                async for event in subscription:
+                    heard.append(getattr(event, "uri", ""))
+                    break
         read = await client.read_resource(uri)
+    assert heard == [uri]
     assert json.loads(getattr(read.contents[0], "text", ""))["state"] == "completed"

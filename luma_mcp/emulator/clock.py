@@ -71,9 +71,16 @@ class GenerationClock:
         self._running.clear()
 
     async def _run(self, timeline: Timeline, scope: anyio.CancelScope) -> None:
+        """A `finish_now` or `stop` can land after a sleep has ended and before this task runs again; the
+        cancellation reaches the task only at its next await, so each step first checks it was not called off
+        (else `begin` would follow `finish` and leave the job running, never to finish)."""
         with scope:
             await anyio.sleep(timeline.queued_seconds)
+            if scope.cancel_called:
+                return
             timeline.begin()
             await anyio.sleep(timeline.running_seconds)
+            if scope.cancel_called:
+                return
             self._running.pop(timeline.job_id, None)
             timeline.finish()
