@@ -39,7 +39,8 @@ class GenerationRoutes:
         owner = authenticate(request, self._config.api_keys)
         rate_headers = self._limits.admit(owner)
         generations = self._state.generations
-        refs = MediaRefs(owner, generations, self._state.files, self._config)
+        origin = f"{request.url.scheme}://{request.url.netloc}"
+        refs = MediaRefs(owner, generations, self._state.files, self._config, origin=origin)
         wanted = generation_request(
             await json_body(request, InvalidParameter), refs=refs, hdr_access=self._config.hdr_access
         )
@@ -53,7 +54,7 @@ class GenerationRoutes:
             generation_type=wanted.type,
             outputs=outputs_for(wanted),
             video_seconds=None if wanted.video is None else wanted.video.seconds,
-            origin=f"{request.url.scheme}://{request.url.netloc}",
+            origin=origin,
             cost_cents=cost,
         )
         self._clock.start(

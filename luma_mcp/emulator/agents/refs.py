@@ -26,8 +26,12 @@ VIDEO_TYPES = ("video", *VIDEO_SOURCE_TYPES)
 class MediaRefs:
     """Checks the media references of one create against the caller's own generations and files."""
 
-    def __init__(self, owner: str, generations: AgentsStore, files: FileStore, config: AgentsConfig) -> None:
+    def __init__(
+        self, owner: str, generations: AgentsStore, files: FileStore, config: AgentsConfig, *, origin: str
+    ) -> None:
         self._owner = owner
+        self._storage = f"{origin}/storage/"
+        """The emulator's own output URLs stand for Luma's CDN, which its fetcher reaches (signed URLs are fine)."""
         self._generations = generations
         self._files = files
         self._config = config
@@ -41,7 +45,7 @@ class MediaRefs:
                 f"{path}: unsupported media_type '{media_type}'. Valid: {', '.join(IMAGE_MEDIA_TYPES)}"
             )
         if field == "url":
-            _require_fetchable(target, path)
+            self._require_fetchable(target, path)
         elif field == "data":
             content = _decoded(target, media_type, path)
             if len(content) > self._config.max_image_bytes:
@@ -68,7 +72,7 @@ class MediaRefs:
                 # inferred
                 raise InvalidParameter(f"{path}: media_type must be video/* for a video, not '{media_type}'")
         if field == "url":
-            _require_fetchable(target, path)
+            self._require_fetchable(target, path)
             return None
         if field == "data":
             return video_seconds(_decoded(target, media_type, path))
@@ -107,6 +111,18 @@ class MediaRefs:
             raise InvalidParameter(f"{path}: file {file_id} is {stored.mime_type}, not {kind}")
         return stored
 
+    def _require_fetchable(self, url: str, path: str) -> None:
+        """Refuse what Luma's fetcher (https only, public addresses only) could never fetch."""
+        if url.startswith(self._storage):
+            return
+        try:
+            parts = urlsplit(url)
+            scheme, host = parts.scheme, parts.hostname or ""
+        except ValueError:  # not a URL at all (an unclosed IPv6 bracket, say)
+            scheme, host = "", ""
+        if scheme != "https" or not host or host == "localhost" or _is_private_address(host):
+            raise Unprocessable(f"{path}: failed to fetch URL")
+
 
 def _the_one_field(ref: Any, path: str) -> tuple[str, str]:
     """The one of url, data, generation_id and file_id that ``ref`` sets, and its value."""
@@ -140,17 +156,6 @@ def _decoded(data: str, media_type: str | None, path: str) -> bytes:
         return base64.b64decode(data, validate=True)
     except (binascii.Error, ValueError):
         raise Unprocessable(f"{path}: invalid base64 data") from None
-
-
-def _require_fetchable(url: str, path: str) -> None:
-    """Refuse what Luma's fetcher (https only, public addresses only) could never fetch."""
-    try:
-        parts = urlsplit(url)
-        scheme, host = parts.scheme, parts.hostname or ""
-    except ValueError:  # not a URL at all (an unclosed IPv6 bracket, say)
-        scheme, host = "", ""
-    if scheme != "https" or not host or host == "localhost" or _is_private_address(host):
-        raise Unprocessable(f"{path}: failed to fetch URL")
 
 
 def _is_private_address(host: str) -> bool:
