@@ -45,18 +45,24 @@ from .version import __version__
 logger = logging.getLogger(__name__)
 
 INSTRUCTIONS = """\
-Make and manage videos with Luma: ray-3.2 (the Agents API) and ray-2 / ray-flash-2 (the Dream Machine API). The
-model picks the API; the server says which key a model needs if it has none. list_models shows which models the
-configured keys allow, with their options and prices.
-- create_generation makes a video from a text prompt, optionally from start/end images. It waits for the video
-  (with progress) up to a time limit; if the result's state is not 'completed', call get_generation with wait=true
-  to keep waiting. Videos usually take 1-3 minutes.
-- Camera moves: write them in the prompt ('slow dolly zoom', 'camera orbit left'; see list_camera_motions) and/or
-  pass concept keys from list_concepts.
-- extend_generation continues a finished video forward or backward, or bridges two videos.
-- download_generation saves the MP4 to the user's output folder; video URLs are not permanent.
-- Every create costs the user money: don't create again to retry a call that timed out; call list_generations
-  or get_generation first.
+Make and manage videos and images with Luma: ray-3.2 video and uni-1 / uni-1-max images (the Agents API), and
+ray-2 / ray-flash-2 video (the Dream Machine API). The model picks the API; the server says which key a model needs
+if it has none. list_models shows which models the configured keys allow, what each makes, its options and prices.
+- create_generation makes a video from a text prompt, optionally from start/end images or (ray-3.2) keyframes. It
+  waits (with progress) up to a time limit; if the result's state is not 'completed', call get_generation with
+  wait=true to keep waiting. Videos usually take 1-3 minutes, images under a minute.
+- generate_image, edit_image and split_image_layers make, edit and layer images; edit_video and reframe_video
+  restyle a video or outpaint it to a new aspect ratio.
+- An image or video argument is an https URL, the id of a finished generation, or (Agents API models) a local file
+  path inside the folders the user allowed.
+- Camera moves: write them in the prompt ('slow dolly zoom', 'camera orbit left'; see list_camera_motions) and, on
+  ray-2, pass concept keys from list_concepts.
+- extend_generation continues a finished video forward or backward (ray-2 also bridges two videos);
+  upscale_generation and add_audio (Dream Machine videos) make an upscaled copy or one with a soundtrack.
+- download_generation saves the result to the user's output folder; URLs are not permanent (Agents API URLs last
+  an hour: results say until when).
+- Every create costs the user money (results carry estimated_cost_usd): don't create again to retry a call that
+  timed out; call list_generations or get_generation first.
 """
 
 

@@ -15,6 +15,8 @@ from mcp.types import ProgressNotification
 
 from luma_mcp import build_server
 from luma_mcp.emulator import Emulator, Fault
+from luma_mcp.server import INSTRUCTIONS
+from luma_mcp.tools import PAID_TOOLS
 from tests.helpers import TOOL_NAMES, connect, connected, settings_for, stops_polling, text_of, wakeups_of_waits
 
 pytestmark = pytest.mark.anyio
@@ -517,3 +519,7 @@ async def test_the_prompts_direct_either_api_with_its_own_options(client: Client
         assert "list_models" in text
         for option in ("ray-3.2", "10s", "hdr=true", "keyframes", "ray-2", "concept keys"):
             assert option in text, (name, option)
+
+
+def test_the_server_instructions_name_every_paid_tool() -> None:
+    assert sorted(tool for tool in PAID_TOOLS if tool not in INSTRUCTIONS) == []
