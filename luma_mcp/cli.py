@@ -48,6 +48,8 @@ configuration, read from the environment once at start (details in the README):
   LUMA_MCP_MAX_IN_FLIGHT              generations in flight per account (default 10; 0 = no limit)
   LUMA_MCP_AGENTS_CREATES_PER_MINUTE  the same for the Agents API (default 0: no limit here; Luma's is per plan)
   LUMA_MCP_AGENTS_MAX_IN_FLIGHT       the same for the Agents API (default 0: no limit here)
+  LUMA_MCP_FIRST_LOOK                 typical (default): first ask the Agents API about a job near its typical
+                                      time (images 20 s, videos 60 s); early: after one second
 for the HTTP transports also:
   LUMA_MCP_AUTH_TOKEN                 every request must send Authorization: Bearer <token>
   LUMA_MCP_ALLOWED_HOSTS              host names clients connect with, comma-separated (needed with --host 0.0.0.0)

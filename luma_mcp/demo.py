@@ -1,7 +1,8 @@
 """`luma-mcp demo`: the whole job, offline, as an assistant would do it.
 
 Starts the Luma API emulator in this process, launches `luma-mcp` over stdio as a real MCP client would, and
-drives it with the official MCP client: make a Ray 3.2 video with a progress bar, extend it, download it. The
+drives it with the official MCP client: make a Ray 3.2 video with a progress bar, extend it, make a Uni-1 image,
+download both. The
 server gets a key of each Luma API, as a user with both would, so the default model is Ray 3.2.
 """
 
@@ -21,6 +22,7 @@ from mcp.types import CallToolResult
 from .emulator import Emulator, EmulatorConfig, run_emulator
 
 PROMPT = "a tiger walking in snow, slow dolly zoom"
+POSTER = "a film poster of a tiger in falling snow, bold title lettering"
 INTERRUPTED = 128 + signal.SIGINT
 
 
@@ -73,6 +75,7 @@ async def _walk_through(emulator: Emulator, target: Path) -> None:
             "LUMA_AGENTS_BASE_URL": emulator.agents_base_url,
             "LUMA_MCP_OUTPUT_DIR": str(target),
             "LUMA_MCP_LEDGER": "off",  # the emulator's generations are not the user's
+            "LUMA_MCP_FIRST_LOOK": "early",  # the emulator's take seconds, not minutes
             "LUMA_MCP_LOG_LEVEL": "WARNING",
         },
     )
@@ -83,7 +86,7 @@ async def _walk_through(emulator: Emulator, target: Path) -> None:
         print(f'\n1. create_generation "{PROMPT}", 9:16')
         created = await _call(client, "create_generation", {"prompt": PROMPT, "aspect_ratio": "9:16"})
         generation_id = created["id"]
-        print(f"   {created['model']} ({created['api']} API), {created['state']}: {created['video_url']}")
+        print(f"   {created['model']} ({created['api']} API, {_cost(created)}): {created['video_url']}")
 
         print("\n2. extend_generation forward")
         extended = await _call(
@@ -93,12 +96,23 @@ async def _walk_through(emulator: Emulator, target: Path) -> None:
         )
         print(f"   {extended['state']}: {extended['video_url']}")
 
-        print("\n3. download_generation")
+        print(f'\n3. generate_image "{POSTER}"')
+        image = await _call(client, "generate_image", {"prompt": POSTER, "aspect_ratio": "2:3"})
+        print(f"   {image['model']} ({_cost(image)}), {image['state']}: {image['image_url']}")
+
+        print("\n4. download_generation, the video and the image")
         saved = await _call(client, "download_generation", {"generation_id": extended["id"]})
-        print(f"   {saved['video_bytes']} bytes")
+        poster = await _call(client, "download_generation", {"generation_id": image["id"]})
+        print(f"   {saved['video_bytes']} and {poster['total_bytes']} bytes")
     print(f"\nYour video: {saved['video_path']}")
-    print("It is the emulator's placeholder clip, the same few seconds whatever the prompt; with a LUMA_API_KEY the")
-    print("same calls make real videos. The emulator's URLs above stop working when the demo exits; the file stays.")
+    print(f"Your image: {poster['image_paths'][0]}")
+    print("They are the emulator's placeholders, the same whatever the prompt; with a LUMA_API_KEY the same calls make")
+    print("real ones. The emulator's URLs above stop working when the demo exits; the files stay.")
+
+
+def _cost(result: dict[str, Any]) -> str:
+    cost = result.get("estimated_cost_usd")
+    return "price unknown" if cost is None else f"about ${cost:.2f}"
 
 
 async def _call(client: Client, tool: str, arguments: dict[str, Any]) -> dict[str, Any]:

@@ -66,6 +66,9 @@ class PollSchedule:
     steps: tuple[tuple[float, float], ...] = ((0.0, 1.0), (30.0, 1.1), (90.0, 1.2))
     batch_slack: float = 1.0
     fresh_for: float = 2.0
+    last_chance: float = 2.0
+    """A wait that would end before a generation's first look has Luma asked this long before it gives up, so it
+    hands back the state Luma has, not the one its create answered with."""
     typical_seconds: tuple[tuple[str, float], ...] = (
         ("image", 20.0),
         ("image_edit", 20.0),
@@ -236,6 +239,11 @@ class Poller:
         """
         wake_every = heartbeat if on_update is not None else math.inf
         async with self.watch(generation) as watch:
+            now = anyio.current_time()
+            last_chance = max(now, now + timeout - self._schedule.last_chance)
+            if watch.due > last_chance:
+                watch.due = last_chance
+                self._wake()
             with anyio.move_on_after(timeout):
                 while True:
                     if watch.error is not None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
+from dataclasses import replace
 from functools import partial
 from typing import Any
 from uuid import UUID
@@ -153,6 +154,8 @@ def build_server(
     """The whole server, ready for any transport; `schedule` and `limits` are Luma's pace, as data (`limits` from
     the settings unless given)."""
     limits = limits or CreateLimits(per_window=settings.creates_per_minute, max_in_flight=settings.max_in_flight)
+    if settings.first_look == "early":
+        schedule = replace(schedule, typical_seconds=())
     updates = ResourceUpdates()
 
     @asynccontextmanager

@@ -31,6 +31,8 @@ LONGEST_MAX_WAIT = 3600.0
 LONGEST_TIMEOUT = 86_400.0
 DEFAULT_OUTPUT_DIR = Path.home() / "luma-videos"
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
+FirstLook = Literal["typical", "early"]
+FIRST_LOOKS: tuple[str, ...] = get_args(FirstLook)
 LOG_LEVELS: tuple[LogLevel, ...] = get_args(LogLevel)
 
 
@@ -68,6 +70,10 @@ class Settings:
     agents_creates_per_minute: int = 0
     """The Agents API's limits depend on the plan and are not published: none here unless set."""
     agents_max_in_flight: int = 0
+    first_look: FirstLook = "typical"
+    """When the Agents API is first asked about a new generation: near its kind's typical time (fewer requests;
+    see `PollSchedule.typical_seconds`), or early, after one poll interval (a fast generation, as the emulator's,
+    is noticed at once)."""
 
     @property
     def timing(self) -> TimePolicy:
@@ -105,6 +111,9 @@ class Settings:
         ledger = (environ.get("LUMA_MCP_LEDGER") or "on").strip().lower()
         if ledger not in ("on", "off"):
             raise setting_not_one_of("LUMA_MCP_LEDGER", ledger, ("on", "off"))
+        first_look = (environ.get("LUMA_MCP_FIRST_LOOK") or "typical").strip().lower()
+        if first_look not in FIRST_LOOKS:
+            raise setting_not_one_of("LUMA_MCP_FIRST_LOOK", first_look, FIRST_LOOKS)
         state_dir = None if ledger == "off" else Path(environ.get("LUMA_MCP_STATE_DIR") or _user_data_dir(environ))
         raw_wait = environ.get("LUMA_MCP_MAX_WAIT") or str(DEFAULT_MAX_WAIT)
         try:
@@ -158,6 +167,7 @@ class Settings:
             max_in_flight=max_in_flight,
             agents_creates_per_minute=agents_creates_per_minute,
             agents_max_in_flight=agents_max_in_flight,
+            first_look=first_look,  # type: ignore[arg-type]  # checked above
         )
 
 

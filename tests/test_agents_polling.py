@@ -49,6 +49,29 @@ async def test_an_agents_video_is_first_looked_at_near_its_typical_time_then_onc
     assert gets_when_told.count(0) >= 2, f"progress before the first look, once a second: {gets_when_told}"
 
 
+async def test_a_wait_that_ends_before_the_first_look_asks_luma_just_before_it_gives_up(
+    emulator: Emulator, tmp_path: Path
+) -> None:
+    """The typical time (60 s) is past the call's limit (3 s): the call still asks once, 2 s before its end, so
+    it hands back what Luma says (here: done) rather than the state its create answered with."""
+    emulator.agents.plan_next(queued_seconds=0.1, processing_seconds=0.4)
+    settings = agents_settings(emulator, tmp_path, max_wait=3.0)
+    async with Client(build_server(settings, schedule=PollSchedule())) as client:
+        result = await client.call_tool("create_generation", {"prompt": PROMPT})
+    video: dict[str, Any] = result.structured_content or {}
+    assert (video["state"], len(emulator.requests_for("GET", "/agents/v1/generations/*"))) == ("completed", 1)
+
+
+async def test_looking_early_notices_a_fast_generation_within_a_second(emulator: Emulator, tmp_path: Path) -> None:
+    """LUMA_MCP_FIRST_LOOK=early (the demo's): no typical wait, so a video done in half a second is seen at once."""
+    emulator.agents.plan_next(queued_seconds=0.1, processing_seconds=0.4)
+    settings = agents_settings(emulator, tmp_path, max_wait=30.0, first_look="early")
+    async with Client(build_server(settings, schedule=PollSchedule())) as client:
+        with anyio.fail_after(5):
+            result = await client.call_tool("create_generation", {"prompt": PROMPT})
+    assert (result.structured_content or {})["state"] == "completed", text_of(result)
+
+
 async def ledger_state(state_dir: Path, api_key: str, generation_id: str) -> str | None:
     ledger = Ledger.open(state_dir / LEDGER_FILE)
     try:

@@ -173,10 +173,13 @@ async def test_the_http_server_says_on_stderr_the_url_a_client_connects_to(
 
 
 async def test_the_demo_saves_its_video_and_says_what_it_is(tmp_path: Path) -> None:
-    """The README's quick start: the clip is a placeholder and its URLs die with the emulator; the file stays."""
+    """The README's quick start: a Ray 3.2 video and a Uni-1 image, placeholders whose URLs die with the emulator."""
     finished = await anyio.run_process([*SERVER, "demo", "--output-dir", str(tmp_path)], check=False)
     said = finished.stdout.decode()
     assert finished.returncode == 0, said + finished.stderr.decode()
     saved = Path(said.partition("Your video: ")[2].partition("\n")[0])
     assert saved.parent == tmp_path and saved.read_bytes()[4:8] == b"ftyp"
-    assert "placeholder" in said and "URLs above stop working when the demo exits" in said
+    image = Path(said.partition("Your image: ")[2].partition("\n")[0])
+    assert image.parent == tmp_path and image.read_bytes()[:3] == b"\xff\xd8\xff"
+    assert "ray-3.2 (agents API" in said and "uni-1 (about $" in said
+    assert "placeholders" in said and "URLs above stop working when the demo exits" in said

@@ -31,3 +31,10 @@ def test_each_api_has_its_own_base_url() -> None:
     assert Settings.from_env({}).agents_base_url == "https://agents.lumalabs.ai/v1"
     with pytest.raises(ConfigurationError, match="LUMA_AGENTS_BASE_URL"):
         Settings.from_env({"LUMA_AGENTS_BASE_URL": "agents.lumalabs.ai"})
+
+
+def test_the_first_look_is_typical_unless_asked_early() -> None:
+    assert Settings.from_env({}).first_look == "typical"
+    assert Settings.from_env({"LUMA_MCP_FIRST_LOOK": " Early "}).first_look == "early"
+    with pytest.raises(ConfigurationError, match=r"LUMA_MCP_FIRST_LOOK.*typical.*early"):
+        Settings.from_env({"LUMA_MCP_FIRST_LOOK": "soon"})
