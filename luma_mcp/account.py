@@ -26,7 +26,8 @@ from .backend import Job, LumaBackend, LumaReads, kind_and_body
 from .client import HANDED_OUT_MEMORY
 from .errors import CreateOutcomeUnknownError
 from .errors.wording import ledger_unreadable
-from .ledger import Ledger, LedgerEntry, UnknownCreate
+from .ledger import Ledger, LedgerEntry, Spending, UnknownCreate
+from .lineup import estimate_cost
 from .models import Generation
 from .poller import OnChange, Poller, PollSchedule
 
@@ -249,6 +250,15 @@ class Account:
             if len(found) >= limit or not more:
                 return found, more
 
+    async def spent(self, *, since: datetime) -> Spending | None:
+        """What this account's generations made here since `since` cost, by estimate; None without a ledger."""
+        if self._ledger is None:
+            return None
+        try:
+            return await self._ledger.spending(self.name, since=since)
+        except sqlite3.Error as exc:
+            raise ledger_unreadable(exc) from exc
+
     async def forget(self, generation_id: str) -> bool:
         """Remove a generation from the ledger (not from Luma); True if it was there."""
         if self._ledger is None:
@@ -308,8 +318,14 @@ class Account:
             return
         kind, request = kind_and_body(job)
         model = request.get("model")
+        model = model if isinstance(model, str) else None
         unknown = UnknownCreate(
-            api=self.api, kind=kind, request=request, reason=reason, model=model if isinstance(model, str) else None
+            api=self.api,
+            kind=kind,
+            request=request,
+            reason=reason,
+            model=model,
+            estimated_cost_usd=estimate_cost(model, request).usd,
         )
         await self._ledger.outcome_unknown(self.name, unknown)
 
@@ -324,6 +340,7 @@ class Account:
             request=request,
             state=generation.state,
             model=generation.model,
+            estimated_cost_usd=estimate_cost(generation.model or str(request.get("model")), request).usd,
         )
         if generation.created_at:
             entry = replace(entry, created_at=generation.created_at)

@@ -98,6 +98,19 @@ class LedgerEntry:
 
 
 @dataclass(frozen=True)
+class Spending:
+    """What generations made here cost, by the estimates kept with them."""
+
+    usd: float
+    priced: int
+    """Generations counted in `usd`."""
+    unpriced: int
+    """Generations whose price is not known, so not in `usd`."""
+    outcome_unknown: int
+    """Creates whose answer was lost: perhaps charged, not in `usd`."""
+
+
+@dataclass(frozen=True)
 class UnknownCreate:
     """A create that may have reached Luma and been charged, but whose generation cannot be found."""
 
@@ -292,6 +305,25 @@ class Ledger:
         """The account uploaded this content as `file_id` (the one to use from now on)."""
         row = (account, sha256, file_id, _now())
         await self._run(lambda db: db.execute("INSERT OR REPLACE INTO uploads VALUES (?,?,?,?)", row))
+
+    async def spending(self, account: str, *, since: datetime) -> Spending:
+        """What the account's generations made here since `since` cost by the estimates kept with them. A failed
+        one is left out (both APIs refund a failed generation); one with no known price is counted apart."""
+        after = since.isoformat(timespec="milliseconds")
+
+        def read(db: sqlite3.Connection) -> Spending:
+            usd, priced, unpriced = db.execute(
+                "SELECT COALESCE(SUM(estimated_cost_usd), 0), COUNT(estimated_cost_usd), "
+                "COUNT(*) - COUNT(estimated_cost_usd) FROM generations "
+                "WHERE account=? AND state != 'failed' AND created_at >= ?",
+                (account, after),
+            ).fetchone()
+            (unknown,) = db.execute(
+                "SELECT COUNT(*) FROM unknown_creates WHERE account=? AND sent_at >= ?", (account, after)
+            ).fetchone()
+            return Spending(usd=round(usd, 4), priced=priced, unpriced=unpriced, outcome_unknown=unknown)
+
+        return await self._run(read)
 
     async def _select(self, sql: str, params: Sequence[Any]) -> list[LedgerEntry]:
         rows = await self._run(lambda db: db.execute(sql, params).fetchall())

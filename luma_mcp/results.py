@@ -163,6 +163,21 @@ class ModelList(BaseModel):
     default_video_model: str
 
 
+class Spent(BaseModel):
+    """What one API's generations made by this server cost, by estimate."""
+
+    api: str
+    today_usd: float = Field(description="Since midnight UTC.")
+    total_usd: float
+    generations_today: int
+    generations_total: int
+    unpriced: int = Field(description="Generations (in total) with no known price, left out of the sums.")
+    outcome_unknown: int = Field(description="Creates whose answer was lost (in total): perhaps charged, not summed.")
+
+
 class CreditBalance(BaseModel):
-    credit_balance_cents: float
-    credit_balance_usd: float
+    credit_balance_cents: float | None = Field(description="Luma's balance (the Dream Machine API), when it has one.")
+    credit_balance_usd: float | None
+    balance_note: str | None = Field(default=None, description="Why there is no balance, when there is none.")
+    spent: list[Spent] = Field(description="What this server spent per API, from its ledger.")
+    spent_note: str

@@ -381,3 +381,26 @@ async def test_with_an_agents_key_alone_a_listener_hears_its_ray3_video_finish(
         read = await client.read_resource(uri)
     assert heard == [uri]
     assert json.loads(getattr(read.contents[0], "text", ""))["state"] == "completed"
+
+
+async def test_get_credits_says_what_this_server_spent_on_each_api(emulator: Emulator, tmp_path: Path) -> None:
+    """ray-3.2 5 s 720p is $0.30 and uni-1 $0.0404 (Luma's prices); ray-2 5 s 720p $1.02 (an estimate); a failed
+    ray-3.2 video is refunded, so not counted."""
+    async with connect(agents_settings(emulator, tmp_path, dream_machine=True)) as client:
+        for arguments in ({"model": "ray-3.2"}, {"model": "ray-2"}):
+            made = await client.call_tool("create_generation", {"prompt": PROMPT, **arguments})
+            assert not made.is_error, text_of(made)
+        assert not (await client.call_tool("generate_image", {"prompt": PROMPT})).is_error
+        emulator.agents.plan_next(failure_code="generation_failed")
+        assert (await client.call_tool("create_generation", {"prompt": PROMPT, "model": "ray-3.2"})).is_error
+        both = (await client.call_tool("get_credits", {})).structured_content or {}
+    spent = {entry["api"]: entry for entry in both["spent"]}
+    assert both["credit_balance_cents"] > 0 and both["balance_note"] is None
+    assert (spent["agents"]["today_usd"], spent["agents"]["total_usd"]) == (0.3404, 0.3404)
+    assert (spent["agents"]["generations_total"], spent["agents"]["unpriced"]) == (2, 0)
+    assert (spent["dream-machine"]["total_usd"], spent["dream-machine"]["generations_today"]) == (1.02, 1)
+    async with connect(agents_settings(emulator, tmp_path)) as client:  # the Agents key alone
+        alone = (await client.call_tool("get_credits", {})).structured_content or {}
+    assert alone["credit_balance_cents"] is None and "no balance endpoint" in alone["balance_note"]
+    assert [entry["api"] for entry in alone["spent"]] == ["agents"]
+    assert emulator.requests_for("GET", "/agents/v1/credits") == []

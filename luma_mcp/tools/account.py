@@ -1,12 +1,51 @@
-"""The user's Luma account itself: what is left to spend."""
+"""The user's Luma accounts themselves: what is left to spend, and what this server spent."""
 
-from ..results import CreditBalance
-from .call import luma
+from datetime import UTC, datetime
+
+from ..accounts import current_caller
+from ..results import CreditBalance, Spent
+
+SPENT_NOTE = (
+    "Estimated from the price tables (see list_models), for the generations this server started and keeps in its "
+    "ledger; failed ones are left out, as Luma refunds them."
+)
+NO_LEDGER_NOTE = "This server keeps no ledger (LUMA_MCP_LEDGER=off), so it cannot say what it spent."
+NO_BALANCE_NOTE = (
+    "The Agents API has no balance endpoint: see your balance at https://platform.lumalabs.ai. A Dream Machine key "
+    "would show that API's balance here."
+)
 
 
 async def get_credits() -> CreditBalance:
-    """Show the Luma API credit balance left on the user's account."""
-    credits = await luma().get_credits()
+    """Show the Luma credit balance left (the Dream Machine API has one; the Agents API does not), and what this
+    server spent today and in total on each API, by estimate."""
+    caller = current_caller()
+    if not caller.accounts:
+        caller.account_for("dream-machine")  # raises: no key at all, and says where to get one
+    dream_machine = caller.accounts.get("dream-machine")
+    cents = (await dream_machine.reads.get_credits()).credit_balance if dream_machine else None
+    today = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    spent: list[Spent] = []
+    for account in caller.accounts.values():
+        total = await account.spent(since=datetime.min.replace(tzinfo=UTC))
+        daily = await account.spent(since=today)
+        if total is None or daily is None:
+            continue
+        spent.append(
+            Spent(
+                api=account.api,
+                today_usd=daily.usd,
+                total_usd=total.usd,
+                generations_today=daily.priced + daily.unpriced,
+                generations_total=total.priced + total.unpriced,
+                unpriced=total.unpriced,
+                outcome_unknown=total.outcome_unknown,
+            )
+        )
     return CreditBalance(
-        credit_balance_cents=credits.credit_balance, credit_balance_usd=round(credits.credit_balance / 100, 2)
+        credit_balance_cents=cents,
+        credit_balance_usd=None if cents is None else round(cents / 100, 2),
+        balance_note=None if dream_machine else NO_BALANCE_NOTE,
+        spent=spent,
+        spent_note=SPENT_NOTE if spent else NO_LEDGER_NOTE,
     )
