@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -33,6 +34,7 @@ DEFAULT_OUTPUT_DIR = Path.home() / "luma-videos"
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
 FirstLook = Literal["typical", "early"]
 FIRST_LOOKS: tuple[str, ...] = get_args(FirstLook)
+_PLACEHOLDER = re.compile(r"\$\{[^}]*\}")
 LOG_LEVELS: tuple[LogLevel, ...] = get_args(LogLevel)
 
 
@@ -92,7 +94,10 @@ class Settings:
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Settings:
-        """Read `LUMA_*` variables; a bad value raises `ConfigurationError` naming the variable."""
+        """Read `LUMA_*` variables; a bad value raises `ConfigurationError` naming the variable. A value that is an
+        unfilled placeholder (`${user_config.agents_api_key}`: Claude Desktop passes an optional bundle setting the
+        user left blank through as written) counts as unset."""
+        environ = {name: value for name, value in environ.items() if not _PLACEHOLDER.fullmatch(value.strip())}
         # LUMA_API_KEY may hold either kind of key, told apart by its prefix; LUMA_AGENTS_API_KEY (the Agents SDK's
         # name) is an Agents key whatever it looks like, and wins.
         given = [(environ.get(name) or "").strip() for name in ("LUMA_API_KEY", "LUMAAI_API_KEY")]
