@@ -226,13 +226,13 @@ class Caller:
         raise missing
 
     async def _first_guess(self, generation_id: str) -> Account:
-        """Where to look first for a generation not learned yet: the ledger's answer when the ledgers of this
-        caller's accounts are not known whole, else the Dream Machine account."""
+        """Where to look first for a generation not learned yet: the account whose ledger holds it (each ledger
+        read whole once, else this row alone), else the Dream Machine account."""
         if len(self.accounts) > 1:
             whole = [await self.routes.knows_whole_ledger(account.name) for account in self.accounts.values()]
             if not all(whole):
                 return await self.made_by(generation_id) or self._first_to_ask()
-        return self._first_to_ask()
+        return self.learned(generation_id) or self._first_to_ask()
 
     def _first_to_ask(self) -> Account:
         """Without knowing better, the Dream Machine account, whose API can look up any of its generations."""
