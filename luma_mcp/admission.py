@@ -121,8 +121,8 @@ class CreateQueue:
         """Luma said 429 all the same: wait as long as it asks, if that still leaves time to create."""
         delay = busy.retry_after if busy.retry_after is not None else self._limits.busy_retry
         if anyio.current_time() + delay > latest_start:
-            raise still_rate_limited(busy) from busy
-        await report(f"Luma is at its limit of videos in flight; queued here, trying again in {delay:.0f} s")
+            raise still_rate_limited(busy, delay) from busy
+        await report(f"Luma asked to wait {delay:.0f} s before another create; queued here, trying again then")
         await anyio.sleep(delay)
 
     def _in_flight(self) -> int:
