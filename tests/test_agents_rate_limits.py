@@ -9,19 +9,21 @@ import re
 from pathlib import Path
 from typing import Any
 
+import anyio
 import pytest
 from mcp import Client
 from mcp.types import CallToolResult
 
 from luma_mcp.emulator import EmulatorConfig, run_emulator
 from luma_mcp.emulator.agents.config import AgentsConfig
-from tests.helpers import connect, text_of
+from luma_mcp.emulator.recording import RecordedRequest
+from tests.helpers import connect, eventually, text_of
 from tests.test_ray3_tools import agents_settings
 
 pytestmark = pytest.mark.anyio
 
 WAITED_OUT: dict[str, dict[str, Any]] = {
-    "per minute": {"requests_per_minute": 1, "rate_window_seconds": 1.0},
+    "per minute": {"requests_per_minute": 1, "rate_window_seconds": 3.0},
     "concurrency": {"max_concurrent": 1, "concurrency_retry_after": 1},
 }
 TOO_LONG: dict[str, dict[str, Any]] = {
@@ -38,15 +40,27 @@ async def create(client: Client, prompt: str) -> CallToolResult:
 async def test_an_agents_429_that_fits_in_the_call_is_waited_out_and_the_create_sent_again(
     shape: str, tmp_path: Path
 ) -> None:
-    # The first video finishes well within the 1 s Luma asks to wait, so the concurrency slot is free by then.
-    config = EmulatorConfig(queued_seconds=0.05, dreaming_seconds=0.2, agents=AgentsConfig(**WAITED_OUT[shape]))
-    async with run_emulator(config) as emulator, connect(agents_settings(emulator, tmp_path)) as client:
+    config = EmulatorConfig(queued_seconds=60, agents=AgentsConfig(**WAITED_OUT[shape]))
+    async with run_emulator(config) as emulator, connect(agents_settings(emulator, tmp_path, max_wait=20.0)) as client:
         first = await create(client, "the first shot")
-        second = await create(client, "the second shot")
-    assert not first.is_error and not second.is_error, text_of(second)
-    posts = emulator.requests_for("POST", "/agents/v1/generations")
-    assert [post.status for post in posts] == [201, 429, 201]
-    assert posts[2].at - posts[1].at >= 0.9, "sent again only once Luma's Retry-After had passed"
+        assert not first.is_error, text_of(first)
+        answers: list[CallToolResult] = []
+
+        def posts() -> list[RecordedRequest]:
+            return emulator.requests_for("POST", "/agents/v1/generations")
+
+        async def second() -> None:
+            answers.append(await create(client, "the second shot"))
+
+        async with anyio.create_task_group() as group:
+            group.start_soon(second)
+            await eventually(lambda: [post.status for post in posts()] == [201, 429])
+            # Refused; the first video ends while the call waits, freeing the concurrency slot by the retry.
+            emulator.agents.finish_now((first.structured_content or {})["id"])
+    [made] = answers
+    assert not made.is_error, text_of(made)
+    assert [post.status for post in posts()] == [201, 429, 201]
+    assert posts()[2].at - posts()[1].at >= 0.9, "sent again only once Luma's Retry-After had passed"
 
 
 @pytest.mark.parametrize("shape", TOO_LONG)
