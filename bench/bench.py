@@ -7,7 +7,10 @@ Claude Desktop runs it) with the product's own poll schedule. Linux only (RSS an
 
 Targets: Luma requests per tick at N in flight at most ceil(N/100) up to 1000; the server's CPU at 1000 in flight
 under 10 % of a core; startup at most 1.10 x the SDK's own import; polling stopped within 1 s of the last
-cancelled wait.
+cancelled wait. With both a Dream Machine and an Agents key, 1000 waits at once cost what they cost with one key
+(the first looks at Luma take about as long). On the Agents API, which cannot list, one GET a second per generation
+(and the call's own first look, for one it did not start), and completion noticed within the same 1.5 s as on
+Dream Machine.
 """
 
 from __future__ import annotations
@@ -20,12 +23,14 @@ import sys
 import time
 from pathlib import Path
 from tempfile import TemporaryDirectory
+from typing import Literal
 
 import anyio
 import httpx
 from mcp import Client, StdioServerParameters
 
 from luma_mcp.emulator import Emulator, EmulatorConfig, run_emulator
+from luma_mcp.settings import Api
 
 STARTUP_RUNS = 7
 ROUND_TRIPS = 50
@@ -40,19 +45,21 @@ CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 Row = tuple[str, str]
 
 
-def server_params(emulator: Emulator, output_dir: Path) -> StdioServerParameters:
-    return StdioServerParameters(
-        command=sys.executable,
-        args=["-m", "luma_mcp"],
-        env={
-            "LUMA_API_KEY": emulator.api_key,
-            "LUMA_BASE_URL": emulator.base_url,
-            "LUMA_MCP_OUTPUT_DIR": str(output_dir),
-            "LUMA_MCP_STATE_DIR": str(output_dir / ".state"),
-            "LUMA_MCP_MAX_WAIT": "60",
-            "LUMA_MCP_LOG_LEVEL": "WARNING",
-        },
-    )
+def server_params(
+    emulator: Emulator, output_dir: Path, *, apis: tuple[Api, ...] = ("dream-machine",)
+) -> StdioServerParameters:
+    """The server as a user runs it, with a key for each of `apis`."""
+    env = {
+        "LUMA_MCP_OUTPUT_DIR": str(output_dir),
+        "LUMA_MCP_STATE_DIR": str(output_dir / ".state"),
+        "LUMA_MCP_MAX_WAIT": "60",
+        "LUMA_MCP_LOG_LEVEL": "WARNING",
+    }
+    if "dream-machine" in apis:
+        env |= {"LUMA_API_KEY": emulator.api_key, "LUMA_BASE_URL": emulator.base_url}
+    if "agents" in apis:
+        env |= {"LUMA_AGENTS_API_KEY": emulator.agents_api_key, "LUMA_AGENTS_BASE_URL": emulator.agents_base_url}
+    return StdioServerParameters(command=sys.executable, args=["-m", "luma_mcp"], env=env)
 
 
 def ms(samples: list[float]) -> str:
@@ -168,6 +175,58 @@ async def detection(client: Client, emulator: Emulator) -> list[Row]:
     ]
 
 
+async def agents_detection(client: Client, emulator: Emulator, kind: Literal["video", "image"]) -> list[Row]:
+    """As `detection`, on the Agents API, which has no list endpoint: the poller GETs each generation. Videos are
+    made with create_generation (ray-3.2); images are made on the API directly (uni-1) and waited for with
+    get_generation(wait=true)."""
+    for processing in DREAMING_SECONDS:
+        emulator.agents.plan_next(queued_seconds=QUEUED_SECONDS, processing_seconds=processing)
+    emulator.clear_requests()
+    returned: dict[str, float] = {}
+
+    async def video(prompt: str) -> None:
+        result = await client.call_tool("create_generation", {"prompt": prompt, "model": "ray-3.2"})
+        assert result.structured_content is not None and result.structured_content["state"] == "completed"
+        returned[prompt] = time.monotonic()
+
+    async def image(prompt: str, http: httpx.AsyncClient) -> None:
+        created = await http.post("/generations", json={"prompt": prompt, "model": "uni-1", "type": "image"})
+        waited = await client.call_tool("get_generation", {"generation_id": created.json()["id"], "wait": True})
+        assert waited.structured_content is not None and waited.structured_content["state"] == "completed"
+        returned[prompt] = time.monotonic()
+
+    async with (
+        httpx.AsyncClient(
+            base_url=emulator.agents_base_url, headers={"Authorization": f"Bearer {emulator.agents_api_key}"}
+        ) as http,
+        anyio.create_task_group() as group,
+    ):
+        for number in range(len(DREAMING_SECONDS)):
+            if kind == "video":
+                group.start_soon(video, f"agents video probe {number}")
+            else:
+                group.start_soon(image, f"agents image probe {number}", http)
+    posts = emulator.requests_for("POST", "/agents/v1/generations")
+    # Plans apply in creation order, so the n-th create Luma received got the n-th plan.
+    lags = [
+        returned[post.body["prompt"]] - (post.at + QUEUED_SECONDS + processing)
+        for post, processing in zip(posts, DREAMING_SECONDS, strict=True)
+    ]
+    requests = len(emulator.requests) / len(DREAMING_SECONDS)
+    seconds = QUEUED_SECONDS + statistics.mean(DREAMING_SECONDS)
+    gets = len(emulator.requests_for("GET", "/agents/v1/generations/*")) / len(DREAMING_SECONDS) / seconds
+    return [
+        (
+            f"Agents {kind}: completion-detection lag ({len(DREAMING_SECONDS)} at once)",
+            f"{ms(lags)}, max {max(lags) * 1000:.0f} ms",
+        ),
+        (
+            f"Agents {kind}: Luma requests per generation (create + GETs)",
+            f"{requests:.1f} for {seconds:.1f} s of generation: {gets:.2f} GETs a second",
+        ),
+    ]
+
+
 async def detection_alone(client: Client, emulator: Emulator) -> list[Row]:
     """One generation at a time: the single-GET path, and its requests per second."""
     lags, rates = [], []
@@ -186,10 +245,11 @@ async def detection_alone(client: Client, emulator: Emulator) -> list[Row]:
     ]
 
 
-async def in_flight(client: Client, emulator: Emulator, count: int) -> list[Row]:
-    """`count` generations waited on at once. In steady polling: Luma requests a second, the server's CPU and
-    memory. Then a few of them finish (the worst lag until their calls return), and the rest of the waits are
-    cancelled (how long until the last request to Luma)."""
+async def in_flight(client: Client, emulator: Emulator, count: int, *, label: str = "") -> tuple[list[Row], float]:
+    """`count` generations waited on at once: how long until every call has made its first look at Luma (also
+    returned, in seconds). In steady polling: Luma requests a second, the server's CPU and memory. Then a few of
+    them finish (the worst lag until their calls return), and the rest of the waits are cancelled (how long until
+    the last request to Luma). `label` names the server's setup in the rows."""
     async with httpx.AsyncClient(
         base_url=emulator.base_url, headers={"Authorization": f"Bearer {emulator.api_key}"}
     ) as http:
@@ -206,11 +266,13 @@ async def in_flight(client: Client, emulator: Emulator, count: int) -> list[Row]
         returned[generation_id] = time.monotonic()
 
     async with anyio.create_task_group() as group:
+        began = time.monotonic()
         for generation_id in ids:
             group.start_soon(wait, generation_id)
         # Every call has made its own first look (the poller never GETs a generation before its call has).
         while len({request.path for request in emulator.requests_for("GET", "/generations/*")}) < count:
-            await anyio.sleep(0.1)
+            await anyio.sleep(0.01)
+        first_looks = time.monotonic() - began
         await anyio.sleep(SETTLE_SECONDS)  # into steady polling
         emulator.clear_requests()
         cpu_before = server_cpu_seconds()
@@ -236,16 +298,18 @@ async def in_flight(client: Client, emulator: Emulator, count: int) -> list[Row]
         if generation_id not in finished_at:
             emulator.finish_now(generation_id)
     target = math.ceil(count / 100)
-    return [
+    rows = [
         (
-            f"{count:>4} in flight: Luma requests/s, CPU, RSS",
+            f"{count:>4} in flight{label}: Luma requests/s, CPU, RSS",
             f"{per_second:.1f} requests/s (target <= {target}), {cpu * 100:.1f} % of a core, {rss:.1f} MiB",
         ),
+        (f"{count:>4} in flight{label}: calls started to all first looks at Luma", f"{first_looks * 1000:.0f} ms"),
         (
-            f"{count:>4} in flight: worst lag of {len(sample)}, polling after cancel",
+            f"{count:>4} in flight{label}: worst lag of {len(sample)}, polling after cancel",
             f"{lag * 1000:.0f} ms; last request {max(after, default=0.0) * 1000:.0f} ms after cancelling",
         ),
     ]
+    return rows, first_looks
 
 
 async def main() -> None:
@@ -259,7 +323,17 @@ async def main() -> None:
                 rows += await detection(client, emulator)
                 rows += await detection_alone(client, emulator)
                 for count in IN_FLIGHT:
-                    rows += await in_flight(client, emulator, count)
+                    found, one_key = await in_flight(client, emulator, count)
+                    rows += found
+            async with Client(server_params(emulator, Path(output_dir), apis=("dream-machine", "agents"))) as client:
+                found, both_keys = await in_flight(client, emulator, IN_FLIGHT[-1], label=" (both keys)")
+                rows += found
+                rows.append(
+                    (f"{IN_FLIGHT[-1]:>4} in flight: first looks, both keys / one key", f"{both_keys / one_key:.2f}")
+                )
+            async with Client(server_params(emulator, Path(output_dir), apis=("agents",))) as client:
+                rows += await agents_detection(client, emulator, "video")
+                rows += await agents_detection(client, emulator, "image")
     width = max(len(name) for name, _ in rows)
     print("luma-mcp benchmark: emulator on loopback, server over stdio, product poll schedule")
     for name, figure in rows:

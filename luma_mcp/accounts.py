@@ -13,6 +13,8 @@ out other made-up keys.
 from __future__ import annotations
 
 import hashlib
+import logging
+import sqlite3
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
@@ -21,6 +23,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+import anyio
 from anyio.abc import TaskGroup
 
 from .account import Account, AccountMemory, Changed
@@ -35,6 +38,8 @@ from .models import Generation
 from .poller import PollSchedule
 from .settings import Api, Settings, api_of_key
 
+logger = logging.getLogger(__name__)
+
 DEFAULT_API: Api = "dream-machine"
 """The API a request without any key is told to get one for (its key page is the better known)."""
 MERGED_LIST_DEPTH = 200
@@ -47,6 +52,10 @@ MAX_OPEN_UNPROVEN = 16
 """Open connections for keys Luma has not accepted (yet); made-up keys only ever compete with each other here."""
 MAX_REMEMBERED_ACCOUNTS = 1024
 """Accepted keys whose rate window and handed-out ids are kept after their connection closed."""
+MAX_KNOWN_ROUTES = 50_000
+"""Generation ids whose account is remembered in memory (a few MiB at most); older ones are asked again."""
+LEDGER_ROUTES = 10_000
+"""An account's ledger is read whole into its routes when it holds at most this many generations."""
 
 # The accounts a tool call or resource read acts for, set by `Accounts.lease` for the length of the call.
 _leased: ContextVar[Caller | None] = ContextVar("luma_mcp_leased_caller", default=None)
@@ -83,11 +92,72 @@ def account_of(api: Api, api_key: str) -> str:
     return hashlib.sha256(f"{api}\n{api_key}".encode()).hexdigest()
 
 
+class Routes:
+    """Which account each generation belongs to, as this server has learned it: by starting it, from the ledger, or
+    from Luma answering for that account's key. With two keys, every call that names a generation must pick an
+    API; asking the ledger each time queues such calls behind one another (SQLite is read one statement at a time),
+    so an account's ledger is read once, whole, and what was learned is kept here. Each entry pairs an account
+    with an id, so what one key's calls taught never routes another key's. The least recently used fall out past
+    `size`; an account that loses one is no longer known whole, and its unknown ids are asked of the ledger again.
+    """
+
+    def __init__(self, ledger: Ledger | None, size: int = MAX_KNOWN_ROUTES) -> None:
+        self._ledger = ledger
+        self._size = size
+        self._known: OrderedDict[tuple[str, str], None] = OrderedDict()
+        self._loads: OrderedDict[str, anyio.Event] = OrderedDict()
+        self._whole: set[str] = set()
+        """Accounts all of whose ledger rows are known here."""
+
+    def learn(self, account: str, generation_id: str) -> None:
+        key = (account, generation_id)
+        self._known[key] = None
+        self._known.move_to_end(key)
+        if len(self._known) > self._size:
+            (forgotten, _), _ = self._known.popitem(last=False)
+            self._whole.discard(forgotten)
+
+    def knows(self, account: str, generation_id: str) -> bool:
+        key = (account, generation_id)
+        if key not in self._known:
+            return False
+        self._known.move_to_end(key)
+        return True
+
+    async def knows_whole_ledger(self, account: str) -> bool:
+        """Whether every generation the ledger holds for `account` is known here, reading them in once (in one
+        statement, however many calls ask at once) if the ledger holds at most `LEDGER_ROUTES` of them."""
+        if self._ledger is None:
+            return True
+        loaded = self._loads.get(account)
+        if loaded is not None:
+            await loaded.wait()
+            return account in self._whole
+        loaded = self._loads[account] = anyio.Event()
+        while len(self._loads) > MAX_REMEMBERED_ACCOUNTS:
+            self._whole.discard(self._loads.popitem(last=False)[0])
+        try:
+            with anyio.CancelScope(shield=True):  # one quick local read, shared by every call waiting on it
+                entries = await self._ledger.recent(account, limit=LEDGER_ROUTES + 1)
+        except sqlite3.Error:
+            logger.exception("Could not read the ledger")
+            entries = None
+        finally:
+            loaded.set()
+        if entries is not None and len(entries) <= LEDGER_ROUTES:
+            self._whole.add(account)
+            for entry in reversed(entries):  # oldest first, so the newest are the last to fall out
+                self.learn(account, entry.id)
+        return account in self._whole
+
+
 @dataclass(frozen=True)
 class Caller:
-    """The accounts one request acts for: one per Luma API it has a key for."""
+    """The accounts one request acts for: one per Luma API it has a key for, and what the server has learned of
+    which of them each generation belongs to."""
 
     accounts: Mapping[Api, Account]
+    routes: Routes
     input_folders: tuple[Path, ...] = ()
     """Where it may name local images and videos: the server's folders (LUMA_MCP_INPUT_DIRS) when it acts with the
     server's keys; none when it brings its own, as a remote user over HTTP does (the server's disk is not theirs)."""
@@ -116,10 +186,20 @@ class Caller:
         merged = sorted(found, key=_created, reverse=True)
         return merged[offset : offset + limit], more or len(merged) > offset + limit
 
+    def learned(self, generation_id: str) -> Account | None:
+        """The account a generation belongs to, if this server has learned it (see `Routes`): no I/O."""
+        return next(
+            (account for account in self.accounts.values() if self.routes.knows(account.name, generation_id)), None
+        )
+
     async def made_by(self, generation_id: str) -> Account | None:
-        """The account that made a generation, as far as this server knows (its ledger, or its poller)."""
+        """The account a generation belongs to, as far as this server knows: learned before, else its ledger or its
+        poller."""
+        if learned := self.learned(generation_id):
+            return learned
         for account in self.accounts.values():
             if await account.made(generation_id):
+                self.routes.learn(account.name, generation_id)
                 return account
         return None
 
@@ -131,23 +211,36 @@ class Caller:
         return await self.made_by(generation_id) or (await self.find(generation_id))[0]
 
     async def find(self, generation_id: str, *, about_to_wait: bool = False) -> tuple[Account, Generation]:
-        """The generation and the account it belongs to. One this server does not know (made elsewhere, or with
-        the ledger off) is looked up on each API in turn, Dream Machine first: Luma answers "not found" for
-        another API's id."""
-        if not self.accounts:
-            self.account_for(DEFAULT_API)  # raises: no key at all
-        known = await self.made_by(generation_id) if len(self.accounts) > 1 else None
-        first = known or self.accounts.get("dream-machine") or next(iter(self.accounts.values()))
+        """The generation and the account it belongs to. One this server has not learned about (made elsewhere, or
+        by another server sharing the ledger, or with the ledger off) is looked up on each API in turn, Dream Machine
+        first: Luma answers "not found" for another API's id. Its ledger is asked only when it cannot be read whole."""
+        first = self.learned(generation_id) or await self._first_guess(generation_id)
         missing: NotFoundError | None = None
         for account in [first, *(other for other in self.accounts.values() if other is not first)]:
             try:
-                return account, await account.look(generation_id, about_to_wait=about_to_wait)
+                generation = await account.look(generation_id, about_to_wait=about_to_wait)
             except NotFoundError as error:
                 if await account.made(generation_id):
                     raise  # made here and gone: deleted
                 missing = error
+                continue
+            self.routes.learn(account.name, generation_id)
+            return account, generation
         assert missing is not None, "a caller has at least one account"
         raise missing
+
+    async def _first_guess(self, generation_id: str) -> Account:
+        """Where to look first for a generation not learned yet: the account whose ledger holds it (each ledger
+        read whole once, else this row alone), else the Dream Machine account."""
+        if len(self.accounts) > 1:
+            whole = [await self.routes.knows_whole_ledger(account.name) for account in self.accounts.values()]
+            if not all(whole):
+                return await self.made_by(generation_id) or self._first_to_ask()
+        return self.learned(generation_id) or self._first_to_ask()
+
+    def _first_to_ask(self) -> Account:
+        """Without knowing better, the Dream Machine account, whose API can look up any of its generations."""
+        return self.accounts.get("dream-machine") or self.accounts.get("agents") or self.account_for(DEFAULT_API)
 
 
 def current_caller() -> Caller:
@@ -180,6 +273,7 @@ class Accounts:
             ),
         }
         self._on_change = on_change
+        self._routes = Routes(ledger)
         self._open: OrderedDict[str, Account] = OrderedDict()  # least recently used first
         self._memories: OrderedDict[str, AccountMemory] = OrderedDict()
 
@@ -205,7 +299,7 @@ class Accounts:
         for account in accounts.values():
             self._close_idle(keep=account)
         brought_keys = any(header in (headers or {}) for header in (API_KEY_HEADER, AGENTS_KEY_HEADER))
-        return Caller(accounts, () if brought_keys else self._settings.input_folders)
+        return Caller(accounts, self._routes, () if brought_keys else self._settings.input_folders)
 
     def _account(self, api: Api, key: str) -> Account:
         name = account_of(api, key)
@@ -231,9 +325,14 @@ class Accounts:
             schedule=self._schedule,
             limits=self._limits[api],
             create_reserve=timing.create_queue_reserve,
-            on_change=self._on_change,
+            on_change=self._changed,
             ledger=self._ledger,
         )
+
+    def _changed(self, account: str, generation_id: str) -> None:
+        """A generation an account started, or saw change: it belongs to that account."""
+        self._routes.learn(account, generation_id)
+        self._on_change(account, generation_id)
 
     def _close_idle(self, keep: Account | None = None) -> None:
         """Close the least recently used idle accounts past each cap; an account in use, or `keep` (just asked

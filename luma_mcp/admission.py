@@ -121,7 +121,7 @@ class CreateQueue:
         """Luma said 429 all the same: wait as long as it asks, if that still leaves time to create."""
         delay = busy.retry_after if busy.retry_after is not None else self._limits.busy_retry
         if anyio.current_time() + delay > latest_start:
-            raise still_rate_limited(busy) from busy
+            raise still_rate_limited(busy, delay) from busy
         await report(f"Luma is at its limit of videos in flight; queued here, trying again in {delay:.0f} s")
         await anyio.sleep(delay)
 

@@ -10,6 +10,7 @@ reports as that field's problem.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal
@@ -427,11 +428,11 @@ def _detail_text(body: Any) -> str | None:
     return None
 
 
-def still_rate_limited(busy: RateLimitError) -> RateLimitError:
-    """Luma's own 429, waited out as long as the call allowed."""
+def still_rate_limited(busy: RateLimitError, retry_in: float) -> RateLimitError:
+    """Luma's own 429, asking for a longer wait than the call has left: Luma queues nothing, so nothing was made."""
     return RateLimitError(
-        f"{busy} Still no free slot after waiting; nothing was created. Try again in a minute, or "
-        "wait for running generations with get_generation(wait=true) first.",
+        f"{busy} That is longer than this call can still wait: nothing was created. Try again in "
+        f"{math.ceil(retry_in)} s.",
         status_code=busy.status_code,
         detail=busy.detail,
         retry_after=busy.retry_after,

@@ -36,6 +36,10 @@ class AgentsConfig:
     """Per key: ``POST /generations`` requests in a sliding 60 s window; one more answers 429. Off when unset."""
     max_concurrent: int | None = None
     """Per key: generations queued or processing; one more create answers 429. Off when unset."""
+    rate_window_seconds: float = 60.0
+    """The sliding window ``requests_per_minute`` counts in: Luma's minute, shorter for a test that waits it out."""
+    concurrency_retry_after: int = 60
+    """The fixed ``Retry-After`` of a concurrency 429: Luma's 60 s, shorter for a test that waits it out."""
     max_image_bytes: int = 50 * MB
     """Largest image accepted inline (decoded base64) or as a file; larger answers 413."""
     max_inline_upload_bytes: int = 10 * MB

@@ -17,8 +17,6 @@ from luma_mcp.emulator.agents.config import AgentsConfig
 from luma_mcp.emulator.agents.store import AgentsStore
 from luma_mcp.emulator.limits import SlidingWindow
 
-CONCURRENCY_RETRY_AFTER = "60"
-
 
 class GenerationLimits:
     def __init__(self, config: AgentsConfig, store: AgentsStore, window: SlidingWindow) -> None:
@@ -35,7 +33,9 @@ class GenerationLimits:
             raise HTTPException(429, "Rate limit exceeded", headers=headers)
         concurrent = self._config.max_concurrent
         if concurrent is not None and self._store.count_unfinished(owner) >= concurrent:
-            raise HTTPException(429, "Too many concurrent jobs", headers={"Retry-After": CONCURRENCY_RETRY_AFTER})
+            raise HTTPException(
+                429, "Too many concurrent jobs", headers={"Retry-After": str(self._config.concurrency_retry_after)}
+            )
         self._window.record(owner)
         if per_minute is None:
             return {}

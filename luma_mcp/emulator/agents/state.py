@@ -18,7 +18,7 @@ class AgentsState:
             credit_cents=agents.credit_cents,
         )
         self.files = FileStore(ingest_seconds=agents.ingest_seconds)
-        self.recent_creates = SlidingWindow()
+        self.recent_creates = SlidingWindow(agents.rate_window_seconds)
         self.signer = UrlSigner(agents.url_ttl_seconds)
 
     def clear(self) -> None:
