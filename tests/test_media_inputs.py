@@ -178,6 +178,11 @@ REFUSALS = [
         id="local-file-beside-a-generation-on-ray-2",
     ),
     pytest.param(
+        {"model": "ray-2", "loop": True, "end_image_url": FRAME},
+        r"end_image_url=.* is a local file, and ray-2 runs on the Dream Machine API",
+        id="local-file-and-loop-on-ray-2",
+    ),
+    pytest.param(
         {
             "model": "ray-2",
             "loop": True,

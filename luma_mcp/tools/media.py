@@ -52,13 +52,19 @@ async def agents_media(value: str, argument: str, kind: MediaKind = "image", *, 
     return ImageRef(file_id=await agents.upload(checked.path, media_type=checked.media_type, sha256=checked.sha256))
 
 
+def refuse_local_files(model: str, named: dict[str, str | None]) -> None:
+    """A local file among the image arguments `named` of a Dream Machine model is refused by its argument's name
+    (that API fetches public URLs only), before any other check of those images."""
+    for argument, value in named.items():
+        if value and not is_generation_id(value) and not _is_url(value):
+            raise dream_machine_needs_url(argument, value, model)
+
+
 async def dream_machine_images(model: str, named: dict[str, str | None]) -> dict[str, str | None]:
     """The image arguments `named` (argument: value) as the public URLs the Dream Machine API fetches: a URL as is,
     a finished generation's image (either API's). It takes no local file: one among them is refused, naming what
     takes one, before any generation is looked up."""
-    for argument, value in named.items():
-        if value and not is_generation_id(value) and not _is_url(value):
-            raise dream_machine_needs_url(argument, value, model)
+    refuse_local_files(model, named)
     images: dict[str, str | None] = {}
     for argument, value in named.items():
         if value and is_generation_id(value):

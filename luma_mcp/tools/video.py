@@ -47,7 +47,7 @@ from .arguments import (
     Wait,
 )
 from .call import ToolCall
-from .media import agents_media, dream_machine_images
+from .media import agents_media, dream_machine_images, refuse_local_files
 
 DEFAULT_RESOLUTION: Resolution = "720p"
 DEFAULT_DURATION: Duration = "5s"
@@ -115,8 +115,10 @@ async def create_generation(
     dream_resolution, dream_duration = _video_options(
         cast(Resolution | None, resolution), cast(Duration | None, duration)
     )
+    named = {"start_image_url": start_image_url, "end_image_url": end_image_url}
+    refuse_local_files(chosen, named)
     check_loop(image_to_video_keyframes(start_image_url, end_image_url), loop)  # before any image is looked up
-    images = await dream_machine_images(chosen, {"start_image_url": start_image_url, "end_image_url": end_image_url})
+    images = await dream_machine_images(chosen, named)
     request = GenerationRequest(
         model=cast(Model, chosen),
         prompt=prompt,
