@@ -5,27 +5,15 @@ with every rule Luma applies to them (luma-agents-api.md §4.4, §4.5) checked h
 from __future__ import annotations
 
 import mimetypes
-import struct
-from pathlib import Path
 from typing import Literal
 
 from .agents_wire import AgentsRequest, EditStrength, ImageRef, RayAspectRatio, RayResolution, VideoEdit, VideoOptions
-from .errors.wording import options_conflict, video_too_long
+from .errors.wording import options_conflict
 
 RAY3: Literal["ray-3.2"] = "ray-3.2"
 MAX_EDIT_SECONDS = 18.0
 REFRAME_1080P_ASPECT_RATIOS = ("16:9", "21:9", "4:3", "1:1")
 """Luma reframes to 1080p only for landscape and square targets; 9:16 and 3:4 are "not yet available"."""
-VIDEO_SUFFIXES = (".mp4", ".mov", ".m4v")
-MAX_READ_BYTES = 512 * 1024**2
-"""A larger local video is not read here to learn its length (Luma refuses it if it is too long)."""
-
-
-def check_edit_source(argument: str, value: str) -> None:
-    """A source video must run at most 18 s; checked here when its length can be read (a local MP4 or MOV)."""
-    seconds = local_video_seconds(value)
-    if seconds is not None and seconds > MAX_EDIT_SECONDS:
-        raise video_too_long(argument, seconds, MAX_EDIT_SECONDS)
 
 
 def check_reframe(aspect_ratio: RayAspectRatio, resolution: RayResolution | None) -> None:
@@ -67,43 +55,3 @@ def as_video(source: ImageRef) -> ImageRef:
     guessed, _ = mimetypes.guess_type(source.url.split("?", 1)[0])
     media_type = guessed if guessed and guessed.startswith("video/") else "video/mp4"
     return source.model_copy(update={"media_type": media_type})
-
-
-def local_video_seconds(value: str) -> float | None:
-    """How long a local MP4 or MOV runs, from its `mvhd` box; None when `value` is no such readable file."""
-    path = Path(value).expanduser()
-    if path.suffix.lower() not in VIDEO_SUFFIXES:
-        return None
-    try:
-        if path.stat().st_size > MAX_READ_BYTES:
-            return None
-        content = path.read_bytes()
-    except (OSError, ValueError):
-        return None
-    moov = _child_box(content, b"moov")
-    header = None if moov is None else _child_box(moov, b"mvhd")
-    if header is None or len(header) < 32:
-        return None
-    if header[0] == 1:
-        timescale, duration = struct.unpack(">IQ", header[20:32])
-    else:
-        timescale, duration = struct.unpack(">II", header[12:20])
-    return duration / timescale if timescale else None
-
-
-def _child_box(content: bytes, name: bytes) -> bytes | None:
-    """The payload of the first box called `name` among the ISO media boxes in `content`."""
-    offset = 0
-    while offset + 8 <= len(content):
-        size, kind = struct.unpack(">I4s", content[offset : offset + 8])
-        start = offset + 8
-        if size == 1 and offset + 16 <= len(content):
-            size, start = struct.unpack(">Q", content[offset + 8 : offset + 16])[0], offset + 16
-        elif size == 0:
-            size = len(content) - offset
-        if size < 8:
-            return None
-        if kind == name:
-            return content[start : offset + size]
-        offset += size
-    return None

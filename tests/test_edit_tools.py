@@ -125,6 +125,18 @@ async def test_a_local_source_longer_than_18_seconds_is_refused_before_anything_
     assert emulator.requests == []
 
 
+async def test_a_video_outside_the_allowed_folders_is_refused_unread(emulator: Emulator, tmp_path: Path) -> None:
+    """Its length is not read (nor told) before the folder check: outside, it is refused as outside, whatever it is."""
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "long.mp4").write_bytes(mp4_of(19.5))
+    settings = agents_settings(emulator, tmp_path / "videos")
+    async with connect(settings) as client:
+        refused = await client.call_tool("edit_video", {"video": str(elsewhere / "long.mp4"), "prompt": PROMPT})
+    assert refused.is_error and "outside the folders" in text_of(refused) and "19.5" not in text_of(refused)
+    assert emulator.requests == []
+
+
 @pytest.mark.parametrize(
     ("tool", "arguments"),
     [

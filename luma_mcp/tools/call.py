@@ -32,15 +32,18 @@ def luma() -> LumaReads:
     return account().reads
 
 
-async def agents_source(value: str, argument: str, kind: MediaKind, *, model: str, tool: str) -> ImageRef:
-    """The image or video an Agents API job changes. The source's API decides: a generation this server made on
-    the Dream Machine API is refused by name rather than sent to a model of the other API."""
+async def agents_source(
+    value: str, argument: str, kind: MediaKind, *, model: str, tool: str, max_seconds: float | None = None
+) -> ImageRef:
+    """The image or video an Agents API job changes (a local video at most `max_seconds` long). The source's API
+    decides: a generation this server made on the Dream Machine API is refused by name rather than sent to a model
+    of the other API."""
     caller = current_caller()
     if is_generation_id(value) and len(caller.accounts) > 1:
         made = await caller.made_by(value)
         if made is not None and made.api != "agents":
             raise source_of_other_api(value, model, tool, argument)
-    return await agents_media(value, argument, kind)
+    return await agents_media(value, argument, kind, max_seconds=max_seconds)
 
 
 class ToolCall:

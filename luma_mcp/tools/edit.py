@@ -7,7 +7,7 @@ from pydantic import Field
 from ..accounts import current_caller
 from ..agents_wire import EditStrength, RayAspectRatio, RayResolution
 from ..context import AppCtx
-from ..ray3_edits import MAX_EDIT_SECONDS, RAY3, check_edit_source, check_reframe, ray3_reframe, ray3_video_edit
+from ..ray3_edits import MAX_EDIT_SECONDS, RAY3, check_reframe, ray3_reframe, ray3_video_edit
 from .arguments import AgentsPrompt, GenerationOutput, MediaArgument, Wait
 from .call import ToolCall, agents_source
 
@@ -35,8 +35,7 @@ async def edit_video(
     Costs the user money per call. The result is a new generation with its video_url.
     """
     agents = current_caller().account_for("agents")
-    check_edit_source("video", video)
-    source = await agents_source(video, "video", "video", model=model, tool="edit_video")
+    source = await agents_source(video, "video", "video", model=model, tool="edit_video", max_seconds=MAX_EDIT_SECONDS)
     return await ToolCall(ctx, agents).start(ray3_video_edit(prompt, source=source, strength=strength), wait)
 
 

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import hashlib
 import stat
+import struct
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import BinaryIO, Literal
 
 import anyio.to_thread
 
@@ -26,6 +27,7 @@ from ..errors.wording import (
     local_file_unreadable,
     local_file_wrong_kind,
     local_files_not_here,
+    video_too_long,
 )
 
 MediaKind = Literal["image", "video"]
@@ -63,12 +65,19 @@ def sniffed_type(head: bytes) -> str | None:
     return None
 
 
-async def local_file(value: str, argument: str, kind: MediaKind, folders: Sequence[Path]) -> LocalFile:
-    """The file `value` names for `argument`, checked; raises `InvalidRequestError` naming what is wrong."""
-    return await anyio.to_thread.run_sync(_checked, value, argument, kind, tuple(folders), abandon_on_cancel=True)
+async def local_file(
+    value: str, argument: str, kind: MediaKind, folders: Sequence[Path], *, max_seconds: float | None = None
+) -> LocalFile:
+    """The file `value` names for `argument`, checked (a video also against `max_seconds`, when its header says how
+    long it runs); raises `InvalidRequestError` naming what is wrong."""
+    return await anyio.to_thread.run_sync(
+        _checked, value, argument, kind, tuple(folders), max_seconds, abandon_on_cancel=True
+    )
 
 
-def _checked(value: str, argument: str, kind: MediaKind, folders: tuple[Path, ...]) -> LocalFile:
+def _checked(
+    value: str, argument: str, kind: MediaKind, folders: tuple[Path, ...], max_seconds: float | None
+) -> LocalFile:
     if not folders:
         raise local_files_not_here(argument)
     allowed = [folder.expanduser().resolve() for folder in folders]
@@ -90,6 +99,9 @@ def _checked(value: str, argument: str, kind: MediaKind, folders: tuple[Path, ..
                 raise local_file_wrong_kind(argument, path, media_type, kind)
             if status.st_size > MAX_BYTES[kind]:
                 raise local_file_too_big(argument, path, status.st_size, MAX_BYTES[kind], kind)
+            seconds = _movie_seconds(file, status.st_size) if max_seconds is not None else None
+            if max_seconds is not None and seconds is not None and seconds > max_seconds:
+                raise video_too_long(argument, seconds, max_seconds)
             file.seek(0)
             digest = hashlib.sha256()
             while chunk := file.read(HASH_CHUNK):
@@ -99,3 +111,45 @@ def _checked(value: str, argument: str, kind: MediaKind, folders: tuple[Path, ..
     except OSError as error:
         raise local_file_unreadable(argument, path, error) from error
     return LocalFile(path, media_type, digest.hexdigest())
+
+
+def _movie_seconds(file: BinaryIO, size: int) -> float | None:
+    """How long an MP4 or MOV runs by its movie header (`moov`, then `mvhd`), found by seeking from box to box, so a
+    video of gigabytes is not read to learn it; None when it has no header we can read."""
+    movie = _box(file, 0, size, b"moov")
+    header = None if movie is None else _box(file, *movie, b"mvhd")
+    if header is None:
+        return None
+    file.seek(header[0])
+    fields = file.read(32)
+    if len(fields) < 32:
+        return None
+    if fields[0] == 1:  # version 1: 64-bit times
+        timescale, duration = struct.unpack(">IQ", fields[20:32])
+    else:
+        timescale, duration = struct.unpack(">II", fields[12:20])
+    return duration / timescale if timescale else None
+
+
+def _box(file: BinaryIO, start: int, end: int, kind: bytes) -> tuple[int, int] | None:
+    """Where the payload of the first ISO media box of `kind` between `start` and `end` begins and ends."""
+    offset = start
+    while offset + 8 <= end:
+        file.seek(offset)
+        head = file.read(16)
+        if len(head) < 8:
+            return None
+        size, found = struct.unpack(">I4s", head[:8])
+        header = 8
+        if size == 1:
+            if len(head) < 16:
+                return None
+            size, header = struct.unpack(">Q", head[8:16])[0], 16
+        elif size == 0:  # to the end
+            size = end - offset
+        if size < header:
+            return None
+        if found == kind:
+            return offset + header, min(offset + size, end)
+        offset += size
+    return None

@@ -23,7 +23,9 @@ _VIDEO_TYPES_BY_EXTENSION = {".mov": "video/quicktime", ".qt": "video/quicktime"
 """A video named by URL needs its media type (luma-agents-api.md §3); any other extension is taken as MP4."""
 
 
-async def agents_media(value: str, argument: str, kind: MediaKind = "image", *, by_id: bool = True) -> ImageRef:
+async def agents_media(
+    value: str, argument: str, kind: MediaKind = "image", *, by_id: bool = True, max_seconds: float | None = None
+) -> ImageRef:
     """`value` of the tool argument named `argument`, as an Agents API media reference to an image or a video
     (`kind`): an https URL as is, a local file uploaded (once per account and content), and a finished generation by
     its id where the argument's place takes one (`by_id`: `source` does), else by the URL of its image or video.
@@ -48,7 +50,7 @@ async def agents_media(value: str, argument: str, kind: MediaKind = "image", *, 
         if not value.startswith("https://"):
             raise agents_needs_https(argument, value)
         return _url_ref(value, kind)
-    checked = await local_files.local_file(value, argument, kind, caller.input_folders)
+    checked = await local_files.local_file(value, argument, kind, caller.input_folders, max_seconds=max_seconds)
     return ImageRef(file_id=await agents.upload(checked.path, media_type=checked.media_type, sha256=checked.sha256))
 
 
