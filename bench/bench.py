@@ -46,7 +46,11 @@ Row = tuple[str, str]
 
 
 def server_params(
-    emulator: Emulator, output_dir: Path, *, apis: tuple[Api, ...] = ("dream-machine",)
+    emulator: Emulator,
+    output_dir: Path,
+    *,
+    apis: tuple[Api, ...] = ("dream-machine",),
+    first_look: Literal["typical", "early"] = "typical",
 ) -> StdioServerParameters:
     """The server as a user runs it, with a key for each of `apis`."""
     env = {
@@ -54,6 +58,7 @@ def server_params(
         "LUMA_MCP_STATE_DIR": str(output_dir / ".state"),
         "LUMA_MCP_MAX_WAIT": "60",
         "LUMA_MCP_LOG_LEVEL": "WARNING",
+        "LUMA_MCP_FIRST_LOOK": first_look,
     }
     if "dream-machine" in apis:
         env |= {"LUMA_API_KEY": emulator.api_key, "LUMA_BASE_URL": emulator.base_url}
@@ -175,25 +180,39 @@ async def detection(client: Client, emulator: Emulator) -> list[Row]:
     ]
 
 
-async def agents_detection(client: Client, emulator: Emulator, kind: Literal["video", "image"]) -> list[Row]:
+KINDS: tuple[Literal["video", "image"], ...] = ("video", "image")
+TYPICAL_JOBS = {"video": (70.0, 80.0, 90.0, 100.0, 110.0, 120.0), "image": (15.0, 20.0, 25.0, 30.0, 40.0, 60.0)}
+"""How long Ray 3.2 videos (one to two minutes) and Uni-1 images (15-60 s) take at Luma (luma-agents-api.md §4.3,
+§6), for the rows with the product's first look near the typical time."""
+
+
+async def agents_detection(
+    client: Client, emulator: Emulator, kind: Literal["video", "image"], durations: tuple[float, ...], label: str
+) -> list[Row]:
     """As `detection`, on the Agents API, which has no list endpoint: the poller GETs each generation. Videos are
-    made with create_generation (ray-3.2); images are made on the API directly (uni-1) and waited for with
-    get_generation(wait=true)."""
-    for processing in DREAMING_SECONDS:
+    made with create_generation (ray-3.2); images are made on the API directly (uni-1). Each is then waited for with
+    get_generation(wait=true) until it is done, as a model does when a call's time runs out."""
+    for processing in durations:
         emulator.agents.plan_next(queued_seconds=QUEUED_SECONDS, processing_seconds=processing)
     emulator.clear_requests()
     returned: dict[str, float] = {}
 
+    async def until_done(generation_id: str, prompt: str) -> None:
+        while True:
+            waited = await client.call_tool("get_generation", {"generation_id": generation_id, "wait": True})
+            assert waited.structured_content is not None
+            if waited.structured_content["state"] == "completed":
+                returned[prompt] = time.monotonic()
+                return
+
     async def video(prompt: str) -> None:
-        result = await client.call_tool("create_generation", {"prompt": prompt, "model": "ray-3.2"})
-        assert result.structured_content is not None and result.structured_content["state"] == "completed"
-        returned[prompt] = time.monotonic()
+        result = await client.call_tool("create_generation", {"prompt": prompt, "model": "ray-3.2", "wait": False})
+        assert result.structured_content is not None
+        await until_done(result.structured_content["id"], prompt)
 
     async def image(prompt: str, http: httpx.AsyncClient) -> None:
         created = await http.post("/generations", json={"prompt": prompt, "model": "uni-1", "type": "image"})
-        waited = await client.call_tool("get_generation", {"generation_id": created.json()["id"], "wait": True})
-        assert waited.structured_content is not None and waited.structured_content["state"] == "completed"
-        returned[prompt] = time.monotonic()
+        await until_done(created.json()["id"], prompt)
 
     async with (
         httpx.AsyncClient(
@@ -201,7 +220,7 @@ async def agents_detection(client: Client, emulator: Emulator, kind: Literal["vi
         ) as http,
         anyio.create_task_group() as group,
     ):
-        for number in range(len(DREAMING_SECONDS)):
+        for number in range(len(durations)):
             if kind == "video":
                 group.start_soon(video, f"agents video probe {number}")
             else:
@@ -210,18 +229,18 @@ async def agents_detection(client: Client, emulator: Emulator, kind: Literal["vi
     # Plans apply in creation order, so the n-th create Luma received got the n-th plan.
     lags = [
         returned[post.body["prompt"]] - (post.at + QUEUED_SECONDS + processing)
-        for post, processing in zip(posts, DREAMING_SECONDS, strict=True)
+        for post, processing in zip(posts, durations, strict=True)
     ]
-    requests = len(emulator.requests) / len(DREAMING_SECONDS)
-    seconds = QUEUED_SECONDS + statistics.mean(DREAMING_SECONDS)
-    gets = len(emulator.requests_for("GET", "/agents/v1/generations/*")) / len(DREAMING_SECONDS) / seconds
+    requests = len(emulator.requests) / len(durations)
+    seconds = QUEUED_SECONDS + statistics.mean(durations)
+    gets = len(emulator.requests_for("GET", "/agents/v1/generations/*")) / len(durations) / seconds
     return [
         (
-            f"Agents {kind}: completion-detection lag ({len(DREAMING_SECONDS)} at once)",
+            f"Agents {kind}, {label}: completion-detection lag ({len(durations)} at once)",
             f"{ms(lags)}, max {max(lags) * 1000:.0f} ms",
         ),
         (
-            f"Agents {kind}: Luma requests per generation (create + GETs)",
+            f"Agents {kind}, {label}: Luma requests per generation (create + GETs)",
             f"{requests:.1f} for {seconds:.1f} s of generation: {gets:.2f} GETs a second",
         ),
     ]
@@ -331,9 +350,15 @@ async def main() -> None:
                 rows.append(
                     (f"{IN_FLIGHT[-1]:>4} in flight: first looks, both keys / one key", f"{both_keys / one_key:.2f}")
                 )
+            early = server_params(emulator, Path(output_dir), apis=("agents",), first_look="early")
+            async with Client(early) as client:
+                for kind in KINDS:
+                    rows += await agents_detection(client, emulator, kind, DREAMING_SECONDS, "first look early")
             async with Client(server_params(emulator, Path(output_dir), apis=("agents",))) as client:
-                rows += await agents_detection(client, emulator, "video")
-                rows += await agents_detection(client, emulator, "image")
+                for kind in KINDS:  # one after the other: Luma's plans apply in creation order
+                    rows += await agents_detection(
+                        client, emulator, kind, TYPICAL_JOBS[kind], "first look near the typical time"
+                    )
     width = max(len(name) for name, _ in rows)
     print("luma-mcp benchmark: emulator on loopback, server over stdio, product poll schedule")
     for name, figure in rows:
