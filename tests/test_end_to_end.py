@@ -21,6 +21,7 @@ from mcp import Client, StdioServerParameters, stdio_client
 from mcp.client.sse import sse_client
 
 from luma_mcp.emulator import Emulator
+from luma_mcp.emulator.assets import sample_bytes
 from tests.helpers import TOOL_NAMES, text_of
 
 pytestmark = pytest.mark.anyio
@@ -155,39 +156,59 @@ async def test_every_tool_over_streamable_http(emulator: Emulator, tmp_path: Pat
     assert emulator.api_key not in (tmp_path / "server.log").read_text()
 
 
-async def test_the_image_and_video_edit_tools_over_streamable_http_with_an_agents_key(
-    emulator: Emulator, tmp_path: Path
-) -> None:
-    env = server_env(
-        emulator,
-        tmp_path / "out",
-        LUMA_AGENTS_API_KEY=emulator.agents_api_key,
-        LUMA_AGENTS_BASE_URL=emulator.agents_base_url,
-    )
+async def exercise_the_agents_tools(client: Client, photo: Path) -> list[str]:
+    """Every tool only the Agents API serves, a local photo among the images; the texts the model read."""
     texts: list[str] = []
-    async with http_server("streamable-http", env, tmp_path / "server.log") as url:
-        async with Client(f"{url}/mcp") as client:
 
-            async def call(tool: str, **arguments: Any) -> dict[str, Any]:
-                result = await client.call_tool(tool, arguments)
-                texts.append(text_of(result))
-                assert not result.is_error, text_of(result)
-                content: dict[str, Any] = result.structured_content or {}
-                return content
+    async def call(tool: str, **arguments: Any) -> dict[str, Any]:
+        result = await client.call_tool(tool, arguments)
+        texts.append(text_of(result))
+        assert not result.is_error, text_of(result)
+        content: dict[str, Any] = result.structured_content or {}
+        return content
 
-            image = await call("generate_image", prompt="a red kite over a beach", aspect_ratio="16:9")
-            assert image["image_url"] and image["estimated_cost_usd"] == 0.0404
-            assert (await call("edit_image", image=image["id"], prompt="add a second kite"))["image_url"]
-            layers = await call("split_image_layers", image=image["id"])
-            assert [output["label"] for output in layers["outputs"]] == ["subject", "props", "background"]
-            saved = await call("download_generation", generation_id=layers["id"])
-            assert len(saved["image_paths"]) == 3 and all(Path(path).is_file() for path in saved["image_paths"])
-            video = await call("create_generation", prompt="waves rolling in", model="ray-3.2")
-            assert (await call("edit_video", video=video["id"], prompt="as a watercolour"))["video_url"]
-            assert (await call("reframe_video", video=video["id"], aspect_ratio="9:16", prompt="more sky"))["video_url"]
+    image = await call("generate_image", prompt="a red kite over a beach", aspect_ratio="16:9")
+    assert image["image_url"] and image["estimated_cost_usd"] == 0.0404
+    assert (await call("edit_image", image=image["id"], prompt="add a second kite", image_refs=[str(photo)]))[
+        "image_url"
+    ]
+    layers = await call("split_image_layers", image=image["id"])
+    assert [output["label"] for output in layers["outputs"]] == ["subject", "props", "background"]
+    saved = await call("download_generation", generation_id=layers["id"])
+    assert len(saved["image_paths"]) == 3 and all(Path(path).is_file() for path in saved["image_paths"])
+    video = await call("create_generation", prompt="waves rolling in", keyframes=[{"image": str(photo), "frame": 0}])
+    assert video["model"] == "ray-3.2" and video["state"] == "completed"
+    assert (await call("edit_video", video=video["id"], prompt="as a watercolour"))["video_url"]
+    assert (await call("reframe_video", video=video["id"], aspect_ratio="9:16", prompt="more sky"))["video_url"]
+    return texts
+
+
+@pytest.mark.parametrize("transport", ["stdio", "streamable-http"])
+async def test_the_agents_tools_over_each_transport_with_an_agents_key(
+    emulator: Emulator, tmp_path: Path, transport: str
+) -> None:
+    """With an Agents key alone (in LUMA_API_KEY, told apart by its prefix), over stdio and over HTTP."""
+    photo = tmp_path / "out" / "kite.png"
+    photo.parent.mkdir()
+    photo.write_bytes(sample_bytes("image.png"))
+    env = server_env(
+        emulator, tmp_path / "out", LUMA_AGENTS_BASE_URL=emulator.agents_base_url, LUMA_MCP_FIRST_LOOK="early"
+    )
+    env["LUMA_API_KEY"] = emulator.agents_api_key
+    log = tmp_path / "server.log"
+    if transport == "stdio":
+        params = StdioServerParameters(command=SERVER[0], args=SERVER[1:], env=env)
+        with log.open("w") as errlog:
+            async with Client(stdio_client(params, errlog=errlog)) as client:
+                texts = await exercise_the_agents_tools(client, photo)
+    else:
+        async with http_server("streamable-http", env, log) as url:
+            async with Client(f"{url}/mcp") as client:
+                texts = await exercise_the_agents_tools(client, photo)
+    assert len(emulator.requests_for("POST", "/agents/v1/files")) == 1, "the photo, uploaded once"
     secrets = (emulator.api_key, emulator.agents_api_key)
     assert all(secret not in text for text in texts for secret in secrets)
-    assert all(secret not in (tmp_path / "server.log").read_text() for secret in secrets)
+    assert all(secret not in log.read_text() for secret in secrets)
 
 
 async def test_sse_transport_serves_tools(emulator: Emulator, tmp_path: Path) -> None:
