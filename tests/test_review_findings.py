@@ -1,0 +1,85 @@
+"""Adversarial review of the Agents API work: each test shows a defect found in review and is marked xfail (strict)
+until the product is fixed, so the suite stays green and a fix shows up as an unexpected pass."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from luma_mcp import build_server
+from luma_mcp.emulator import Emulator
+from luma_mcp.emulator.runner import serving
+from luma_mcp.http_app import http_app
+from tests.helpers import FAST_POLLS, connect, text_of
+from tests.test_accounts import client_with
+from tests.test_edit_tools import mp4_of
+from tests.test_media_inputs import OUTSIDE, with_photos
+
+pytestmark = pytest.mark.anyio
+
+
+def long_video_outside(tmp_path: Path) -> Path:
+    """A 30-second MP4 in a folder the operator did not allow."""
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir(exist_ok=True)
+    secret = elsewhere / "private.mp4"
+    secret.write_bytes(mp4_of(30.0))
+    return secret
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="ray3_edits.check_edit_source reads the named file before the LUMA_MCP_INPUT_DIRS check: a path outside "
+    "the allowed folders is opened and its length told back",
+)
+async def test_edit_video_does_not_read_a_file_outside_the_allowed_folders(emulator: Emulator, tmp_path: Path) -> None:
+    settings = with_photos(emulator, tmp_path)
+    secret = long_video_outside(tmp_path)
+    async with connect(settings) as client:
+        refused = await client.call_tool("edit_video", {"video": str(secret), "prompt": "moonlit 35mm film"})
+    assert refused.is_error
+    assert emulator.requests == []
+    assert "30.0 s" not in text_of(refused), text_of(refused)
+    assert __import__("re").search(OUTSIDE, text_of(refused)), text_of(refused)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="over HTTP a caller with its own key has no input folders, yet edit_video opens any path on the server's "
+    "disk and tells whether it is an MP4/MOV longer than 18 s (and how long)",
+)
+async def test_over_http_a_visitor_cannot_probe_the_servers_disk_through_edit_video(
+    emulator: Emulator, tmp_path: Path
+) -> None:
+    settings = with_photos(emulator, tmp_path)
+    secret = long_video_outside(tmp_path)
+    arguments = {"video": str(secret), "prompt": "moonlit 35mm film", "wait": False}
+    app = http_app(build_server(settings, schedule=FAST_POLLS), "streamable-http", host="127.0.0.1", settings=settings)
+    async with serving(app) as origin:
+        async with client_with(origin, {"X-Luma-Agents-Api-Key": emulator.agents_api_key}) as visitor:
+            refused = await visitor.call_tool("edit_video", arguments)
+    assert refused.is_error
+    assert emulator.requests == []
+    assert "brings its own Luma key" in text_of(refused), text_of(refused)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="a relative path is measured from the process's working directory by check_edit_source but uploaded "
+    "from the first input folder by local_files: two different files",
+)
+async def test_a_relative_video_path_is_measured_where_it_is_uploaded_from(
+    emulator: Emulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = with_photos(emulator, tmp_path)
+    photos = settings.input_folders[0]
+    (photos / "take.mp4").write_bytes(mp4_of(30.0))  # too long: must be refused before upload
+    work = tmp_path / "cwd"
+    work.mkdir()
+    (work / "take.mp4").write_bytes(mp4_of(3.0))  # what the length check reads instead
+    monkeypatch.chdir(work)
+    async with connect(settings) as client:
+        result = await client.call_tool("edit_video", {"video": "take.mp4", "prompt": "moonlit", "wait": False})
+    assert result.is_error and "runs 30.0 s" in text_of(result), text_of(result)
+    assert emulator.requests == []
