@@ -3,6 +3,8 @@ until the product is fixed, so the suite stays green and a fix shows up as an un
 
 from __future__ import annotations
 
+import re
+import uuid
 from pathlib import Path
 
 import pytest
@@ -15,6 +17,7 @@ from tests.helpers import FAST_POLLS, connect, text_of
 from tests.test_accounts import client_with
 from tests.test_edit_tools import mp4_of
 from tests.test_media_inputs import OUTSIDE, with_photos
+from tests.test_ray3_tools import agents_settings
 
 pytestmark = pytest.mark.anyio
 
@@ -41,7 +44,7 @@ async def test_edit_video_does_not_read_a_file_outside_the_allowed_folders(emula
     assert refused.is_error
     assert emulator.requests == []
     assert "30.0 s" not in text_of(refused), text_of(refused)
-    assert __import__("re").search(OUTSIDE, text_of(refused)), text_of(refused)
+    assert re.search(OUTSIDE, text_of(refused)), text_of(refused)
 
 
 @pytest.mark.xfail(
@@ -83,3 +86,21 @@ async def test_a_relative_video_path_is_measured_where_it_is_uploaded_from(
         result = await client.call_tool("edit_video", {"video": "take.mp4", "prompt": "moonlit", "wait": False})
     assert result.is_error and "runs 30.0 s" in text_of(result), text_of(result)
     assert emulator.requests == []
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="with both keys, resources/subscribe locates an id it has not learned by GETting it from each API (outside "
+    "any call deadline, no lease) and fails with the NotFoundError as an internal error; with one key it follows",
+)
+@pytest.mark.filterwarnings("ignore:resources/subscribe is removed")
+async def test_with_both_keys_subscribing_to_an_id_not_seen_yet_asks_luma_nothing(
+    emulator: Emulator, tmp_path: Path
+) -> None:
+    uri = f"luma://generations/{uuid.uuid4()}"
+    async with connect(agents_settings(emulator, tmp_path), mode="legacy") as one_key:
+        await one_key.subscribe_resource(uri)  # one key: followed, nothing asked on the request's path
+    emulator.clear_requests()
+    async with connect(agents_settings(emulator, tmp_path, dream_machine=True), mode="legacy") as both_keys:
+        await both_keys.subscribe_resource(uri)
+    assert [request.path for request in emulator.requests if "/generations/" in request.path] == []
