@@ -3,21 +3,24 @@ until the product is fixed, so the suite stays green and a fix shows up as an un
 
 from __future__ import annotations
 
+import json
 import re
 import uuid
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from luma_mcp import build_server
 from luma_mcp.emulator import Emulator
+from luma_mcp.emulator.assets import sample_bytes
 from luma_mcp.emulator.runner import serving
 from luma_mcp.http_app import http_app
 from tests.helpers import FAST_POLLS, connect, text_of
 from tests.test_accounts import client_with
 from tests.test_edit_tools import mp4_of
 from tests.test_media_inputs import OUTSIDE, with_photos
-from tests.test_ray3_tools import agents_settings
+from tests.test_ray3_tools import PROMPT, agents_settings
 
 pytestmark = pytest.mark.anyio
 
@@ -104,3 +107,64 @@ async def test_with_both_keys_subscribing_to_an_id_not_seen_yet_asks_luma_nothin
     async with connect(agents_settings(emulator, tmp_path, dream_machine=True), mode="legacy") as both_keys:
         await both_keys.subscribe_resource(uri)
     assert [request.path for request in emulator.requests if "/generations/" in request.path] == []
+
+
+def photos_and_secret(emulator: Emulator, tmp_path: Path) -> tuple[Any, str, str]:
+    """Settings allowing the photos folder, a good photo in it, and a photo outside it."""
+    settings = with_photos(emulator, tmp_path)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir(exist_ok=True)
+    (elsewhere / "secret.png").write_bytes(sample_bytes("image.png"))
+    return settings, str(settings.input_folders[0] / "frame.png"), str(elsewhere / "secret.png")
+
+
+REFUSED_AFTER_A_GOOD_FILE = [
+    pytest.param(
+        "create_generation",
+        {"prompt": PROMPT, "start_image_url": "{good}", "end_image_url": "{outside}"},
+        OUTSIDE,
+        id="video-end-outside",
+    ),
+    pytest.param(
+        "create_generation",
+        {"prompt": PROMPT, "keyframes": [{"image": "{good}", "frame": 0}, {"image": "{outside}", "frame": 60}]},
+        OUTSIDE,
+        id="second-keyframe-outside",
+    ),
+    pytest.param(
+        "generate_image",
+        {"prompt": PROMPT, "image_refs": ["{good}", {"image": "https://example.com/b.jpg", "weight": 0.5}]},
+        r"weight",
+        id="image-ref-weight",
+    ),
+    pytest.param(
+        "generate_image",
+        {"prompt": PROMPT, "image_refs": ["{good}", "{outside}"]},
+        OUTSIDE,
+        id="image-ref-outside",
+    ),
+    pytest.param(
+        "edit_image",
+        {"prompt": PROMPT, "image": "{good}", "image_refs": ["{outside}"]},
+        OUTSIDE,
+        id="edit-ref-outside",
+    ),
+]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="images are resolved one by one and a good local file is uploaded before a later argument is refused: "
+    "a refusal sends requests to Luma (POST /files, PUT, complete, GET)",
+)
+@pytest.mark.parametrize(("tool", "arguments", "says"), REFUSED_AFTER_A_GOOD_FILE)
+async def test_a_refusal_after_a_good_local_file_uploads_nothing(
+    emulator: Emulator, tmp_path: Path, tool: str, arguments: dict[str, Any], says: str
+) -> None:
+    settings, good, outside = photos_and_secret(emulator, tmp_path)
+    filled = json.loads(json.dumps(arguments).replace("{good}", good).replace("{outside}", outside))
+    async with connect(settings) as client:
+        refused = await client.call_tool(tool, filled)
+    assert refused.is_error
+    assert re.search(says, text_of(refused), re.DOTALL), text_of(refused)
+    assert [(request.method, request.path) for request in emulator.requests] == []
