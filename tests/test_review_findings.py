@@ -168,3 +168,26 @@ async def test_a_refusal_after_a_good_local_file_uploads_nothing(
     assert refused.is_error
     assert re.search(says, text_of(refused), re.DOTALL), text_of(refused)
     assert [(request.method, request.path) for request in emulator.requests] == []
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="Account._record_started prices the body sent (no 'type' key for an upscale or a soundtrack), so "
+    "estimate_cost takes both for a new 5 s video: get_credits counts them as priced videos, while each result "
+    "says 'no price for upscale_video / add_audio'",
+)
+async def test_get_credits_does_not_price_an_upscale_or_a_soundtrack_as_a_new_video(
+    emulator: Emulator, tmp_path: Path
+) -> None:
+    async with connect(agents_settings(emulator, tmp_path, dream_machine=True)) as client:
+        made = await client.call_tool(
+            "create_generation", {"prompt": "a fox in the snow at dawn", "model": "ray-2", "resolution": "540p"}
+        )
+        video = made.structured_content or {}
+        upscaled = await client.call_tool("upscale_generation", {"generation_id": video["id"], "resolution": "1080p"})
+        scored = await client.call_tool("add_audio", {"generation_id": video["id"], "prompt": "wind and birdsong"})
+        credits = (await client.call_tool("get_credits", {})).structured_content or {}
+    assert (upscaled.structured_content or {})["estimated_cost_usd"] is None, text_of(upscaled)
+    assert (scored.structured_content or {})["estimated_cost_usd"] is None, text_of(scored)
+    [dream_machine] = [spent for spent in credits["spent"] if spent["api"] == "dream-machine"]
+    assert (dream_machine["total_usd"], dream_machine["unpriced"]) == (video["estimated_cost_usd"], 2), credits
