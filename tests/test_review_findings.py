@@ -191,3 +191,19 @@ async def test_get_credits_does_not_price_an_upscale_or_a_soundtrack_as_a_new_vi
     assert (scored.structured_content or {})["estimated_cost_usd"] is None, text_of(scored)
     [dream_machine] = [spent for spent in credits["spent"] if spent["api"] == "dream-machine"]
     assert (dream_machine["total_usd"], dream_machine["unpriced"]) == (video["estimated_cost_usd"], 2), credits
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="lineup.estimate_cost prices a multi-keyframe video like a plain one, though Luma publishes no price for "
+    "multi-keyframe jobs (luma-agents-api.md §11 'Not found')",
+)
+async def test_a_multi_keyframe_video_has_no_published_price(emulator: Emulator, tmp_path: Path) -> None:
+    keyframes = [
+        {"image": "https://example.com/a.jpg", "frame": 0},
+        {"image": "https://example.com/b.jpg", "frame": 96},
+    ]
+    async with connect(agents_settings(emulator, tmp_path)) as client:
+        made = await client.call_tool("create_generation", {"prompt": PROMPT, "keyframes": keyframes, "wait": False})
+    assert not made.is_error, text_of(made)
+    assert (made.structured_content or {})["estimated_cost_usd"] is None, text_of(made)
