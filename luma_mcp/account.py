@@ -325,7 +325,7 @@ class Account:
             request=request,
             reason=reason,
             model=model,
-            estimated_cost_usd=estimate_cost(model, request).usd,
+            estimated_cost_usd=_estimated_usd(model, kind, request),
         )
         await self._ledger.outcome_unknown(self.name, unknown)
 
@@ -340,7 +340,7 @@ class Account:
             request=request,
             state=generation.state,
             model=generation.model,
-            estimated_cost_usd=estimate_cost(generation.model or str(request.get("model")), request).usd,
+            estimated_cost_usd=_estimated_usd(generation.model or str(request.get("model")), kind, request),
         )
         if generation.created_at:
             entry = replace(entry, created_at=generation.created_at)
@@ -375,3 +375,9 @@ def _with_request(generation: Generation, request: dict[str, Any] | None) -> Gen
     if generation.request is not None or request is None:
         return generation
     return generation.model_copy(update={"request": request})
+
+
+def _estimated_usd(model: str | None, kind: str, request: dict[str, object]) -> float | None:
+    """What a job costs by the lineup, kept with it in the ledger; its kind is told, as an upscale's or a
+    soundtrack's body does not say what it makes."""
+    return estimate_cost(model, {"type": kind, **request}).usd

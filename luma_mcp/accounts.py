@@ -238,6 +238,14 @@ class Caller:
                 return await self.made_by(generation_id) or self._first_to_ask()
         return self.learned(generation_id) or self._first_to_ask()
 
+    async def likely_maker(self, generation_id: str) -> Account:
+        """The account a generation most likely belongs to, asking Luma nothing: the one that made it, as far as
+        this server knows, else the Dream Machine account. For a subscription, which is answered at once and
+        followed later: the follow finds out."""
+        if len(self.accounts) == 1:
+            return next(iter(self.accounts.values()))
+        return await self.made_by(generation_id) or self._first_to_ask()
+
     def _first_to_ask(self) -> Account:
         """Without knowing better, the Dream Machine account, whose API can look up any of its generations."""
         return self.accounts.get("dream-machine") or self.accounts.get("agents") or self.account_for(DEFAULT_API)

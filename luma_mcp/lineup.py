@@ -152,6 +152,8 @@ def estimate_cost(model: str | None, request: Mapping[str, Any] | None) -> CostE
     elif kind == "video":
         video = request.get("video") if known.api == "agents" else request
         options = video if isinstance(video, Mapping) else {}
+        if len(options.get("keyframes") or ()) > 1:
+            return CostEstimate(None, f"Luma publishes no price for a video through several keyframes on {known.name}")
         defaults = known.options
         resolution = options.get("resolution") or defaults["resolution"][0]
         duration = options.get("duration") or defaults["duration"][0]

@@ -17,8 +17,8 @@ AspectRatio = Annotated[
 
 CHOOSE_MODEL = """Call list_models to see the video models this server has keys for, then pick one:
    - ray-3.2 (Luma's newest, the default with an Agents API key): 5s or 10s, 360p for a cheap draft up to 1080p,
-     hdr=true for high dynamic range (5s, 720p or 1080p), loop=true, start/end images or keyframes (5s only). It
-     takes no concept keys: the camera move goes into the prompt, in words.
+     hdr=true for high dynamic range (720p or 1080p), loop=true, start/end images (5s only) or keyframes (5s or
+     10s, HDR too). It takes no concept keys: the camera move goes into the prompt, in words.
    - ray-2 or ray-flash-2 (the Dream Machine API): 5s or 9s, up to 4k, and concept keys from list_concepts that
      match the camera move."""
 

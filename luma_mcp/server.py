@@ -241,5 +241,5 @@ async def _locate(caller: Caller, uri: str) -> Followable | None:
         return None  # the recent list, or not a generation at all: nothing to poll
     if generation_id != canonical:
         raise not_as_luma_writes_it(uri, generation_uri(canonical))
-    account = await caller.account_that_made(generation_id)
+    account = await caller.likely_maker(generation_id)
     return Followable(account.name, partial(account.follow, generation_id))

@@ -6,7 +6,6 @@ from mcp.types import CallToolResult, TextContent
 
 from ..account import Account
 from ..accounts import current_caller
-from ..agents_wire import ImageRef
 from ..backend import Job, LumaReads
 from ..context import AppCtx
 from ..errors import NotFoundError
@@ -14,7 +13,7 @@ from ..errors.wording import deleted_while_waiting, generation_failed, source_of
 from ..models import Generation, is_generation_id
 from ..results import GenerationResult
 from ..timing import time_left
-from .media import MediaKind, agents_media
+from .media import CheckedMedia, MediaKind, checked_media
 from .progress import Progress
 
 IMAGE_JOBS = frozenset({"image", "image_edit", "layering"})
@@ -34,7 +33,7 @@ def luma() -> LumaReads:
 
 async def agents_source(
     value: str, argument: str, kind: MediaKind, *, model: str, tool: str, max_seconds: float | None = None
-) -> ImageRef:
+) -> CheckedMedia:
     """The image or video an Agents API job changes (a local video at most `max_seconds` long). The source's API
     decides: a generation this server made on the Dream Machine API is refused by name rather than sent to a model
     of the other API."""
@@ -43,7 +42,7 @@ async def agents_source(
         made = await caller.made_by(value)
         if made is not None and made.api != "agents":
             raise source_of_other_api(value, model, tool, argument)
-    return await agents_media(value, argument, kind, max_seconds=max_seconds)
+    return await checked_media(value, argument, kind, max_seconds=max_seconds)
 
 
 class ToolCall:

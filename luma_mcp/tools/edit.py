@@ -36,7 +36,8 @@ async def edit_video(
     """
     agents = current_caller().account_for("agents")
     source = await agents_source(video, "video", "video", model=model, tool="edit_video", max_seconds=MAX_EDIT_SECONDS)
-    return await ToolCall(ctx, agents).start(ray3_video_edit(prompt, source=source, strength=strength), wait)
+    job = ray3_video_edit(prompt, source=await source.reference(), strength=strength)
+    return await ToolCall(ctx, agents).start(job, wait)
 
 
 async def reframe_video(
@@ -58,5 +59,5 @@ async def reframe_video(
     agents = current_caller().account_for("agents")
     check_reframe(aspect_ratio, resolution)
     source = await agents_source(video, "video", "video", model=model, tool="reframe_video")
-    job = ray3_reframe(prompt, source=source, aspect_ratio=aspect_ratio, resolution=resolution)
+    job = ray3_reframe(prompt, source=await source.reference(), aspect_ratio=aspect_ratio, resolution=resolution)
     return await ToolCall(ctx, agents).start(job, wait)

@@ -5,7 +5,6 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..accounts import current_caller
-from ..agents_wire import ImageRef
 from ..context import AppCtx
 from ..errors.wording import argument_not_on_model
 from ..lineup import IMAGE_ASPECT_RATIOS
@@ -23,7 +22,7 @@ from ..uni1 import (
 )
 from .arguments import AgentsPrompt, GenerationOutput, MediaArgument, Wait
 from .call import ToolCall, agents_source
-from .media import agents_media
+from .media import CheckedMedia, checked_media
 
 
 class WeightedImage(BaseModel):
@@ -80,7 +79,7 @@ async def generate_image(
         prompt,
         model=chosen,
         aspect_ratio=aspect_ratio,
-        references=references,
+        references=[await reference.reference() for reference in references],
         style=style,
         output_format=output_format,
     )
@@ -103,7 +102,13 @@ async def edit_image(
     chosen: ImageModel = model or UNI1
     check_references("image_edit", len(image_refs or ()))
     source = await agents_source(image, "image", "image", model=chosen, tool="edit_image")
-    job = uni1_edit(prompt, model=chosen, source=source, references=await _references(image_refs, chosen))
+    references = await _references(image_refs, chosen)
+    job = uni1_edit(
+        prompt,
+        model=chosen,
+        source=await source.reference(),  # every image checked: only now is any uploaded or looked up
+        references=[await reference.reference() for reference in references],
+    )
     return await ToolCall(ctx, agents).start(job, wait)
 
 
@@ -125,18 +130,22 @@ async def split_image_layers(
     """
     agents = current_caller().account_for("agents")
     source = await agents_source(image, "image", "image", model=UNI1, tool="split_image_layers")
-    job = uni1_layers(source, prompt=prompt or None, resolution=resolution)
+    job = uni1_layers(await source.reference(), prompt=prompt or None, resolution=resolution)
     return await ToolCall(ctx, agents).start(job, wait)
 
 
-async def _references(given: list[str | WeightedImage] | None, model: str) -> list[ImageRef]:
-    """Each reference as the Agents API takes it; a weight is refused, as Uni-1 weighs them all alike."""
-    references = []
+async def _references(given: list[str | WeightedImage] | None, model: str) -> list[CheckedMedia]:
+    """Each reference checked as the Agents API takes it; a weight is refused first, as Uni-1 weighs them all alike."""
+    images = []
     for position, reference in enumerate(given or ()):
-        argument = f"image_refs[{position}]"
         if isinstance(reference, WeightedImage):
             if reference.weight is not None:
-                raise argument_not_on_model(model, f"{argument}.weight", "Uni-1 weighs every reference alike")
+                raise argument_not_on_model(
+                    model, f"image_refs[{position}].weight", "Uni-1 weighs every reference alike"
+                )
             reference = reference.image
-        references.append(await agents_media(reference, argument, "image", by_id=False))
-    return references
+        images.append(reference)
+    return [
+        await checked_media(image, f"image_refs[{position}]", "image", by_id=False)
+        for position, image in enumerate(images)
+    ]

@@ -6,6 +6,8 @@ A local file is checked whole before anything is sent (see `local_files`), then 
 Files API once per content; the Dream Machine API takes public URLs only, so there a local file is refused.
 """
 
+from dataclasses import dataclass
+
 from ..accounts import current_caller
 from ..agents_wire import ImageRef
 from ..errors import NotFoundError
@@ -23,35 +25,61 @@ _VIDEO_TYPES_BY_EXTENSION = {".mov": "video/quicktime", ".qt": "video/quicktime"
 """A video named by URL needs its media type (luma-agents-api.md §3); any other extension is taken as MP4."""
 
 
-async def agents_media(
-    value: str, argument: str, kind: MediaKind = "image", *, by_id: bool = True, max_seconds: float | None = None
-) -> ImageRef:
-    """`value` of the tool argument named `argument`, as an Agents API media reference to an image or a video
-    (`kind`): an https URL as is, a local file uploaded (once per account and content), and a finished generation by
-    its id where the argument's place takes one (`by_id`: `source` does), else by the URL of its image or video.
-    `video.start_frame` and `end_frame` take an id to mean "extend that video", and `image_ref` and keyframes take
-    none, so an image there is always named by URL; a Dream Machine generation always is, Luma's Agents API knowing
-    nothing of it."""
-    caller = current_caller()
-    agents = caller.account_for("agents")
-    if is_generation_id(value):
-        if by_id and (await caller.account_that_made(value)).api == "agents":
-            return ImageRef(generation_id=value)
+@dataclass(frozen=True)
+class CheckedMedia:
+    """A media argument checked as far as it can be without a request to Luma (a local file: wholly). A tool checks
+    every media argument first and only then asks for their `reference`s, so an argument refused after another one
+    costs no upload of that other one."""
+
+    value: str
+    argument: str
+    kind: MediaKind
+    by_id: bool
+    local: local_files.LocalFile | None = None
+
+    async def reference(self) -> ImageRef:
+        """As an Agents API media reference: an https URL as is, a local file uploaded (once per account and
+        content), and a finished generation by its id where the argument's place takes one (`by_id`: `source`
+        does), else by the URL of its image or video. `video.start_frame` and `end_frame` take an id to mean
+        "extend that video", and `image_ref` and keyframes take none, so an image there is always named by URL; a
+        Dream Machine generation always is, Luma's Agents API knowing nothing of it."""
+        caller = current_caller()
+        if self.local is not None:
+            upload = caller.account_for("agents").upload
+            return ImageRef(
+                file_id=await upload(self.local.path, media_type=self.local.media_type, sha256=self.local.sha256)
+            )
+        if not is_generation_id(self.value):
+            return _url_ref(self.value, self.kind)
+        if self.by_id and (await caller.account_that_made(self.value)).api == "agents":
+            return ImageRef(generation_id=self.value)
         try:
-            _, generation = await caller.find(value)
+            _, generation = await caller.find(self.value)
         except NotFoundError:
-            if by_id:
-                return ImageRef(generation_id=value)  # made by this account elsewhere, perhaps: the Agents API judges
+            if self.by_id:
+                return ImageRef(generation_id=self.value)  # made by this account elsewhere, perhaps: Luma judges
             raise
-        if by_id and generation.api == "agents":
-            return ImageRef(generation_id=value)
-        return _url_ref(_finished_asset(generation, argument, kind), kind)
+        if self.by_id and generation.api == "agents":
+            return ImageRef(generation_id=self.value)
+        return _url_ref(_finished_asset(generation, self.argument, self.kind), self.kind)
+
+
+async def checked_media(
+    value: str, argument: str, kind: MediaKind = "image", *, by_id: bool = True, max_seconds: float | None = None
+) -> CheckedMedia:
+    """`value` of the tool argument named `argument`, an image or a video (`kind`; a local video at most
+    `max_seconds` long), checked for the Agents API without a request: an https URL, a generation id, or a local file
+    inside the allowed folders (see `local_files`)."""
+    caller = current_caller()
+    caller.account_for("agents")
+    if is_generation_id(value):
+        return CheckedMedia(value, argument, kind, by_id)
     if _is_url(value):
         if not value.startswith("https://"):
             raise agents_needs_https(argument, value)
-        return _url_ref(value, kind)
-    checked = await local_files.local_file(value, argument, kind, caller.input_folders, max_seconds=max_seconds)
-    return ImageRef(file_id=await agents.upload(checked.path, media_type=checked.media_type, sha256=checked.sha256))
+        return CheckedMedia(value, argument, kind, by_id)
+    local = await local_files.local_file(value, argument, kind, caller.input_folders, max_seconds=max_seconds)
+    return CheckedMedia(value, argument, kind, by_id, local)
 
 
 def refuse_local_files(model: str, named: dict[str, str | None]) -> None:

@@ -47,7 +47,7 @@ from .arguments import (
     Wait,
 )
 from .call import ToolCall
-from .media import agents_media, dream_machine_images, refuse_local_files
+from .media import checked_media, dream_machine_images, refuse_local_files
 
 DEFAULT_RESOLUTION: Resolution = "720p"
 DEFAULT_DURATION: Duration = "5s"
@@ -100,15 +100,16 @@ async def create_generation(
             end_image=ImageRef() if end_image_url else None,
             keyframes=[(ImageRef(), keyframe.frame) for keyframe in keyframes or ()],
         )
-        job = video(
-            start_image=await agents_media(start_image_url, "start_image_url", by_id=False)
-            if start_image_url
-            else None,
-            end_image=await agents_media(end_image_url, "end_image_url", by_id=False) if end_image_url else None,
-            keyframes=[
-                (await agents_media(keyframe.image, f"keyframes[{position}].image", by_id=False), keyframe.frame)
-                for position, keyframe in enumerate(keyframes or ())
-            ],
+        start = await checked_media(start_image_url, "start_image_url", by_id=False) if start_image_url else None
+        end = await checked_media(end_image_url, "end_image_url", by_id=False) if end_image_url else None
+        frames = [
+            (await checked_media(keyframe.image, f"keyframes[{position}].image", by_id=False), keyframe.frame)
+            for position, keyframe in enumerate(keyframes or ())
+        ]
+        job = video(  # every image checked: only now is any uploaded or looked up
+            start_image=await start.reference() if start else None,
+            end_image=await end.reference() if end else None,
+            keyframes=[(await image.reference(), frame) for image, frame in frames],
         )
         return await ToolCall(ctx, caller.account_for("agents")).start(job, wait)
     refuse_ray3_options(chosen, resolution=resolution, duration=duration, hdr=hdr, keyframes=keyframes)

@@ -1,5 +1,6 @@
-"""Adversarial review of the Agents API work: each test shows a defect found in review and is marked xfail (strict)
-until the product is fixed, so the suite stays green and a fix shows up as an unexpected pass."""
+"""The Agents API's media and money, attacked: a local video is never read outside the allowed folders (not even
+over HTTP with a caller's own key), a refusal after a good local file uploads nothing, spend counts only what has
+a price, and with two keys a subscription asks Luma nothing before it is answered."""
 
 from __future__ import annotations
 
@@ -34,11 +35,6 @@ def long_video_outside(tmp_path: Path) -> Path:
     return secret
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="ray3_edits.check_edit_source reads the named file before the LUMA_MCP_INPUT_DIRS check: a path outside "
-    "the allowed folders is opened and its length told back",
-)
 async def test_edit_video_does_not_read_a_file_outside_the_allowed_folders(emulator: Emulator, tmp_path: Path) -> None:
     settings = with_photos(emulator, tmp_path)
     secret = long_video_outside(tmp_path)
@@ -50,11 +46,6 @@ async def test_edit_video_does_not_read_a_file_outside_the_allowed_folders(emula
     assert re.search(OUTSIDE, text_of(refused)), text_of(refused)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="over HTTP a caller with its own key has no input folders, yet edit_video opens any path on the server's "
-    "disk and tells whether it is an MP4/MOV longer than 18 s (and how long)",
-)
 async def test_over_http_a_visitor_cannot_probe_the_servers_disk_through_edit_video(
     emulator: Emulator, tmp_path: Path
 ) -> None:
@@ -70,11 +61,6 @@ async def test_over_http_a_visitor_cannot_probe_the_servers_disk_through_edit_vi
     assert "brings its own Luma key" in text_of(refused), text_of(refused)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a relative path is measured from the process's working directory by check_edit_source but uploaded "
-    "from the first input folder by local_files: two different files",
-)
 async def test_a_relative_video_path_is_measured_where_it_is_uploaded_from(
     emulator: Emulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -91,11 +77,6 @@ async def test_a_relative_video_path_is_measured_where_it_is_uploaded_from(
     assert emulator.requests == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="with both keys, resources/subscribe locates an id it has not learned by GETting it from each API (outside "
-    "any call deadline, no lease) and fails with the NotFoundError as an internal error; with one key it follows",
-)
 @pytest.mark.filterwarnings("ignore:resources/subscribe is removed")
 async def test_with_both_keys_subscribing_to_an_id_not_seen_yet_asks_luma_nothing(
     emulator: Emulator, tmp_path: Path
@@ -152,11 +133,6 @@ REFUSED_AFTER_A_GOOD_FILE = [
 ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="images are resolved one by one and a good local file is uploaded before a later argument is refused: "
-    "a refusal sends requests to Luma (POST /files, PUT, complete, GET)",
-)
 @pytest.mark.parametrize(("tool", "arguments", "says"), REFUSED_AFTER_A_GOOD_FILE)
 async def test_a_refusal_after_a_good_local_file_uploads_nothing(
     emulator: Emulator, tmp_path: Path, tool: str, arguments: dict[str, Any], says: str
@@ -170,12 +146,6 @@ async def test_a_refusal_after_a_good_local_file_uploads_nothing(
     assert [(request.method, request.path) for request in emulator.requests] == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Account._record_started prices the body sent (no 'type' key for an upscale or a soundtrack), so "
-    "estimate_cost takes both for a new 5 s video: get_credits counts them as priced videos, while each result "
-    "says 'no price for upscale_video / add_audio'",
-)
 async def test_get_credits_does_not_price_an_upscale_or_a_soundtrack_as_a_new_video(
     emulator: Emulator, tmp_path: Path
 ) -> None:
@@ -193,11 +163,6 @@ async def test_get_credits_does_not_price_an_upscale_or_a_soundtrack_as_a_new_vi
     assert (dream_machine["total_usd"], dream_machine["unpriced"]) == (video["estimated_cost_usd"], 2), credits
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="lineup.estimate_cost prices a multi-keyframe video like a plain one, though Luma publishes no price for "
-    "multi-keyframe jobs (luma-agents-api.md §11 'Not found')",
-)
 async def test_a_multi_keyframe_video_has_no_published_price(emulator: Emulator, tmp_path: Path) -> None:
     keyframes = [
         {"image": "https://example.com/a.jpg", "frame": 0},
