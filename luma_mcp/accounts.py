@@ -240,8 +240,9 @@ class Caller:
 
     async def likely_maker(self, generation_id: str) -> Account:
         """The account a generation most likely belongs to, asking Luma nothing: the one that made it, as far as
-        this server knows, else the Dream Machine account. For a subscription, which is answered at once and
-        followed later: the follow finds out."""
+        this server knows, else the Dream Machine account. For a subscription, which is answered at once: an
+        Agents generation this server never heard of is then followed on the wrong API, whose "not found" ends the
+        follow (a subscriber to it hears nothing; `get_generation` still finds it)."""
         if len(self.accounts) == 1:
             return next(iter(self.accounts.values()))
         return await self.made_by(generation_id) or self._first_to_ask()
