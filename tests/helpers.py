@@ -119,9 +119,17 @@ def wakeups_of_waits() -> Iterator[Counter[str]]:
         if event == "return" and frame.f_code is wait:
             runs[frame.f_locals["generation"].id] += 1
 
-    previous = sys.getprofile()
-    sys.setprofile(count)
-    try:
+    with profiled(count):
         yield runs
+
+
+@contextmanager
+def profiled(hook: Callable[[FrameType, str, object], None]) -> Iterator[None]:
+    """Run the block with `hook` as the interpreter's profile hook, which sees every call and return: a way to
+    count what the code under test does without replacing any of it."""
+    previous = sys.getprofile()
+    sys.setprofile(hook)
+    try:
+        yield
     finally:
         sys.setprofile(previous)

@@ -3,7 +3,6 @@ reading the ledger each time: many calls at once would queue for it (see bench/ 
 
 from __future__ import annotations
 
-import sys
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -18,7 +17,7 @@ from mcp import Client
 from luma_mcp.accounts import Routes
 from luma_mcp.emulator import Emulator
 from luma_mcp.ledger import Ledger
-from tests.helpers import connect, text_of
+from tests.helpers import connect, profiled, text_of
 from tests.test_ray3_tools import agents_settings
 
 pytestmark = pytest.mark.anyio
@@ -40,12 +39,8 @@ def ledger_reads() -> Iterator[Counter[str]]:
             frames[id(frame)] = frame
             reads[name] += 1
 
-    previous = sys.getprofile()
-    sys.setprofile(count)
-    try:
+    with profiled(count):
         yield reads
-    finally:
-        sys.setprofile(previous)
 
 
 async def made_elsewhere(emulator: Emulator) -> tuple[str, str]:
