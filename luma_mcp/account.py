@@ -158,7 +158,7 @@ class Account:
             else:
                 await self._write(self._ledger.upload_sent(self.name, sha256, file_id))
 
-        return await self.backend.upload_media(path, media_type=media_type, sent=sent)
+        return await self.backend.upload_media(path, media_type=media_type, sha256=sha256, sent=sent)
 
     async def _uploaded(self, sha256: str) -> str | None:
         if self._ledger is None:

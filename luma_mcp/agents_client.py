@@ -9,6 +9,7 @@ that it may have been charged. Its output URLs are signed for an hour and re-sig
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -25,6 +26,7 @@ from .errors.wording import (
     answer_about_another,
     file_not_ready,
     file_refused,
+    local_file_changed,
     not_offered,
 )
 from .http_client import LumaHTTP, OverLumaHTTP, may_have_started, parse
@@ -108,9 +110,11 @@ class AgentsClient(OverLumaHTTP):
     async def get_credits(self) -> Credits:
         raise not_offered(API, "a credit balance")
 
-    async def upload_media(self, path: Path, *, media_type: str, sent: FileSent | None = None) -> str:
+    async def upload_media(self, path: Path, *, media_type: str, sha256: str, sent: FileSent | None = None) -> str:
         """Upload a checked local file through the Files API (create, presigned PUT, complete) and wait until Luma
-        has ingested it, within the call's time left; returns its file id."""
+        has ingested it, within the call's time left; returns its file id. The bytes are hashed as they go: if they
+        are not the checked ones (the file was changed or swapped since), the upload is never completed, so Luma
+        never takes them in and no job names them."""
         size = (await anyio.Path(path).stat()).st_size
         body = {"mime_type": media_type, "size_bytes": size, "filename": path.name, "purpose": "input"}
         created = parse(
@@ -120,7 +124,10 @@ class AgentsClient(OverLumaHTTP):
         )
         if created.upload is not None:
             headers = {"Content-Length": str(size), **(created.upload.headers or {})}
-            await self._http.put_presigned(created.upload.url, _chunks(path), headers=headers)
+            digest = hashlib.sha256()
+            await self._http.put_presigned(created.upload.url, _chunks(path, digest), headers=headers)
+            if digest.hexdigest() != sha256:
+                raise local_file_changed(path)
             await self._http.request(
                 "POST", f"files/{created.id}/complete", idempotent=False, cap=self._timing.read, retries=0
             )
@@ -164,7 +171,8 @@ def _expires_soon(expires_at: str | None) -> bool:
     return moment - datetime.now(UTC) < timedelta(seconds=FILE_EXPIRY_MARGIN)
 
 
-async def _chunks(path: Path) -> AsyncIterator[bytes]:
+async def _chunks(path: Path, digest: hashlib._Hash) -> AsyncIterator[bytes]:
     async with await anyio.open_file(path, "rb") as file:
         while chunk := await file.read(UPLOAD_CHUNK):
+            digest.update(chunk)
             yield chunk

@@ -95,9 +95,11 @@ class LumaBackend(LumaReads, Protocol):
 
     async def delete_generation(self, generation_id: str) -> None: ...
 
-    async def upload_media(self, path: Path, *, media_type: str, sent: FileSent | None = None) -> str:
-        """Hand a checked local image or video (of `media_type`) to the API; returns the id a job names it by, once
-        the API can use it. `sent` hears the id as soon as the bytes are in, before that wait."""
+    async def upload_media(self, path: Path, *, media_type: str, sha256: str, sent: FileSent | None = None) -> str:
+        """Hand a checked local image or video (of `media_type`, its content's digest `sha256`) to the API; returns
+        the id a job names it by, once the API can use it. Bytes that are not the checked ones (the file changed
+        since) are refused before the API takes them. `sent` hears the id as soon as the bytes are in, before that
+        wait."""
         ...
 
     async def uploaded_media(self, file_id: str, path: Path) -> str | None:

@@ -88,7 +88,7 @@ class DreamMachineClient(OverLumaHTTP):
             case AgentsRequest():
                 raise not_offered(self.api, f"{job.model} ({job.type})")
 
-    async def upload_media(self, path: Path, *, media_type: str, sent: FileSent | None = None) -> str:
+    async def upload_media(self, path: Path, *, media_type: str, sha256: str, sent: FileSent | None = None) -> str:
         """The Dream Machine API fetches every image and video from a public URL; it takes no uploads."""
         raise local_files_refused(path)
 

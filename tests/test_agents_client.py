@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -104,7 +105,7 @@ async def test_a_local_image_is_uploaded_without_the_key_and_used_by_its_file_id
     frame = tmp_path / "frame.png"
     frame.write_bytes(sample_bytes("image.png"))
     with within(TimePolicy(max_wait=10).call_deadline()):
-        file_id = await agents.upload_media(frame, media_type="image/png")
+        file_id = await agents.upload_media(frame, media_type="image/png", sha256=sha256_of(frame))
     assert (emulator.agents.file(file_id) or {})["state"] == "ready"
     image_to_video = VIDEO.model_copy(update={"video": VideoOptions(start_frame=ImageRef(file_id=file_id))})
     assert (await agents.start(image_to_video)).state == "queued"
@@ -117,4 +118,22 @@ async def test_an_upload_luma_cannot_read_is_refused_with_the_reason(
     frame.write_bytes(sample_bytes("image.png"))
     emulator.agents.plan_next_ingest(failure_reason="unsupported image format")
     with within(TimePolicy(max_wait=10).call_deadline()), pytest.raises(Exception, match="did not accept frame.png"):
-        await agents.upload_media(frame, media_type="image/png")
+        await agents.upload_media(frame, media_type="image/png", sha256=sha256_of(frame))
+
+
+async def test_a_file_that_is_not_the_checked_one_is_never_completed(
+    agents: AgentsClient, emulator: Emulator, tmp_path: Path
+) -> None:
+    """The bytes sent are hashed on the way: not those checked (the file changed since), the upload is left
+    incomplete, so Luma never takes them in."""
+    frame = tmp_path / "frame.png"
+    frame.write_bytes(sample_bytes("image.png"))
+    checked = sha256_of(frame)
+    frame.write_bytes(sample_bytes("image.png") + b"swapped")
+    with within(TimePolicy(max_wait=10).call_deadline()), pytest.raises(Exception, match="changed while it was"):
+        await agents.upload_media(frame, media_type="image/png", sha256=checked)
+    assert [request.path for request in emulator.requests if request.method == "POST"] == ["/agents/v1/files"]
+
+
+def sha256_of(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()

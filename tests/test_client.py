@@ -296,7 +296,7 @@ async def test_a_local_file_is_refused_by_name_and_nothing_is_sent(
     frame = tmp_path / "frame.png"
     frame.write_bytes(b"\x89PNG")
     with pytest.raises(InvalidRequestError, match=r"frame\.png is a local file.*public http\(s\) URL"):
-        await luma.upload_media(frame, media_type="image/png")
+        await luma.upload_media(frame, media_type="image/png", sha256="0" * 64)
     assert emulator.requests == []
 
 

@@ -676,6 +676,13 @@ def file_refused(path: Path, reason: str | None) -> LumaError:
     )
 
 
+def local_file_changed(path: Path) -> InvalidRequestError:
+    return InvalidRequestError(
+        f"{path} changed while it was being uploaded, so it is not the file that was checked. Nothing was started; "
+        "call the tool again once the file stays as it is."
+    )
+
+
 def file_not_ready(path: Path) -> LumaError:
     return LumaError(
         f"{path.name} was uploaded, but Luma had not finished taking it in when this call ran out of time. Call the "
