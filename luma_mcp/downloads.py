@@ -266,21 +266,21 @@ def _plan(generation: Generation, target: Path) -> _Planned:
         _check_asset_url(video_url)
         return _Planned(((video_url, target / f"{name}.mp4"),), is_video=True)
     files = []
-    for output in images:
+    for position, output in enumerate(images):
         url = str(output["url"])
         _check_asset_url(url)
         layer = output.get("layer")
-        stem = f"{name}.layer-{_layer_name(layer)}" if isinstance(layer, dict) else name
+        stem = f"{name}.layer-{_layer_name(layer, position)}" if isinstance(layer, dict) else name
         files.append((url, target / f"{stem}{_image_suffix(url)}"))
     return _Planned(tuple(files), is_video=False)
 
 
-def _layer_name(layer: dict[str, object]) -> str:
-    """`<index>-<label>`, with the label cut down to lowercase letters, digits and dashes: it cannot name a path."""
-    index = layer.get("index")
+def _layer_name(layer: dict[str, object], position: int) -> str:
+    """`<position>-<label>`, with the label cut down to lowercase letters, digits and dashes: it cannot name a path.
+    The position among the outputs (Luma's index, as Luma lists them front to back) keeps two layers with one
+    label, or no index, from landing in one file."""
     label = re.sub(r"[^a-z0-9]+", "-", str(layer.get("label") or "").lower()).strip("-")[:MAX_LABEL_CHARACTERS]
-    position = f"{index:02d}" if isinstance(index, int) and 0 <= index < 100 else "xx"
-    return f"{position}-{label}" if label else position
+    return f"{position:02d}-{label}" if label else f"{position:02d}"
 
 
 def _image_suffix(url: str) -> str:

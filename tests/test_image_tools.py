@@ -11,7 +11,7 @@ from typing import Any
 import anyio
 import pytest
 
-from luma_mcp.emulator import Emulator, EmulatorConfig, run_emulator
+from luma_mcp.emulator import Emulator, EmulatorConfig, Fault, run_emulator
 from tests.helpers import connect, settings_for, text_of
 from tests.test_ray3_tools import agents_settings
 
@@ -224,6 +224,21 @@ async def test_an_image_and_every_layer_download_into_the_output_folder(emulator
     ]
     assert all(p.parent == (tmp_path / "layers").resolve() and p.read_bytes()[:4] == b"\x89PNG" for p in paths)
     assert layers["total_bytes"] == sum(p.stat().st_size for p in paths)
+
+
+async def test_layers_alike_land_in_files_of_their_own(emulator: Emulator, tmp_path: Path) -> None:
+    """Luma's answer is taken as it comes: layers with one index and one label still make a file each."""
+    async with connect(agents_settings(emulator, tmp_path)) as client:
+        split = (await client.call_tool("split_image_layers", {"image": REF})).structured_content or {}
+        answer = emulator.agents.generation(split["id"]) or {}
+        for output in answer["output"]:
+            output["layer"] = {"index": 0, "label": "figure"}
+        emulator.inject(Fault(status=200, body=answer, method="GET", path=f"/agents/v1/generations/{split['id']}"))
+        saved = await client.call_tool("download_generation", {"generation_id": split["id"]})
+    assert not saved.is_error, text_of(saved)
+    paths = [Path(path) for path in (saved.structured_content or {})["image_paths"]]
+    assert [path.name.split(".layer-")[1] for path in paths] == ["00-figure.png", "01-figure.png", "02-figure.png"]
+    assert all(path.is_file() for path in paths)
 
 
 async def test_layers_from_a_slow_host_download_in_the_background_and_are_reported_saved_later(tmp_path: Path) -> None:
