@@ -67,9 +67,25 @@ def uni1_image(
     )
 
 
-def uni1_edit(prompt: str, *, model: ImageModel, source: ImageRef, references: list[ImageRef]) -> AgentsRequest:
+def uni1_edit(
+    prompt: str,
+    *,
+    model: ImageModel,
+    source: ImageRef,
+    references: list[ImageRef],
+    style: ImageStyle | None = None,
+    output_format: ImageFormat | None = None,
+) -> AgentsRequest:
     """An edit of `source`; it keeps the source's shape, so it takes no aspect ratio."""
-    return AgentsRequest(prompt=prompt, model=model, type="image_edit", source=source, image_ref=references or None)
+    return AgentsRequest(
+        prompt=prompt,
+        model=model,
+        type="image_edit",
+        source=source,
+        image_ref=references or None,
+        style=style,
+        output_format=output_format,
+    )
 
 
 def uni1_layers(source: ImageRef, *, prompt: str | None, resolution: LayerResolution | None) -> AgentsRequest:

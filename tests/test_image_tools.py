@@ -139,7 +139,14 @@ async def test_an_image_made_here_is_edited_by_its_id_with_references(emulator: 
         image_id = (made.structured_content or {})["id"]
         edited = await client.call_tool(
             "edit_image",
-            {"image": image_id, "prompt": "make it night", "model": "uni-1-max", "image_refs": [REF]},
+            {
+                "image": image_id,
+                "prompt": "make it night",
+                "model": "uni-1-max",
+                "image_refs": [REF],
+                "style": "manga",
+                "output_format": "jpeg",
+            },
         )
     assert not edited.is_error, text_of(edited)
     assert posted(emulator)[1] == {
@@ -148,6 +155,8 @@ async def test_an_image_made_here_is_edited_by_its_id_with_references(emulator: 
         "type": "image_edit",
         "image_ref": [{"url": REF}],
         "source": {"generation_id": image_id},
+        "style": "manga",
+        "output_format": "jpeg",
     }
     result = edited.structured_content or {}
     assert result["image_url"] and result["estimated_cost_usd"] == 0.106, "source and one reference: 2 images in"

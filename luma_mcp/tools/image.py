@@ -92,6 +92,10 @@ async def edit_image(
     prompt: Annotated[AgentsPrompt, Field(description="What to change, e.g. 'make the sky a stormy sunset'.")],
     model: ImageModelArg = None,
     image_refs: ImageRefs = None,
+    style: Annotated[
+        ImageStyle | None, Field(description="auto (the default) or manga (a portrait source suits it).")
+    ] = None,
+    output_format: Annotated[ImageFormat | None, Field(description="png or jpeg; left out, the model chooses.")] = None,
     wait: Wait = True,
 ) -> GenerationOutput:
     """Edit an image as the prompt says, optionally guided by up to 8 reference images; the result keeps its shape.
@@ -108,6 +112,8 @@ async def edit_image(
         model=chosen,
         source=await source.reference(),  # every image checked: only now is any uploaded or looked up
         references=[await reference.reference() for reference in references],
+        style=style,
+        output_format=output_format,
     )
     return await ToolCall(ctx, agents).start(job, wait)
 
