@@ -19,6 +19,7 @@ ImageStyle = Literal["auto", "manga"]
 ImageFormat = Literal["png", "jpeg"]
 LayerResolution = Literal["1k", "2k"]
 MANGA_ASPECT_RATIOS = ("2:3", "9:16", "1:2", "1:3")
+MANGA_DEFAULT_ASPECT_RATIO = "2:3"
 MAX_REFERENCES = {"image": 9, "image_edit": 8}
 _WHY_AT_MOST = {
     "image": "Uni-1 reads at most nine images",

@@ -281,3 +281,11 @@ async def test_list_models_shows_uni1_with_its_kinds_options_and_prices(emulator
     assert (uni1["prices_usd"]["image"], uni1["prices_usd"]["image, 9 images in"]) == (0.0404, 0.0674)
     assert (uni1_max["prices_usd"]["image"], uni1_max["prices_usd"]["image, 9 images in"]) == (0.1, 0.127)
     assert emulator.requests == []
+
+
+async def test_a_manga_image_with_no_aspect_ratio_is_asked_for_in_portrait(emulator: Emulator, tmp_path: Path) -> None:
+    """Left to itself, the model picks a landscape shape, which Luma refuses for manga."""
+    async with connect(agents_settings(emulator, tmp_path)) as client:
+        made = await client.call_tool("generate_image", {"prompt": PROMPT, "style": "manga"})
+    assert not made.is_error, text_of(made)
+    assert posted(emulator)[0]["aspect_ratio"] == "2:3"

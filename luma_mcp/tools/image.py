@@ -9,6 +9,7 @@ from ..context import AppCtx
 from ..errors.wording import argument_not_on_model
 from ..lineup import IMAGE_ASPECT_RATIOS
 from ..uni1 import (
+    MANGA_DEFAULT_ASPECT_RATIO,
     UNI1,
     ImageFormat,
     ImageModel,
@@ -60,7 +61,8 @@ async def generate_image(
     ] = None,
     image_refs: ImageRefs = None,
     style: Annotated[
-        ImageStyle | None, Field(description="auto (the default) or manga, which needs a portrait aspect_ratio.")
+        ImageStyle | None,
+        Field(description="auto (the default) or manga, which needs a portrait aspect_ratio (2:3 when none is given)."),
     ] = None,
     output_format: Annotated[ImageFormat | None, Field(description="png or jpeg; left out, the model chooses.")] = None,
     wait: Wait = True,
@@ -74,6 +76,8 @@ async def generate_image(
     chosen: ImageModel = model or UNI1
     check_references("image", len(image_refs or ()))
     check_image_options(chosen, aspect_ratio, style)
+    if style == "manga" and aspect_ratio is None:
+        aspect_ratio = MANGA_DEFAULT_ASPECT_RATIO  # Luma refuses manga in the landscape shape it would choose
     references = await _references(image_refs, chosen)
     job = uni1_image(
         prompt,
