@@ -122,7 +122,7 @@ class CreateQueue:
         delay = busy.retry_after if busy.retry_after is not None else self._limits.busy_retry
         if anyio.current_time() + delay > latest_start:
             raise still_rate_limited(busy, delay) from busy
-        await report(f"Luma is at its limit of videos in flight; queued here, trying again in {delay:.0f} s")
+        await report(f"Luma is at a limit (creates a minute or jobs running); queued, trying again in {delay:.0f} s")
         await anyio.sleep(delay)
 
     def _in_flight(self) -> int:

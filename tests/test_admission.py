@@ -59,7 +59,7 @@ async def test_a_create_waits_while_luma_has_no_free_slot(tmp_path: Path) -> Non
     assert not first.is_error and not second.is_error, text_of(second)
     assert second.structured_content is not None and second.structured_content["state"] == "completed"
     assert statuses[0] == 201 and statuses[-1] == 201 and 429 in statuses
-    assert any("limit of videos in flight; queued here" in message for message in messages)
+    assert any("Luma is at a limit (creates a minute or jobs running); queued" in m for m in messages)
 
 
 async def test_a_create_that_cannot_get_a_slot_in_time_sends_nothing(tmp_path: Path) -> None:
