@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Literal
 
+import anyio.from_thread
 import anyio.to_thread
 
 from ..errors.wording import (
@@ -105,6 +106,7 @@ def _checked(
             file.seek(0)
             digest = hashlib.sha256()
             while chunk := file.read(HASH_CHUNK):
+                anyio.from_thread.check_cancelled()  # a call given up on leaves no thread hashing gigabytes
                 digest.update(chunk)
     except FileNotFoundError:
         raise local_file_missing(argument, path) from None
