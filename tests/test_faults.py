@@ -191,7 +191,7 @@ async def test_a_429_create_waits_and_is_sent_exactly_once_more(
     assert posts[0].body == posts[1].body
     waited = retry_after if retry_after is not None else busy_retry
     assert posts[1].at - posts[0].at >= waited * 0.9
-    assert any("queued here" in message for message in messages), messages
+    assert any("at a limit" in message and "queued" in message for message in messages), messages
     path = f"/generations/{video['id']}"
     assert log(emulator) == [("POST", CREATE, 429), ("POST", CREATE, 201)] + [
         ("GET", path, 200) for _ in emulator.requests_for("GET", path)
