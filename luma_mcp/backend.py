@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Protocol
 
 from .agents_wire import AgentsRequest
-from .models import AudioRequest, Credits, Generation, GenerationPage, GenerationRequest, UpscaleRequest
+from .models import AudioRequest, Credits, Generation, GenerationPage, GenerationRequest, ImageRequest, UpscaleRequest
 
 
 @dataclass(frozen=True)
@@ -38,9 +38,9 @@ class AddAudio:
 FileSent = Callable[[str], Awaitable[None]]
 """Told the id of an uploaded file as soon as its bytes are in, while the API still takes it in."""
 
-Job = GenerationRequest | Upscale | AddAudio | AgentsRequest
-"""Everything Luma charges for: on the Dream Machine API a new video (text, images, extend, bridge), an upscale or a
-soundtrack; on the Agents API any of its job types (`AgentsRequest.type`)."""
+Job = GenerationRequest | ImageRequest | Upscale | AddAudio | AgentsRequest
+"""Everything Luma charges for: on the Dream Machine API a new video (text, images, extend, bridge), a Photon image,
+an upscale or a soundtrack; on the Agents API any of its job types (`AgentsRequest.type`)."""
 
 
 def kind_and_body(job: Job) -> tuple[str, dict[str, object]]:
@@ -50,6 +50,8 @@ def kind_and_body(job: Job) -> tuple[str, dict[str, object]]:
             return job.type, job.body()
         case GenerationRequest():
             return "video", job.body()
+        case ImageRequest():
+            return "image", job.body()
         case Upscale(generation_id=source, request=request):
             return "upscale", {"generation_id": source, **request.body()}
         case AddAudio(generation_id=source, request=request):

@@ -33,6 +33,7 @@ from .models import (
     Generation,
     GenerationPage,
     GenerationRequest,
+    ImageRequest,
     UpscaleRequest,
     is_generation_id,
 )
@@ -81,6 +82,8 @@ class DreamMachineClient(OverLumaHTTP):
         match job:
             case GenerationRequest():
                 return await self.create_generation(job)
+            case ImageRequest():
+                return await self._start("generations/image", job.body(), what="image", findable=True)
             case Upscale(generation_id=source, request=request):
                 return await self.upscale_generation(source, request)
             case AddAudio(generation_id=source, request=request):

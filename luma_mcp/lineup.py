@@ -2,9 +2,9 @@
 decides the API.
 
 Prices are USD an output (a video, an image). Ray 3.2's and Uni-1's are Luma's Agents API pricing page
-(luma-agents-api.md §11); Luma publishes no Dream Machine video prices, so ray-2's and ray-flash-2's are a third
-party's table (ComfyUI's, luma-api.md §9), an estimate, and said to be one. `estimate_cost` prices a job from what
-was sent for it, and says why when there is no price to give.
+(luma-agents-api.md §11); Luma publishes no Dream Machine video or Photon prices, so ray-2's, ray-flash-2's and
+Photon's are a third party's table (ComfyUI's, luma-api.md §9), an estimate, and said to be one. `estimate_cost`
+prices a job from what was sent for it, and says why when there is no price to give.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ class LumaModel:
     api: Api
     kinds: tuple[str, ...]
     """What it makes: video, extend, upscale, audio (Dream Machine); video, extend, edit, reframe (Ray 3.2); image,
-    edit, layers (Uni-1)."""
+    edit, layers (Uni-1); image, edit (Photon)."""
     summary: str
     options: Mapping[str, tuple[str, ...]]
     """Each option's allowed values, the default first; Uni-1's, whose default is Luma's own choice, in Luma's order."""
@@ -48,6 +48,10 @@ _UNI1_OPTIONS = {
     "output_format": ("png", "jpeg"),
 }
 _THIRD_PARTY = "estimate from a third party's table (ComfyUI); Luma publishes no Dream Machine video prices"
+PHOTON_ASPECT_RATIOS = _DREAM_MACHINE_OPTIONS["aspect_ratio"]
+"""Photon's seven ratios, the Dream Machine API's (luma-api.md §4.2); its default is 16:9."""
+_PHOTON_OPTIONS = {"aspect_ratio": PHOTON_ASPECT_RATIOS, "output_format": ("jpeg", "png")}
+_THIRD_PARTY_IMAGE = "estimate from a third party's table (ComfyUI); Luma publishes no Photon prices"
 
 
 def _images_in(text_to_image: float, one_in: float, each_further: float) -> dict[str, float]:
@@ -127,6 +131,24 @@ LINEUP: dict[str, LumaModel] = {
             _table(("540p", "720p", "1080p", "4k"), _5s=(0.20, 0.34, 0.79, 3.13), _9s=(0.36, 0.61, 1.42, 5.65)),
             _THIRD_PARTY,
         ),
+        LumaModel(
+            "photon-1",
+            "dream-machine",
+            ("image", "edit"),
+            "Dream Machine image model: up to 2432 px, guided by weighted reference, style and character images",
+            _PHOTON_OPTIONS,
+            {"image": 0.0104},
+            _THIRD_PARTY_IMAGE,
+        ),
+        LumaModel(
+            "photon-flash-1",
+            "dream-machine",
+            ("image", "edit"),
+            "faster, cheaper photon-1",
+            _PHOTON_OPTIONS,
+            {"image": 0.0027},
+            _THIRD_PARTY_IMAGE,
+        ),
     )
 }
 VIDEO_MODELS: tuple[str, ...] = tuple(name for name, model in LINEUP.items() if "video" in model.kinds)
@@ -146,7 +168,9 @@ def estimate_cost(model: str | None, request: Mapping[str, Any] | None) -> CostE
     if known is None or request is None:
         return CostEstimate(None, f"no price is known for model {model!r}" if request else "the request is not known")
     kind = str(request.get("type") or request.get("generation_type") or "video")
-    if kind in ("image", "image_edit"):
+    if kind == "image" and known.api == "dream-machine":
+        key = "image"  # Photon's price is one a picture, whatever it reads
+    elif kind in ("image", "image_edit"):
         images_in = len(request.get("image_ref") or ()) + (kind == "image_edit")
         key = _images_in_key(images_in) if images_in else "image"
     elif kind == "video":
@@ -164,6 +188,11 @@ def estimate_cost(model: str | None, request: Mapping[str, Any] | None) -> CostE
     if price is None:
         return CostEstimate(None, f"Luma publishes no price for {key} on {known.name}")
     return CostEstimate(price)
+
+
+def default_image_model(apis: Collection[Api]) -> Literal["uni-1", "photon-1"]:
+    """Luma's best image model the caller has a key for: Uni-1 with an Agents key, else Photon."""
+    return "uni-1" if "agents" in apis else "photon-1"
 
 
 def default_video_model(apis: Collection[Api]) -> Literal["ray-3.2", "ray-2"]:

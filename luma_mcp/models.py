@@ -10,9 +10,10 @@ import re
 from datetime import datetime
 from typing import Annotated, Any, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 Model = Literal["ray-2", "ray-flash-2"]
+PhotonModel = Literal["photon-1", "photon-flash-1"]
 Resolution = Literal["540p", "720p", "1080p", "4k"]
 Duration = Literal["5s", "9s"]
 AspectRatio = Literal["16:9", "9:16", "1:1", "4:3", "3:4", "21:9", "9:21"]
@@ -72,6 +73,32 @@ class GenerationRequest(_Request):
     callback_url: str | None = None
 
 
+class WeightedUrl(_Request):
+    """An image Photon reads with a weight (0 to 1) saying how much it counts; no weight leaves it to Luma."""
+
+    url: str
+    weight: float | None = None
+
+
+class Character(_Request):
+    images: list[str]
+
+
+class ImageRequest(_Request):
+    """Body of `POST /generations/image` (Photon): text-to-image, guided by reference, style and character images,
+    or a change of one image (`modify_image_ref`). Luma's own name for the output format is `format`."""
+
+    model: PhotonModel
+    prompt: str | None = None
+    aspect_ratio: AspectRatio | None = None
+    format: Literal["jpg", "png"] | None = None
+    image_ref: list[WeightedUrl] | None = None
+    style_ref: list[WeightedUrl] | None = None
+    character_ref: dict[str, Character] | None = None
+    modify_image_ref: WeightedUrl | None = None
+    callback_url: str | None = None
+
+
 class UpscaleRequest(_Request):
     resolution: Resolution | None = None
     callback_url: str | None = None
@@ -117,6 +144,14 @@ class Generation(_Response):
     """When the output URLs stop working (ISO 8601, UTC), for an API whose URLs expire (the Agents API's)."""
     model: str | None = None
     request: dict[str, Any] | None = None
+
+    @model_validator(mode="after")
+    def _image_as_output(self) -> Generation:
+        """A Photon image is in `assets.image`, where a video keeps its thumbnail: it is listed in `outputs` too, as
+        every image job's files are, so it is shown and saved as the image it is."""
+        if self.outputs is None and self.generation_type == "image" and self.assets and self.assets.image:
+            self.outputs = [{"type": "image", "url": self.assets.image}]
+        return self
 
     @property
     def is_terminal(self) -> bool:

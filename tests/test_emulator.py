@@ -738,3 +738,60 @@ async def test_finish_now_as_the_queued_wait_ends_finishes_the_job_for_good() ->
         clock.finish_now("job")
         await anyio.sleep(0.05)
     assert steps == ["finish"]
+
+
+async def test_the_official_sdk_makes_a_photon_image_in_strict_mode(emulator: Emulator) -> None:
+    """Every Photon option, as lumaai sends it, is taken and echoed; the image is served in the format asked for."""
+    async with AsyncLumaAI(
+        auth_token=emulator.api_key, base_url=emulator.base_url, _strict_response_validation=True, max_retries=0
+    ) as luma:
+        image = await luma.generations.image.create(
+            model="photon-flash-1",
+            prompt=PROMPT,
+            aspect_ratio="9:21",
+            format="png",
+            image_ref=[{"url": "https://example.com/a.jpg", "weight": 0.3}],
+            style_ref=[{"url": "https://example.com/style.jpg", "weight": 0.8}],
+            character_ref={"identity0": {"images": ["https://example.com/face.jpg"]}},
+            modify_image_ref={"url": "https://example.com/source.jpg", "weight": 1.0},
+        )
+        assert (image.generation_type, image.state, image.model) == ("image", "queued", "photon-flash-1")
+        emulator.finish_now(str(image.id))
+        fetched = await luma.generations.get(str(image.id))
+        assert fetched.assets is not None and fetched.assets.video is None and fetched.assets.image is not None
+        assert fetched.request is not None and fetched.request.model_dump(exclude_none=True) == {
+            "generation_type": "image",
+            "model": "photon-flash-1",
+            "prompt": PROMPT,
+            "aspect_ratio": "9:21",
+            "format": "png",
+            "image_ref": [{"url": "https://example.com/a.jpg", "weight": 0.3}],
+            "style_ref": [{"url": "https://example.com/style.jpg", "weight": 0.8}],
+            "character_ref": {"identity0": {"images": ["https://example.com/face.jpg"]}},
+            "modify_image_ref": {"url": "https://example.com/source.jpg", "weight": 1.0},
+        }
+        assert (await luma.credits.get()).credit_balance == 100_000.0 - 0.27
+    async with httpx.AsyncClient() as http:
+        served = await http.get(fetched.assets.image)
+    assert served.headers["content-type"] == "image/png" and served.content[:4] == b"\x89PNG"
+
+
+@pytest.mark.parametrize(
+    ("fields", "detail"),
+    [
+        ({"model": "photon-2"}, "Invalid model 'photon-2'; use one of: photon-1, photon-flash-1"),
+        ({"model": None}, "model is required; use one of: photon-1, photon-flash-1"),
+        ({"format": "webp"}, "Invalid format 'webp'; use one of: jpg, png"),
+        ({"aspect_ratio": "2:3"}, "Invalid aspect_ratio '2:3'"),
+        ({"prompt": "hi"}, "Prompt is too short, minimum length is 3 characters"),
+        ({"image_ref": [{"url": "https://e.com/a.jpg"}] * 5}, "image_ref takes at most 4 images, not 5"),
+        ({"style_ref": [{"url": "https://e.com/a.jpg", "weight": 1.5}]}, "style_ref[0].weight must be a number from 0"),
+        ({"modify_image_ref": {"url": "/tmp/a.jpg"}}, "modify_image_ref needs a url"),
+        ({"character_ref": {"identity0": {"images": ["https://e.com/a.jpg"] * 5}}}, "at most 4 images of one person"),
+    ],
+)
+async def test_a_photon_image_luma_would_refuse_is_refused_with_its_message(
+    client: httpx.AsyncClient, fields: dict[str, Any], detail: str
+) -> None:
+    answer = await client.post("/generations/image", json={"model": "photon-1", "prompt": PROMPT, **fields})
+    assert answer.status_code == 400 and detail in answer.json()["detail"], answer.text

@@ -20,7 +20,7 @@ from starlette.routing import BaseRoute, Mount, Route
 
 from luma_mcp.emulator.agents.app import agents_routes
 from luma_mcp.emulator.agents.state import AgentsState
-from luma_mcp.emulator.assets import SAMPLE_THUMBNAIL, SAMPLE_VIDEO, asset_response, sample_bytes
+from luma_mcp.emulator.assets import SAMPLE_IMAGE, SAMPLE_THUMBNAIL, SAMPLE_VIDEO, asset_response, sample_bytes
 from luma_mcp.emulator.auth import bearer_token
 from luma_mcp.emulator.bodies import json_body
 from luma_mcp.emulator.callbacks import CallbackSender
@@ -30,12 +30,13 @@ from luma_mcp.emulator.faults import FaultQueue
 from luma_mcp.emulator.limits import CreateLimits
 from luma_mcp.emulator.middleware import RequestInterceptor
 from luma_mcp.emulator.paths import API_PREFIX
-from luma_mcp.emulator.pricing import ADD_AUDIO_PRICE_CENTS, video_price_cents
+from luma_mcp.emulator.pricing import ADD_AUDIO_PRICE_CENTS, IMAGE_PRICE_CENTS, video_price_cents
 from luma_mcp.emulator.recording import RecordedRequest
 from luma_mcp.emulator.store import GenerationStore, StoredGeneration
 from luma_mcp.emulator.validation import (
     InvalidRequest,
     audio_request,
+    image_request,
     require_completed,
     upscale_request,
     video_request,
@@ -98,6 +99,7 @@ class LumaApi:
             Route("/generations", self.list_generations, methods=["GET"]),
             Route("/generations", self.create_video, methods=["POST"]),
             Route("/generations/video", self.create_video, methods=["POST"]),
+            Route("/generations/image", self.create_image, methods=["POST"]),
             Route("/generations/{generation_id}", self.get_generation, methods=["GET"]),
             Route("/generations/{generation_id}", self.delete_generation, methods=["DELETE"]),
             Route("/generations/{generation_id}/upscale", self.upscale, methods=["POST"]),
@@ -108,6 +110,8 @@ class LumaApi:
         assets = [
             Route("/assets/{generation_id}/video.mp4", self.video, methods=["GET"]),
             Route("/assets/{generation_id}/thumb.jpg", self.thumbnail, methods=["GET"]),
+            Route("/assets/{generation_id}/image.jpg", self.thumbnail, methods=["GET"]),
+            Route("/assets/{generation_id}/image.png", self.image, methods=["GET"]),
         ]
         return [*api, Mount(API_PREFIX, routes=api), *assets]
 
@@ -162,6 +166,14 @@ class LumaApi:
         generation = self._create(request, owner, "video", model=echo["model"], echo=echo, cost_cents=cost)
         return JSONResponse(generation.to_json(), status_code=201)
 
+    async def create_image(self, request: Request) -> Response:
+        owner = self._authenticate(request)
+        self._limits.check(owner)
+        echo = image_request(await json_body(request, InvalidRequest))
+        cost = IMAGE_PRICE_CENTS[echo["model"]]
+        generation = self._create(request, owner, "image", model=echo["model"], echo=echo, cost_cents=cost)
+        return JSONResponse(generation.to_json(), status_code=201)
+
     async def upscale(self, request: Request) -> Response:
         return await self._derive(
             request,
@@ -182,6 +194,9 @@ class LumaApi:
 
     async def thumbnail(self, request: Request) -> Response:
         return self._asset(request, SAMPLE_THUMBNAIL, "image/jpeg")
+
+    async def image(self, request: Request) -> Response:
+        return self._asset(request, SAMPLE_IMAGE, "image/png")
 
     def _authenticate(self, request: Request) -> str:
         """The caller's key, which is also the tenant that owns what it creates."""

@@ -10,6 +10,8 @@ DEFAULT_DURATION = "5s"
 ADD_AUDIO_PRICE_CENTS = 20.0
 """No published price; a flat fee keeps audio visible on the balance."""
 
+IMAGE_PRICE_CENTS = {"photon-1": 1.04, "photon-flash-1": 0.27}
+"""ComfyUI's figures for one Photon image, as for videos."""
 _PRICE_CENTS: dict[tuple[str, str], dict[str, float]] = {
     ("ray-flash-2", "5s"): {"540p": 20.0, "720p": 34.0, "1080p": 79.0, "4k": 313.0},
     ("ray-flash-2", "9s"): {"540p": 36.0, "720p": 61.0, "1080p": 142.0, "4k": 565.0},

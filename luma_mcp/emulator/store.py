@@ -51,9 +51,16 @@ class StoredGeneration:
     def thumbnail_path(self) -> str:
         return f"/assets/{self.id}/thumb.jpg"
 
+    @property
+    def image_path(self) -> str:
+        """A Photon image's file, in the format asked for (Luma's default is JPEG)."""
+        return f"/assets/{self.id}/image.{self.request.get('format') or 'jpg'}"
+
     def to_json(self) -> dict[str, Any]:
         assets = None
-        if self.state == "completed":
+        if self.state == "completed" and self.generation_type == "image":
+            assets = {"video": None, "image": self.origin + self.image_path, "progress_video": None}
+        elif self.state == "completed":
             assets = {
                 "video": self.origin + self.video_path,
                 "image": self.origin + self.thumbnail_path,

@@ -9,7 +9,16 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from luma_mcp.emulator.vocabulary import ASPECT_RATIOS, CONCEPT_KEYS, DURATIONS, MODELS, RESOLUTIONS
+from luma_mcp.emulator.vocabulary import (
+    ASPECT_RATIOS,
+    CONCEPT_KEYS,
+    DURATIONS,
+    IMAGE_FORMATS,
+    MAX_IMAGE_REFS,
+    MODELS,
+    PHOTON_MODELS,
+    RESOLUTIONS,
+)
 
 PROMPT_MIN_LENGTH = 3
 PROMPT_MAX_LENGTH = 5000
@@ -73,6 +82,41 @@ def video_request(body: Any, *, state_of: StateLookup) -> dict[str, Any]:
         "duration": duration,
         "concepts": concepts,
         "callback_url": callback_url,
+    }
+
+
+def image_request(body: Any) -> dict[str, Any]:
+    """Validate a Photon image create (``POST /generations/image``); each image is echoed as it was sent."""
+    fields = _json_object(body)
+    if fields.get("generation_type", "image") != "image":
+        raise InvalidRequest("Unknown request type")
+    model = _choice(fields, "model", PHOTON_MODELS)
+    if model is None:
+        raise InvalidRequest(f"model is required; use one of: {', '.join(PHOTON_MODELS)}")
+    prompt = _string(fields, "prompt")
+    if prompt is not None:
+        _check_prompt(prompt, has_image=True)
+    sync = fields.get("sync")
+    if sync is not None and not isinstance(sync, bool):
+        raise InvalidRequest("sync must be true or false")
+    character_ref = fields.get("character_ref")
+    if character_ref is not None:
+        if not isinstance(character_ref, dict) or not character_ref:
+            raise InvalidRequest('character_ref must be an object like {"identity0": {"images": [url, ...]}}')
+        character_ref = {name: _character(name, images) for name, images in character_ref.items()}
+    modify = fields.get("modify_image_ref")
+    return {
+        "generation_type": "image",
+        "model": model,
+        "prompt": prompt,
+        "aspect_ratio": _choice(fields, "aspect_ratio", ASPECT_RATIOS),
+        "format": _choice(fields, "format", IMAGE_FORMATS),
+        "image_ref": _image_refs(fields, "image_ref"),
+        "style_ref": _image_refs(fields, "style_ref"),
+        "character_ref": character_ref,
+        "modify_image_ref": None if modify is None else _weighted_image("modify_image_ref", modify),
+        "sync": sync,
+        "callback_url": _callback_url(fields),
     }
 
 
@@ -189,3 +233,35 @@ def _callback_url(fields: dict[str, Any]) -> str | None:
     if url is not None and not url.startswith(("http://", "https://")):
         raise InvalidRequest("callback_url must be an http:// or https:// URL")
     return url
+
+
+def _image_refs(fields: dict[str, Any], name: str) -> list[dict[str, Any]] | None:
+    value = fields.get(name)
+    if value is None:
+        return None
+    if not isinstance(value, list):
+        raise InvalidRequest(f'{name} must be a list of objects like {{"url": "https://...", "weight": 0.5}}')
+    if len(value) > MAX_IMAGE_REFS:
+        raise InvalidRequest(f"{name} takes at most {MAX_IMAGE_REFS} images, not {len(value)}")
+    return [_weighted_image(f"{name}[{position}]", image) for position, image in enumerate(value)]
+
+
+def _weighted_image(name: str, value: Any) -> dict[str, Any]:
+    url = value.get("url") if isinstance(value, dict) else None
+    if not isinstance(url, str) or not url.startswith(("http://", "https://")):
+        raise InvalidRequest(f"{name} needs a url, an http:// or https:// URL")
+    weight = value.get("weight")
+    if weight is None:
+        return {"url": url}
+    if isinstance(weight, bool) or not isinstance(weight, int | float) or not 0 <= weight <= 1:
+        raise InvalidRequest(f"{name}.weight must be a number from 0 to 1, not {weight!r}")
+    return {"url": url, "weight": weight}
+
+
+def _character(name: str, value: Any) -> dict[str, list[str]]:
+    images = value.get("images") if isinstance(value, dict) else None
+    if not isinstance(images, list) or not images or not all(isinstance(url, str) for url in images):
+        raise InvalidRequest(f"character_ref.{name} needs images, a list of URLs")
+    if len(images) > MAX_IMAGE_REFS:
+        raise InvalidRequest(f"character_ref.{name} takes at most {MAX_IMAGE_REFS} images of one person")
+    return {"images": images}

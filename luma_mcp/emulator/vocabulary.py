@@ -7,6 +7,10 @@ MODELS = ("ray-2", "ray-flash-2")
 ASPECT_RATIOS = ("1:1", "16:9", "9:16", "4:3", "3:4", "21:9", "9:21")
 RESOLUTIONS = ("540p", "720p", "1080p", "4k")
 DURATIONS = ("5s", "9s")
+PHOTON_MODELS = ("photon-1", "photon-flash-1")
+IMAGE_FORMATS = ("jpg", "png")
+MAX_IMAGE_REFS = 4
+"""Luma's docs: up to 4 reference images, and up to 4 images of one person for a character (luma-api.md §4.2)."""
 
 # The keys Replicate's ray-2 schema, ComfyUI and apiframe all agree on; Luma publishes no list of its own.
 CONCEPT_KEYS = (

@@ -628,8 +628,8 @@ def generation_without_media(argument: str, generation_id: str, kind: str) -> In
 def dream_machine_needs_url(argument: str, value: str, model: str) -> InvalidRequestError:
     return InvalidRequestError(
         f"{argument}={_shorten(value)} is a local file, and {model} runs on the Dream Machine API, which takes "
-        "images by public URL only. Use model='ray-3.2' (which uploads local files), or pass a public https URL. "
-        "Nothing was sent to Luma."
+        f"images by public URL only. Use model='{'uni-1' if model.startswith('photon') else 'ray-3.2'}' (which "
+        "uploads local files), or pass a public https URL. Nothing was sent to Luma."
     )
 
 

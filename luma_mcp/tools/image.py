@@ -1,13 +1,17 @@
-"""Making and changing images with Uni-1 (the Agents API): every tool here costs the user money."""
+"""Making and changing images with Uni-1 (the Agents API) or Photon (the Dream Machine API): every tool here costs the
+user money. The model decides the API."""
 
-from typing import Annotated
+from typing import Annotated, cast
 
+from mcp.types import CallToolResult
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..accounts import current_caller
 from ..context import AppCtx
 from ..errors.wording import argument_not_on_model
-from ..lineup import IMAGE_ASPECT_RATIOS
+from ..lineup import IMAGE_ASPECT_RATIOS, PHOTON_ASPECT_RATIOS, default_image_model
+from ..models import PhotonModel, WeightedUrl
+from ..photon import PHOTON_MODELS, PHOTON_ONLY, UNI1_ONLY, check_photon_options, photon_image, refuse_options
 from ..uni1 import (
     MANGA_DEFAULT_ASPECT_RATIO,
     UNI1,
@@ -23,7 +27,7 @@ from ..uni1 import (
 )
 from .arguments import AgentsPrompt, GenerationOutput, MediaArgument, Wait
 from .call import ToolCall, agents_source
-from .media import CheckedMedia, checked_media
+from .media import CheckedMedia, checked_media, dream_machine_images
 
 
 class WeightedImage(BaseModel):
@@ -40,14 +44,24 @@ ImageRefs = Annotated[
     Field(
         description=(
             "Reference images for style, subject or composition: each an https URL, the id of a finished "
-            "generation or a local file path (or {'image': ..., 'weight': w} where a model takes weights; Uni-1 "
-            "does not). Up to 9 for generate_image, 8 for edit_image."
+            "generation or (Uni-1 only) a local file path, or {'image': ..., 'weight': w} on Photon, which weighs "
+            "them. Up to 9 for generate_image, 8 for edit_image on Uni-1; up to 4 on Photon."
         )
     ),
 ]
 ImageModelArg = Annotated[
-    ImageModel | None,
-    Field(description="uni-1 (the default; $0.04 an image) or uni-1-max (higher quality, $0.10); an Agents API key."),
+    ImageModel | PhotonModel | None,
+    Field(
+        description=(
+            "uni-1 ($0.04 an image) or uni-1-max (higher quality, $0.10): the Agents API. photon-1 (about $0.01) or "
+            "photon-flash-1 (faster, about $0.003): the Dream Machine API, public URLs only. Default: uni-1 with an "
+            "Agents API key, else photon-1."
+        )
+    ),
+]
+PhotonImage = Annotated[
+    MediaArgument | WeightedImage | None,
+    Field(description="Photon only: an https URL or the id of a finished generation, or {'image': ..., 'weight': w}."),
 ]
 
 
@@ -57,7 +71,12 @@ async def generate_image(
     model: ImageModelArg = None,
     aspect_ratio: Annotated[
         str | None,
-        Field(description=f"One of {', '.join(IMAGE_ASPECT_RATIOS)}; left out, the model chooses (16:9 suits most)."),
+        Field(
+            description=(
+                f"Uni-1: one of {', '.join(IMAGE_ASPECT_RATIOS)}; left out, the model chooses (16:9 suits most). "
+                f"Photon: one of {', '.join(PHOTON_ASPECT_RATIOS)}; 16:9 when left out."
+            )
+        ),
     ] = None,
     image_refs: ImageRefs = None,
     style: Annotated[
@@ -65,15 +84,42 @@ async def generate_image(
         Field(description="auto (the default) or manga, which needs a portrait aspect_ratio (2:3 when none is given)."),
     ] = None,
     output_format: Annotated[ImageFormat | None, Field(description="png or jpeg; left out, the model chooses.")] = None,
+    style_ref: Annotated[PhotonImage, Field(description="Photon only: an image whose style to follow.")] = None,
+    character_refs: Annotated[
+        list[MediaArgument] | None,
+        Field(description="Photon only: up to 4 images of one person, who then appears in the image."),
+    ] = None,
+    modify_image_ref: Annotated[
+        PhotonImage, Field(description="Photon only: an image to change as the prompt says (edit_image does this).")
+    ] = None,
     wait: Wait = True,
 ) -> GenerationOutput:
-    """Make an image from a text prompt, optionally guided by up to 9 reference images (2K output, one image a call).
+    """Make an image from a text prompt, optionally guided by reference images (one image a call): Uni-1 (2K, up to
+    9 references) or Photon (weighted references, a style image, a person's likeness).
 
     Costs the user money per call. Returns the generation with its image_url when done; if it is still running,
     call get_generation with wait=true rather than creating it again.
     """
+    picked = model or default_image_model(set(current_caller().accounts))
+    if picked in PHOTON_MODELS:
+        refuse_options(picked, UNI1_ONLY, style=style)
+        return await _photon(
+            ctx,
+            prompt,
+            picked,
+            wait,
+            aspect_ratio=aspect_ratio,
+            output_format=output_format,
+            image_refs=image_refs,
+            style_ref=style_ref,
+            character_refs=character_refs,
+            modify_image_ref=modify_image_ref,
+        )
+    chosen = cast(ImageModel, picked)
+    refuse_options(
+        chosen, PHOTON_ONLY, style_ref=style_ref, character_refs=character_refs, modify_image_ref=modify_image_ref
+    )
     agents = current_caller().account_for("agents")
-    chosen: ImageModel = model or UNI1
     check_references("image", len(image_refs or ()))
     check_image_options(chosen, aspect_ratio, style)
     if style == "manga" and aspect_ratio is None:
@@ -100,14 +146,33 @@ async def edit_image(
         ImageStyle | None, Field(description="auto (the default) or manga (a portrait source suits it).")
     ] = None,
     output_format: Annotated[ImageFormat | None, Field(description="png or jpeg; left out, the model chooses.")] = None,
+    weight: Annotated[
+        float | None,
+        Field(ge=0, le=1, description="Photon only: the weight Luma gives the image being edited, 0 to 1."),
+    ] = None,
     wait: Wait = True,
 ) -> GenerationOutput:
-    """Edit an image as the prompt says, optionally guided by up to 8 reference images; the result keeps its shape.
+    """Edit an image as the prompt says, optionally guided by reference images (up to 8 on Uni-1, 4 on Photon).
 
-    Costs the user money per call. The result is a new generation with its image_url.
+    Costs the user money per call. The result is a new generation with its image_url. On Photon (the Dream Machine
+    API) the image is a public URL or a generation's id, never a local file.
     """
+    picked = model or default_image_model(set(current_caller().accounts))
+    if picked in PHOTON_MODELS:
+        refuse_options(picked, UNI1_ONLY, style=style)
+        return await _photon(
+            ctx,
+            prompt,
+            picked,
+            wait,
+            output_format=output_format,
+            image_refs=image_refs,
+            modify_image_ref=WeightedImage(image=image, weight=weight),
+            modify_argument="image",
+        )
+    chosen = cast(ImageModel, picked)
+    refuse_options(chosen, PHOTON_ONLY, weight=weight)
     agents = current_caller().account_for("agents")
-    chosen: ImageModel = model or UNI1
     check_references("image_edit", len(image_refs or ()))
     source = await agents_source(image, "image", "image", model=chosen, tool="edit_image")
     references = await _references(image_refs, chosen)
@@ -142,6 +207,55 @@ async def split_image_layers(
     source = await agents_source(image, "image", "image", model=UNI1, tool="split_image_layers")
     job = uni1_layers(await source.reference(), prompt=prompt or None, resolution=resolution)
     return await ToolCall(ctx, agents).start(job, wait)
+
+
+async def _photon(
+    ctx: AppCtx,
+    prompt: str,
+    model: PhotonModel,
+    wait: bool,
+    *,
+    aspect_ratio: str | None = None,
+    output_format: str | None = None,
+    image_refs: list[str | WeightedImage] | None = None,
+    style_ref: str | WeightedImage | None = None,
+    character_refs: list[str] | None = None,
+    modify_image_ref: str | WeightedImage | None = None,
+    modify_argument: str = "modify_image_ref",
+) -> CallToolResult:
+    """A Photon image: every option checked, then every image named by the public URL Luma fetches (a local file
+    refused before any generation is looked up), then sent on the Dream Machine account."""
+    dream_machine = current_caller().account_for("dream-machine")
+    check_photon_options(
+        model, aspect_ratio=aspect_ratio, image_refs=len(image_refs or ()), character_refs=len(character_refs or ())
+    )
+    weighted = {f"image_refs[{position}]": _weighed(image) for position, image in enumerate(image_refs or ())}
+    if style_ref is not None:
+        weighted["style_ref"] = _weighed(style_ref)
+    if modify_image_ref is not None:
+        weighted[modify_argument] = _weighed(modify_image_ref)
+    characters: dict[str, str | None] = {
+        f"character_refs[{position}]": image for position, image in enumerate(character_refs or ())
+    }
+    named: dict[str, str | None] = {argument: image for argument, (image, _) in weighted.items()}
+    named.update(characters)
+    urls = await dream_machine_images(model, named)
+    refs = {argument: WeightedUrl(url=str(urls[argument]), weight=weight) for argument, (_, weight) in weighted.items()}
+    job = photon_image(
+        prompt,
+        model=model,
+        aspect_ratio=aspect_ratio,
+        output_format=output_format,
+        image_refs=[ref for argument, ref in refs.items() if argument.startswith("image_refs[")],
+        style_ref=refs.get("style_ref"),
+        character=[str(urls[argument]) for argument in characters],
+        modify=refs.get(modify_argument),
+    )
+    return await ToolCall(ctx, dream_machine).start(job, wait)
+
+
+def _weighed(given: str | WeightedImage) -> tuple[str, float | None]:
+    return (given.image, given.weight) if isinstance(given, WeightedImage) else (given, None)
 
 
 async def _references(given: list[str | WeightedImage] | None, model: str) -> list[CheckedMedia]:
