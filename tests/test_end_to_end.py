@@ -111,6 +111,10 @@ async def exercise_every_tool(client: Client, emulator: Emulator) -> list[str]:
     assert Path(saved["video_path"]).read_bytes()[4:8] == b"ftyp"
     assert (await call("upscale_generation", generation_id=video["id"], resolution="4k"))["state"] == "completed"
     assert (await call("add_audio", generation_id=video["id"], prompt="wind"))["state"] == "completed"
+    image = await call("generate_image", prompt="a lighthouse", image_refs=[{"image": video["id"], "weight": 0.4}])
+    assert (image["model"], image["estimated_cost_usd"]) == ("photon-1", 0.0104) and image["image_url"]
+    edited = await call("edit_image", image=image["id"], prompt="make it night", weight=0.1)
+    assert edited["state"] == "completed" and edited["image_url"] not in (None, image["image_url"])
     assert (await call("get_credits"))["credit_balance_cents"] > 0
     assert (await call("delete_generation", generation_id=extended["id"]))["deleted"] is True
     resource = await client.read_resource(f"luma://generations/{video['id']}")

@@ -93,7 +93,7 @@ async def test_an_image_not_waited_for_says_images_take_seconds(emulator: Emulat
         ("generate_image", {"style": "manga", "aspect_ratio": "16:9"}, r"style='manga' cannot be combined.*9:16"),
         ("generate_image", {"style": "comic"}, r"style.*'auto' or 'manga'"),
         ("generate_image", {"output_format": "webp"}, r"output_format.*'png' or 'jpeg'"),
-        ("generate_image", {"model": "photon-1"}, r"model.*'uni-1' or 'uni-1-max'"),
+        ("generate_image", {"model": "uni-2"}, r"model.*'uni-1', 'uni-1-max', 'photon-1' or 'photon-flash-1'"),
         ("generate_image", {"image_refs": [REF] * 10}, r"image_refs has 10 images, and at most 9"),
         ("generate_image", {"image_refs": [{"image": REF, "weight": 0.5}]}, r"image_refs\[0\].weight is not offered"),
         ("generate_image", {"image_refs": ["http://example.com/a.jpg"]}, r"image_refs\[0\]=.* is not an https URL"),
@@ -117,8 +117,8 @@ async def test_what_uni1_refuses_is_refused_by_name_and_nothing_is_sent(
 @pytest.mark.parametrize(
     ("tool", "arguments"),
     [
-        ("generate_image", {"prompt": PROMPT}),
-        ("edit_image", {"image": REF, "prompt": PROMPT}),
+        ("generate_image", {"prompt": PROMPT, "model": "uni-1"}),
+        ("edit_image", {"image": REF, "prompt": PROMPT, "model": "uni-1-max"}),
         ("split_image_layers", {"image": REF}),
     ],
 )

@@ -1,7 +1,7 @@
 """Making and changing images with Uni-1 (the Agents API) or Photon (the Dream Machine API): every tool here costs the
 user money. The model decides the API."""
 
-from typing import Annotated, cast
+from typing import Annotated, Literal, cast
 
 from mcp.types import CallToolResult
 from pydantic import BaseModel, ConfigDict, Field
@@ -50,7 +50,7 @@ ImageRefs = Annotated[
     ),
 ]
 ImageModelArg = Annotated[
-    ImageModel | PhotonModel | None,
+    Literal["uni-1", "uni-1-max", "photon-1", "photon-flash-1"] | None,
     Field(
         description=(
             "uni-1 ($0.04 an image) or uni-1-max (higher quality, $0.10): the Agents API. photon-1 (about $0.01) or "

@@ -1,0 +1,195 @@
+"""Photon (the Dream Machine API) through generate_image and edit_image: the exact body Luma receives for each
+option, what comes back (the image, its estimated cost, its download), and what is refused before anything is sent."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from luma_mcp.emulator import Emulator
+from tests.helpers import connect, settings_for, text_of
+from tests.test_ray3_tools import agents_settings
+
+pytestmark = pytest.mark.anyio
+
+PROMPT = "a lighthouse on a cliff at dusk, oil painting"
+REF = "https://example.com/ref.jpg"
+STYLE = "https://example.com/style.jpg"
+FACE = "https://example.com/face.jpg"
+
+
+def posted(emulator: Emulator) -> list[dict[str, Any]]:
+    return [request.body for request in emulator.requests_for("POST", "/generations/image")]
+
+
+async def test_a_photon_image_sends_every_option_as_luma_names_it_and_comes_back_with_its_cost(
+    emulator: Emulator, tmp_path: Path
+) -> None:
+    async with connect(settings_for(emulator, tmp_path)) as client:
+        made = await client.call_tool(
+            "generate_image",
+            {
+                "prompt": PROMPT,
+                "model": "photon-flash-1",
+                "aspect_ratio": "4:3",
+                "image_refs": [REF, {"image": "https://example.com/b.png", "weight": 0.25}],
+                "style_ref": {"image": STYLE, "weight": 0.8},
+                "character_refs": [FACE, "https://example.com/face2.jpg"],
+                "modify_image_ref": {"image": "https://example.com/source.jpg", "weight": 0.05},
+                "output_format": "jpeg",
+            },
+        )
+    assert not made.is_error, text_of(made)
+    assert posted(emulator) == [
+        {
+            "model": "photon-flash-1",
+            "prompt": PROMPT,
+            "aspect_ratio": "4:3",
+            "format": "jpg",
+            "image_ref": [{"url": REF}, {"url": "https://example.com/b.png", "weight": 0.25}],
+            "style_ref": [{"url": STYLE, "weight": 0.8}],
+            "character_ref": {"identity0": {"images": [FACE, "https://example.com/face2.jpg"]}},
+            "modify_image_ref": {"url": "https://example.com/source.jpg", "weight": 0.05},
+        }
+    ]
+    result = made.structured_content or {}
+    assert (result["api"], result["model"], result["state"], result["video_url"]) == (
+        "dream-machine",
+        "photon-flash-1",
+        "completed",
+        None,
+    )
+    assert result["image_url"].endswith("/image.jpg") and result["outputs"][0]["url"] == result["image_url"]
+    assert (result["estimated_cost_usd"], result["estimated_cost_note"]) == (0.0027, None)
+    assert f"Image: {result['image_url']}" in text_of(made) and "Estimated cost: $0.0027" in text_of(made)
+
+
+async def test_without_an_agents_key_photon_is_the_default_and_sends_only_what_was_given(
+    emulator: Emulator, tmp_path: Path
+) -> None:
+    async with connect(settings_for(emulator, tmp_path)) as client:
+        made = await client.call_tool("generate_image", {"prompt": PROMPT})
+    assert not made.is_error, text_of(made)
+    assert posted(emulator) == [{"model": "photon-1", "prompt": PROMPT}]
+    assert (made.structured_content or {})["estimated_cost_usd"] == 0.0104
+
+
+async def test_with_both_keys_uni1_stays_the_default(emulator: Emulator, tmp_path: Path) -> None:
+    async with connect(agents_settings(emulator, tmp_path, dream_machine=True)) as client:
+        made = await client.call_tool("generate_image", {"prompt": PROMPT, "wait": False})
+    assert not made.is_error, text_of(made)
+    assert posted(emulator) == [] and (made.structured_content or {})["model"] == "uni-1"
+
+
+async def test_an_image_of_ours_is_edited_by_photon_through_its_url_with_a_weight(
+    emulator: Emulator, tmp_path: Path
+) -> None:
+    async with connect(settings_for(emulator, tmp_path)) as client:
+        made = (await client.call_tool("generate_image", {"prompt": PROMPT, "output_format": "png"})).structured_content
+        assert made is not None
+        edited = await client.call_tool(
+            "edit_image",
+            {"image": made["id"], "prompt": "make it night", "weight": 0.1, "image_refs": [REF], "model": "photon-1"},
+        )
+    assert not edited.is_error, text_of(edited)
+    assert posted(emulator)[1] == {
+        "model": "photon-1",
+        "prompt": "make it night",
+        "image_ref": [{"url": REF}],
+        "modify_image_ref": {"url": made["image_url"], "weight": 0.1},
+    }
+    result = edited.structured_content or {}
+    assert result["image_url"] and result["image_url"] != made["image_url"] and result["estimated_cost_usd"] == 0.0104
+
+
+async def test_a_photon_image_downloads_into_the_output_folder(emulator: Emulator, tmp_path: Path) -> None:
+    async with connect(settings_for(emulator, tmp_path)) as client:
+        made = (await client.call_tool("generate_image", {"prompt": PROMPT})).structured_content or {}
+        saved = await client.call_tool("download_generation", {"generation_id": made["id"]})
+    assert not saved.is_error, text_of(saved)
+    result = saved.structured_content or {}
+    [path] = [Path(p) for p in result["image_paths"]]
+    assert (result["status"], result["video_path"], path.name) == ("saved", None, f"{made['id']}.jpg")
+    assert path.read_bytes()[:3] == b"\xff\xd8\xff" and result["total_bytes"] == path.stat().st_size
+
+
+PHOTO = "photo.png"
+
+
+@pytest.mark.parametrize(
+    ("tool", "arguments", "says"),
+    [
+        ("generate_image", {"image_refs": [PHOTO]}, r"image_refs\[0\]=.*photo.png' is a local file.*model='uni-1'"),
+        ("generate_image", {"style_ref": PHOTO}, r"style_ref=.*is a local file, and photon-1 runs on the Dream"),
+        ("generate_image", {"character_refs": [FACE, PHOTO]}, r"character_refs\[1\]=.* is a local file"),
+        ("generate_image", {"modify_image_ref": {"image": PHOTO}}, r"modify_image_ref=.* is a local file"),
+        ("edit_image", {"image": PHOTO}, r"image=.*photo.png' is a local file, and photon-1"),
+        ("generate_image", {"image_refs": [{"image": REF, "weight": 1.5}]}, r"weight.*less than or equal to 1"),
+        ("generate_image", {"style_ref": {"image": STYLE, "weight": -0.1}}, r"weight.*greater than or equal to 0"),
+        ("edit_image", {"image": REF, "weight": 2}, r"weight.*less than or equal to 1"),
+        ("generate_image", {"image_refs": [REF] * 5}, r"image_refs has 5 images, and at most 4"),
+        ("edit_image", {"image": REF, "image_refs": [REF] * 5}, r"image_refs has 5 images, and at most 4"),
+        ("generate_image", {"character_refs": [FACE] * 5}, r"character_refs has 5 images, and at most 4.*one person"),
+        ("generate_image", {"aspect_ratio": "2:3"}, r"aspect_ratio='2:3' is not available on photon-1.*'9:21'"),
+        ("generate_image", {"style": "manga"}, r"style is not offered on photon-1; it is a Uni-1 option"),
+        ("edit_image", {"image": REF, "style": "auto"}, r"style is not offered on photon-1; it is a Uni-1 option"),
+        ("generate_image", {"output_format": "webp"}, r"output_format.*'png' or 'jpeg'"),
+        ("generate_image", {"model": "photon-2"}, r"model.*'photon-1' or 'photon-flash-1'"),
+    ],
+)
+async def test_what_photon_refuses_is_refused_by_name_and_nothing_is_sent(
+    emulator: Emulator, tmp_path: Path, tool: str, arguments: dict[str, Any], says: str
+) -> None:
+    (tmp_path / PHOTO).write_bytes(b"\x89PNG\r\n\x1a\n")
+    settings = agents_settings(emulator, tmp_path, dream_machine=True)
+    async with connect(settings) as client:
+        refused = await client.call_tool(tool, {"prompt": PROMPT, "model": "photon-1", **arguments})
+    assert refused.is_error
+    assert emulator.requests == []
+    assert re.search(says, text_of(refused)), text_of(refused)
+
+
+@pytest.mark.parametrize(
+    ("tool", "arguments", "says"),
+    [
+        ("generate_image", {"style_ref": STYLE}, r"style_ref is not offered on uni-1; it is a Photon option"),
+        ("generate_image", {"character_refs": [FACE]}, r"character_refs is not offered on uni-1; it is a Photon"),
+        ("generate_image", {"modify_image_ref": REF}, r"modify_image_ref is not offered on uni-1; it is a Photon"),
+        ("edit_image", {"image": REF, "weight": 0.5}, r"weight is not offered on uni-1-max; it is a Photon option"),
+    ],
+)
+async def test_photon_options_are_refused_by_name_on_uni1_and_nothing_is_sent(
+    emulator: Emulator, tmp_path: Path, tool: str, arguments: dict[str, Any], says: str
+) -> None:
+    model = "uni-1-max" if tool == "edit_image" else "uni-1"
+    async with connect(agents_settings(emulator, tmp_path, dream_machine=True)) as client:
+        refused = await client.call_tool(tool, {"prompt": PROMPT, "model": model, **arguments})
+    assert refused.is_error
+    assert emulator.requests == []
+    assert re.search(says, text_of(refused)), text_of(refused)
+
+
+async def test_with_only_an_agents_key_photon_says_which_key_unlocks_it(emulator: Emulator, tmp_path: Path) -> None:
+    async with connect(agents_settings(emulator, tmp_path)) as client:
+        refused = await client.call_tool("generate_image", {"prompt": PROMPT, "model": "photon-1"})
+    assert refused.is_error and "LUMA_API_KEY" in text_of(refused), text_of(refused)
+    assert emulator.requests == []
+
+
+async def test_list_models_shows_photon_with_its_kinds_options_and_estimated_prices(
+    emulator: Emulator, tmp_path: Path
+) -> None:
+    async with connect(settings_for(emulator, tmp_path)) as client:
+        listed = (await client.call_tool("list_models", {})).structured_content or {}
+    by_name = {model["name"]: model for model in listed["models"]}
+    photon, flash = by_name["photon-1"], by_name["photon-flash-1"]
+    assert (photon["api"], photon["available"], photon["kinds"]) == ("dream-machine", True, ["image", "edit"])
+    assert flash["kinds"] == ["image", "edit"] and flash["available"] is True
+    assert photon["options"]["aspect_ratio"] == ["16:9", "9:16", "1:1", "4:3", "3:4", "21:9", "9:21"]
+    assert photon["options"]["output_format"] == ["jpeg", "png"]
+    assert (photon["prices_usd"], flash["prices_usd"]) == ({"image": 0.0104}, {"image": 0.0027})
+    assert "estimate" in photon["price_source"] and "third party" in photon["price_source"]
+    assert emulator.requests == []
