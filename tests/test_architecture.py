@@ -25,6 +25,7 @@ LAYERS = (
         "ray3",
         "ray3_edits",
         "uni1",
+        "photon",
         "results",
         "context",
         "tools",

@@ -94,11 +94,11 @@ async def generate_image(
     ] = None,
     wait: Wait = True,
 ) -> GenerationOutput:
-    """Make an image from a text prompt, optionally guided by reference images (one image a call): Uni-1 (2K, up to
-    9 references) or Photon (weighted references, a style image, a person's likeness).
+    """Make an image from a text prompt with Uni-1 or Photon, optionally guided by reference images (one a call).
 
-    Costs the user money per call. Returns the generation with its image_url when done; if it is still running,
-    call get_generation with wait=true rather than creating it again.
+    Uni-1: 2K, up to 9 references. Photon: up to 4 weighted references, a style image, a person's likeness. Costs
+    the user money per call. Returns the generation with its image_url when done; if it is still running, call
+    get_generation with wait=true rather than creating it again.
     """
     picked = model or default_image_model(set(current_caller().accounts))
     if picked in PHOTON_MODELS:
