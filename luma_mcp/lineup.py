@@ -163,8 +163,10 @@ class CostEstimate:
 
 
 def estimate_cost(model: str | None, request: Mapping[str, Any] | None) -> CostEstimate:
-    """The price of the job sent as `request` (the body we sent, or the one Luma echoes) on `model`."""
-    known = LINEUP.get(model or "")
+    """The price of the job sent as `request` (the body we sent, or the one Luma echoes) on `model`. Luma may name
+    the model by an internal version (its docs' Photon answer says "photon-v1.0"): then the model the request
+    names is priced."""
+    known = LINEUP.get(model or "") or LINEUP.get(str((request or {}).get("model") or ""))
     if known is None or request is None:
         return CostEstimate(None, f"no price is known for model {model!r}" if request else "the request is not known")
     kind = str(request.get("type") or request.get("generation_type") or "video")

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from luma_mcp.emulator import Emulator
+from luma_mcp.emulator import Emulator, Fault
 from tests.helpers import connect, settings_for, text_of
 from tests.test_ray3_tools import agents_settings
 
@@ -193,3 +193,17 @@ async def test_list_models_shows_photon_with_its_kinds_options_and_estimated_pri
     assert (photon["prices_usd"], flash["prices_usd"]) == ({"image": 0.0104}, {"image": 0.0027})
     assert "estimate" in photon["price_source"] and "third party" in photon["price_source"]
     assert emulator.requests == []
+
+
+async def test_an_image_luma_names_by_an_internal_version_is_priced_by_the_model_asked_for(
+    emulator: Emulator, tmp_path: Path
+) -> None:
+    """Luma's docs show a Photon answer whose `model` is "photon-v1.0", not the model the request named."""
+    async with connect(settings_for(emulator, tmp_path)) as client:
+        made = (await client.call_tool("generate_image", {"prompt": PROMPT, "wait": False})).structured_content or {}
+        emulator.finish_now(made["id"])
+        answer = {**(emulator.generation(made["id"]) or {}), "model": "photon-v1.0"}
+        emulator.inject(Fault(status=200, body=answer, method="GET", path=f"/generations/{made['id']}"))
+        looked = await client.call_tool("get_generation", {"generation_id": made["id"]})
+    result = looked.structured_content or {}
+    assert (result["model"], result["estimated_cost_usd"]) == ("photon-v1.0", 0.0104), text_of(looked)
