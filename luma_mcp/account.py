@@ -28,7 +28,7 @@ from .errors import CreateOutcomeUnknownError
 from .errors.wording import ledger_unreadable
 from .ledger import Ledger, LedgerEntry, Spending, UnknownCreate
 from .lineup import estimate_cost
-from .models import Generation
+from .models import Generation, ImageRequest
 from .poller import OnChange, Poller, PollSchedule
 
 logger = logging.getLogger(__name__)
@@ -58,6 +58,8 @@ class AccountMemory:
     already uploaded."""
 
     creates: CreateLedger = field(default_factory=CreateLedger)
+    image_creates: CreateLedger = field(default_factory=CreateLedger)
+    """Photon's creates: Luma limits its image models apart from its video models (luma-api.md §9)."""
     handed_out: deque[str] = field(default_factory=lambda: deque(maxlen=HANDED_OUT_MEMORY))
     uploads: OrderedDict[str, str] = field(default_factory=OrderedDict)
     """File ids of uploaded local files by content hash, newest last, when there is no ledger to keep them."""
@@ -78,7 +80,9 @@ class Account:
         create_reserve: float,
         on_change: Changed,
         ledger: Ledger | None = None,
+        image_limits: CreateLimits | None = None,
     ) -> None:
+        """`image_limits`: Photon's own limits, for an API whose image models Luma limits apart from its video."""
         self.name = name
         self.backend = backend
         self.memory = memory
@@ -96,6 +100,11 @@ class Account:
         )
         self._poller.start(task_group)
         self._creates = CreateQueue(limits, memory.creates, watch=self._poller.watch, reserve=create_reserve)
+        self._image_creates = (
+            CreateQueue(image_limits, memory.image_creates, watch=self._poller.watch, reserve=create_reserve)
+            if image_limits
+            else None
+        )
 
     @property
     def reads(self) -> LumaReads:
@@ -123,7 +132,8 @@ class Account:
     async def start(self, job: Job, *, report: Report) -> Generation:
         """Start a paid job once Luma's limits allow it, telling `report` what it waits for (see `CreateQueue`)."""
         try:
-            generation = await self._creates.submit(lambda: self.backend.start(job), report=report)
+            queue = self._image_creates if self._image_creates and isinstance(job, ImageRequest) else self._creates
+            generation = await queue.submit(lambda: self.backend.start(job), report=report)
         except CreateOutcomeUnknownError as lost:
             await self._write(self._record_unknown(job, str(lost)))
             raise
@@ -210,7 +220,8 @@ class Account:
             logger.exception("Could not read the ledger; unfinished generations are not followed again")
             return
         for entry in entries:
-            self.memory.creates.in_flight.setdefault(entry.id, anyio.current_time())
+            queue = self._image_creates if self._image_creates and entry.kind == "image" else self._creates
+            queue.ledger.in_flight.setdefault(entry.id, anyio.current_time())
             self._poller.follow(_generation_of(entry))
         if entries:
             logger.info("Following %d unfinished generations again (%s API)", len(entries), self.api)
@@ -285,6 +296,7 @@ class Account:
     async def _seen_changed(self, generation: Generation) -> None:
         if generation.is_terminal:
             self.memory.creates.settle(generation.id)
+            self.memory.image_creates.settle(generation.id)
         self._on_change(self.name, generation.id)
         await self._seen(generation)
 

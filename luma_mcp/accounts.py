@@ -27,7 +27,7 @@ import anyio
 from anyio.abc import TaskGroup
 
 from .account import Account, AccountMemory, Changed
-from .admission import CreateLimits
+from .admission import PHOTON_LIMITS, CreateLimits
 from .agents_client import AgentsClient
 from .backend import LumaBackend
 from .client import DreamMachineClient
@@ -336,6 +336,7 @@ class Accounts:
             create_reserve=timing.create_queue_reserve,
             on_change=self._changed,
             ledger=self._ledger,
+            image_limits=PHOTON_LIMITS if api == "dream-machine" else None,
         )
 
     def _changed(self, account: str, generation_id: str) -> None:

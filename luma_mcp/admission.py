@@ -1,7 +1,8 @@
 """`CreateQueue`: keeps paid creates within Luma's limits by waiting here, in the open, instead of failing.
 
 Luma's Build tier allows 20 create requests a minute and 10 generations in flight per account (other plans allow
-more: LUMA_MCP_CREATES_PER_MINUTE and LUMA_MCP_MAX_IN_FLIGHT). A burst of requests from an assistant (a
+more: LUMA_MCP_CREATES_PER_MINUTE and LUMA_MCP_MAX_IN_FLIGHT), and Photon images 80 and 40 apart from those (an
+account keeps one queue per family). A burst of requests from an assistant (a
 storyboard of twelve shots, say) would otherwise come back as rate-limit errors the model has to understand and
 retry. Here each create waits for a slot, and the caller is told what it waits for.
 
@@ -45,6 +46,10 @@ class CreateLimits:
     busy_retry: float = 5.0
     max_in_flight: int = 10
     in_flight_for_at_most: float = 900.0
+
+
+PHOTON_LIMITS = CreateLimits(per_window=80, max_in_flight=40)
+"""Luma's Build tier for Photon and Photon Flash (luma-api.md §9), counted apart from Ray's on the same account."""
 
 
 @dataclass(eq=False)

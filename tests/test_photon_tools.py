@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from luma_mcp.admission import CreateLimits
 from luma_mcp.emulator import Emulator, Fault
 from tests.helpers import connect, settings_for, text_of
 from tests.test_ray3_tools import agents_settings
@@ -207,3 +208,19 @@ async def test_an_image_luma_names_by_an_internal_version_is_priced_by_the_model
         looked = await client.call_tool("get_generation", {"generation_id": made["id"]})
     result = looked.structured_content or {}
     assert (result["model"], result["estimated_cost_usd"]) == ("photon-v1.0", 0.0104), text_of(looked)
+
+
+async def test_photon_creates_are_counted_apart_from_ray_creates_on_one_account(
+    emulator: Emulator, tmp_path: Path
+) -> None:
+    """Luma limits Photon (80 creates a minute, 40 in flight) apart from Ray (20, 10): Ray's full window holds no
+    image back, and Ray's limit still holds the next video."""
+    limits = CreateLimits(per_window=1, window=60.0, max_in_flight=1)
+    async with connect(settings_for(emulator, tmp_path, max_wait=3.0), limits=limits) as client:
+        video = await client.call_tool("create_generation", {"prompt": PROMPT, "wait": False})
+        images = [await client.call_tool("generate_image", {"prompt": PROMPT, "wait": False}) for _ in range(3)]
+        second_video = await client.call_tool("create_generation", {"prompt": PROMPT, "wait": False})
+    assert not video.is_error and not any(image.is_error for image in images), [text_of(i) for i in images]
+    assert len(posted(emulator)) == 3
+    assert second_video.is_error and "Luma allows 1 creates per 60 s" in text_of(second_video)
+    assert len(emulator.requests_for("POST", "/generations/video")) == 1
