@@ -68,21 +68,17 @@ async def test_a_photon_image_sends_every_option_as_luma_names_it_and_comes_back
     assert f"Image: {result['image_url']}" in text_of(made) and "Estimated cost: $0.0027" in text_of(made)
 
 
-async def test_without_an_agents_key_photon_is_the_default_and_sends_only_what_was_given(
+async def test_without_an_agents_key_photon_is_the_default_and_with_one_uni1_stays_it(
     emulator: Emulator, tmp_path: Path
 ) -> None:
     async with connect(settings_for(emulator, tmp_path)) as client:
         made = await client.call_tool("generate_image", {"prompt": PROMPT})
     assert not made.is_error, text_of(made)
-    assert posted(emulator) == [{"model": "photon-1", "prompt": PROMPT}]
+    assert posted(emulator) == [{"model": "photon-1", "prompt": PROMPT}], "only what was given"
     assert (made.structured_content or {})["estimated_cost_usd"] == 0.0104
-
-
-async def test_with_both_keys_uni1_stays_the_default(emulator: Emulator, tmp_path: Path) -> None:
     async with connect(agents_settings(emulator, tmp_path, dream_machine=True)) as client:
-        made = await client.call_tool("generate_image", {"prompt": PROMPT, "wait": False})
-    assert not made.is_error, text_of(made)
-    assert posted(emulator) == [] and (made.structured_content or {})["model"] == "uni-1"
+        uni1 = await client.call_tool("generate_image", {"prompt": PROMPT, "wait": False})
+    assert (uni1.structured_content or {})["model"] == "uni-1" and len(posted(emulator)) == 1, text_of(uni1)
 
 
 async def test_an_image_of_ours_is_edited_by_photon_through_its_url_with_a_weight(
@@ -151,6 +147,7 @@ async def test_what_photon_refuses_is_refused_by_name_and_nothing_is_sent(
     assert refused.is_error
     assert emulator.requests == []
     assert re.search(says, text_of(refused)), text_of(refused)
+    assert "(got 'photon-1')" not in text_of(refused), "photon-1 itself is a model these tools take"
 
 
 @pytest.mark.parametrize(
