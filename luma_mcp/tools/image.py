@@ -81,9 +81,15 @@ async def generate_image(
     image_refs: ImageRefs = None,
     style: Annotated[
         ImageStyle | None,
-        Field(description="auto (the default) or manga, which needs a portrait aspect_ratio (2:3 when none is given)."),
+        Field(
+            description=(
+                "Uni-1 only: auto (the default) or manga, which needs a portrait aspect_ratio (2:3 when none is given)."
+            )
+        ),
     ] = None,
-    output_format: Annotated[ImageFormat | None, Field(description="png or jpeg; left out, the model chooses.")] = None,
+    output_format: Annotated[
+        ImageFormat | None, Field(description="png or jpeg; left out, Uni-1 chooses and Photon makes a jpeg.")
+    ] = None,
     style_ref: Annotated[PhotonImage, Field(description="Photon only: an image whose style to follow.")] = None,
     character_refs: Annotated[
         list[MediaArgument] | None,
@@ -143,9 +149,11 @@ async def edit_image(
     model: ImageModelArg = None,
     image_refs: ImageRefs = None,
     style: Annotated[
-        ImageStyle | None, Field(description="auto (the default) or manga (a portrait source suits it).")
+        ImageStyle | None, Field(description="Uni-1 only: auto (the default) or manga (a portrait source suits it).")
     ] = None,
-    output_format: Annotated[ImageFormat | None, Field(description="png or jpeg; left out, the model chooses.")] = None,
+    output_format: Annotated[
+        ImageFormat | None, Field(description="png or jpeg; left out, Uni-1 chooses and Photon makes a jpeg.")
+    ] = None,
     weight: Annotated[
         float | None,
         Field(ge=0, le=1, description="Photon only: the weight Luma gives the image being edited, 0 to 1."),
