@@ -153,7 +153,10 @@ class ModelInfo(BaseModel):
         description="Each option's allowed values, the default first (for images, Luma picks when not given)."
     )
     prices_usd: dict[str, float] = Field(
-        description="USD an output: a video by duration and resolution, an image by how many images it reads."
+        description=(
+            "USD an output: a video by duration and resolution, an image by how many images it reads (Photon: one "
+            "price an image)."
+        )
     )
     price_source: str
 
@@ -161,6 +164,7 @@ class ModelInfo(BaseModel):
 class ModelList(BaseModel):
     models: list[ModelInfo]
     default_video_model: str
+    default_image_model: str
 
 
 class Spent(BaseModel):

@@ -190,6 +190,7 @@ async def test_list_models_shows_photon_with_its_kinds_options_and_estimated_pri
     assert photon["options"]["output_format"] == ["jpeg", "png"]
     assert (photon["prices_usd"], flash["prices_usd"]) == ({"image": 0.0104}, {"image": 0.0027})
     assert "estimate" in photon["price_source"] and "third party" in photon["price_source"]
+    assert (listed["default_video_model"], listed["default_image_model"]) == ("ray-2", "photon-1")
     assert emulator.requests == []
 
 

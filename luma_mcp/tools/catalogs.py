@@ -3,7 +3,7 @@
 from ..accounts import current_caller
 from ..errors import NotFoundError
 from ..errors.wording import key_to_unlock
-from ..lineup import LINEUP, default_video_model
+from ..lineup import LINEUP, default_image_model, default_video_model
 from ..results import CameraMotionList, ConceptList, ModelInfo, ModelList
 from .call import luma
 
@@ -69,4 +69,5 @@ async def list_models() -> ModelList:
             for model in LINEUP.values()
         ],
         default_video_model=default_video_model(apis),
+        default_image_model=default_image_model(apis),
     )
