@@ -33,6 +33,9 @@ from .models import (
     Generation,
     GenerationPage,
     GenerationRequest,
+    ModifyVideoRequest,
+    ReframeImageRequest,
+    ReframeVideoRequest,
     UpscaleRequest,
     is_generation_id,
 )
@@ -48,6 +51,11 @@ RECOVERY_WINDOW = 10
 HANDED_OUT_MEMORY: int = RECOVERY_WINDOW * 10
 CLOCK_SKEW = timedelta(seconds=15)
 _STRINGS: TypeAdapter[list[str]] = TypeAdapter(list[str])
+_EDIT_PATHS = {
+    "modify_video": "generations/video/modify",
+    "reframe_video": "generations/video/reframe",
+    "reframe_image": "generations/image/reframe",
+}
 
 
 class DreamMachineClient(OverLumaHTTP):
@@ -85,6 +93,9 @@ class DreamMachineClient(OverLumaHTTP):
                 return await self.upscale_generation(source, request)
             case AddAudio(generation_id=source, request=request):
                 return await self.add_audio(source, request)
+            case ModifyVideoRequest() | ReframeVideoRequest() | ReframeImageRequest():
+                path = _EDIT_PATHS[job.generation_type]
+                return await self._start(path, job.body(), what=job.generation_type.replace("_", " "), findable=True)
             case AgentsRequest():
                 raise not_offered(self.api, f"{job.model} ({job.type})")
 

@@ -7,6 +7,9 @@ MODELS = ("ray-2", "ray-flash-2")
 ASPECT_RATIOS = ("1:1", "16:9", "9:16", "4:3", "3:4", "21:9", "9:21")
 RESOLUTIONS = ("540p", "720p", "1080p", "4k")
 DURATIONS = ("5s", "9s")
+MODIFY_MODES = tuple(f"{mode}_{level}" for mode in ("adhere", "flex", "reimagine") for level in (1, 2, 3))
+REFRAME_IMAGE_MODELS = ("photon-1", "photon-flash-1")
+IMAGE_FORMATS = ("jpg", "png")
 
 # The keys Replicate's ray-2 schema, ComfyUI and apiframe all agree on; Luma publishes no list of its own.
 CONCEPT_KEYS = (

@@ -625,12 +625,31 @@ def generation_without_media(argument: str, generation_id: str, kind: str) -> In
     )
 
 
-def dream_machine_needs_url(argument: str, value: str, model: str) -> InvalidRequestError:
+def dream_machine_needs_url(argument: str, value: str, model: str, media: str = "images") -> InvalidRequestError:
     return InvalidRequestError(
         f"{argument}={_shorten(value)} is a local file, and {model} runs on the Dream Machine API, which takes "
-        "images by public URL only. Use model='ray-3.2' (which uploads local files), or pass a public https URL. "
+        f"{media} by public URL only. Use model='ray-3.2' (which uploads local files), or pass a public https URL. "
         "Nothing was sent to Luma."
     )
+
+
+def edit_source_of_other_api(generation_id: str, api: str, model: str, argument: str) -> InvalidRequestError:
+    """A generation given by id to a model of the other API than the one that made it: the source's API decides."""
+    made_by, other = (
+        ("the Agents API (ray-3.2)", "the Dream Machine API")
+        if api == "agents"
+        else ("the Dream Machine API (ray-2, ray-flash-2)", "the Agents API")
+    )
+    return InvalidRequestError(
+        f"Generation {generation_id} was made with {made_by}, so it is changed there, and model={model!r} belongs to "
+        f"{other}. Leave model out to use its own API, or pass the file's URL (from get_generation) as {argument} "
+        "instead of the id. Nothing was sent to Luma."
+    )
+
+
+def reframe_geometry_refused(arguments: str, why: str) -> InvalidRequestError:
+    """Where the source sits in a Dream Machine reframe: pixel positions that cannot describe a frame."""
+    return InvalidRequestError(f"{arguments}: {why}. Nothing was sent to Luma.")
 
 
 def keyframe_past_the_end(position: int, frame: int, duration: str, last: int) -> InvalidRequestError:
