@@ -53,7 +53,9 @@ class StoredGeneration:
 
     def to_json(self) -> dict[str, Any]:
         assets = None
-        if self.state == "completed":
+        if self.state == "completed" and self.generation_type == "image":
+            assets = {"image": self.origin + self.thumbnail_path}  # a Photon image: the JPEG is the output
+        elif self.state == "completed":
             assets = {
                 "video": self.origin + self.video_path,
                 "image": self.origin + self.thumbnail_path,

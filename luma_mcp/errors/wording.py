@@ -625,11 +625,18 @@ def generation_without_media(argument: str, generation_id: str, kind: str) -> In
     )
 
 
-def dream_machine_needs_url(argument: str, value: str, model: str, media: str = "images") -> InvalidRequestError:
+def dream_machine_needs_url(
+    argument: str, value: str, model: str, media: str = "images", agents_model: str | None = "ray-3.2"
+) -> InvalidRequestError:
+    """`agents_model`: the Agents API model that does the same from a local file, if any does."""
+    instead = (
+        f"Use model={agents_model!r} (which uploads local files), or pass a public https URL"
+        if agents_model
+        else "Pass a public https URL (no Agents API model does this from a local file)"
+    )
     return InvalidRequestError(
         f"{argument}={_shorten(value)} is a local file, and {model} runs on the Dream Machine API, which takes "
-        f"{media} by public URL only. Use model='ray-3.2' (which uploads local files), or pass a public https URL. "
-        "Nothing was sent to Luma."
+        f"{media} by public URL only. {instead}. Nothing was sent to Luma."
     )
 
 

@@ -269,7 +269,7 @@ async def reframe_image(
         )
     )
     dream = current_caller().account_for("dream-machine")
-    source = (await dream_machine_images(model, {"image": image}))["image"]
+    source = (await dream_machine_images(model, {"image": image}, agents_model=None))["image"]
     reframe = ReframeImageRequest(
         model=model,
         media=MediaUrl(url=str(source)),
