@@ -160,7 +160,6 @@ async def test_an_agents_image_is_reframed_with_photon_flash_by_its_url(emulator
         ("reframe_image", {"grid_position_x": -1}, r"grid_position_x.*greater than or equal to 0"),
         ("reframe_image", {"model": "ray-2"}, r"model.*'photon-1'.*'photon-flash-1'"),
         ("reframe_video", {"resolution": "720p"}, r"resolution is not offered on ray-2"),
-        ("edit_video", {"strength": "medium"}, r"strength.*'adhere_1'.*'reimagine_3'"),
     ],
 )
 async def test_what_the_dream_machine_cannot_take_is_refused_by_name_and_nothing_is_sent(
