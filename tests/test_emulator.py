@@ -761,15 +761,24 @@ async def test_the_official_sdk_accepts_every_answer_in_strict_mode(emulator: Em
         assert upscaled.request is not None and upscaled.request.generation_type == "upscale_video"
         voiced = await luma.generations.audio(generation.id, generation_type="add_audio", prompt="wind")
         assert voiced.state == "queued"
-        source = {"url": "https://example.com/clip.mp4"}
+        source = "https://example.com/clip.mp4"
         modified = await luma.generations.video.modify(
-            generation_type="modify_video", media=source, mode="adhere_2", model="ray-flash-2", first_frame=source
+            generation_type="modify_video",
+            media={"url": source},
+            mode="adhere_2",
+            model="ray-flash-2",
+            first_frame={"url": source},
         )
         reframed = await luma.generations.video.reframe(
-            generation_type="reframe_video", media=source, aspect_ratio="9:21", model="ray-2", x_start=0, x_end=10
+            generation_type="reframe_video",
+            media={"url": source},
+            aspect_ratio="9:21",
+            model="ray-2",
+            x_start=0,
+            x_end=10,
         )
         photo = await luma.generations.image.reframe(
-            generation_type="reframe_image", media=source, aspect_ratio="1:1", model="photon-1", format="png"
+            generation_type="reframe_image", media={"url": source}, aspect_ratio="1:1", model="photon-1", format="png"
         )
         assert modified.request is not None and modified.request.generation_type == "modify_video"
         assert reframed.request is not None and reframed.request.generation_type == "reframe_video"

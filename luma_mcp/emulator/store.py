@@ -52,7 +52,7 @@ class StoredGeneration:
         return f"/assets/{self.id}/thumb.jpg"
 
     def to_json(self) -> dict[str, Any]:
-        assets = None
+        assets: dict[str, str | None] | None = None
         if self.state == "completed" and self.generation_type == "image":
             assets = {"image": self.origin + self.thumbnail_path}  # a Photon image: the JPEG is the output
         elif self.state == "completed":
