@@ -28,7 +28,7 @@ from .errors import CreateOutcomeUnknownError
 from .errors.wording import ledger_unreadable
 from .ledger import Ledger, LedgerEntry, Spending, UnknownCreate
 from .lineup import estimate_cost
-from .models import Generation, ImageRequest
+from .models import Generation, ImageRequest, ReframeImageRequest
 from .poller import OnChange, Poller, PollSchedule
 
 logger = logging.getLogger(__name__)
@@ -132,7 +132,8 @@ class Account:
     async def start(self, job: Job, *, report: Report) -> Generation:
         """Start a paid job once Luma's limits allow it, telling `report` what it waits for (see `CreateQueue`)."""
         try:
-            queue = self._image_creates if self._image_creates and isinstance(job, ImageRequest) else self._creates
+            photon = isinstance(job, ImageRequest | ReframeImageRequest)
+            queue = self._image_creates if self._image_creates and photon else self._creates
             generation = await queue.submit(lambda: self.backend.start(job), report=report)
         except CreateOutcomeUnknownError as lost:
             await self._write(self._record_unknown(job, str(lost)))

@@ -30,7 +30,16 @@ from .errors.wording import (
     not_offered,
 )
 from .http_client import LumaHTTP, OverLumaHTTP, may_have_started, parse
-from .models import Credits, Generation, GenerationPage, GenerationRequest, is_generation_id
+from .models import (
+    Credits,
+    Generation,
+    GenerationPage,
+    GenerationRequest,
+    ModifyVideoRequest,
+    ReframeImageRequest,
+    ReframeVideoRequest,
+    is_generation_id,
+)
 from .retries import RetryPolicy
 from .settings import DEFAULT_AGENTS_BASE_URL
 from .timing import TimePolicy, time_left
@@ -49,6 +58,9 @@ _DREAM_MACHINE_JOBS: dict[type, str] = {
     GenerationRequest: "the Dream Machine video models",
     Upscale: "upscaling",
     AddAudio: "adding audio",
+    ModifyVideoRequest: "modifying videos with ray-2 or ray-flash-2",
+    ReframeVideoRequest: "reframing videos with ray-2 or ray-flash-2",
+    ReframeImageRequest: "reframing images with Photon",
 }
 
 

@@ -16,7 +16,18 @@ from pathlib import Path
 from typing import Protocol
 
 from .agents_wire import AgentsRequest
-from .models import AudioRequest, Credits, Generation, GenerationPage, GenerationRequest, ImageRequest, UpscaleRequest
+from .models import (
+    AudioRequest,
+    Credits,
+    Generation,
+    GenerationPage,
+    GenerationRequest,
+    ImageRequest,
+    ModifyVideoRequest,
+    ReframeImageRequest,
+    ReframeVideoRequest,
+    UpscaleRequest,
+)
 
 
 @dataclass(frozen=True)
@@ -38,9 +49,13 @@ class AddAudio:
 FileSent = Callable[[str], Awaitable[None]]
 """Told the id of an uploaded file as soon as its bytes are in, while the API still takes it in."""
 
-Job = GenerationRequest | ImageRequest | Upscale | AddAudio | AgentsRequest
+DreamMachineEdit = ModifyVideoRequest | ReframeVideoRequest | ReframeImageRequest
+"""The Dream Machine API's changes to an existing video or image: each names its kind in `generation_type`."""
+
+Job = GenerationRequest | ImageRequest | Upscale | AddAudio | DreamMachineEdit | AgentsRequest
 """Everything Luma charges for: on the Dream Machine API a new video (text, images, extend, bridge), a Photon image,
-an upscale or a soundtrack; on the Agents API any of its job types (`AgentsRequest.type`)."""
+an upscale, a soundtrack, a modified or reframed video or a reframed image; on the Agents API any of its job types
+(`AgentsRequest.type`)."""
 
 
 def kind_and_body(job: Job) -> tuple[str, dict[str, object]]:
@@ -56,6 +71,8 @@ def kind_and_body(job: Job) -> tuple[str, dict[str, object]]:
             return "upscale", {"generation_id": source, **request.body()}
         case AddAudio(generation_id=source, request=request):
             return "audio", {"generation_id": source, **request.body()}
+        case ModifyVideoRequest() | ReframeVideoRequest() | ReframeImageRequest():
+            return job.generation_type, job.body()
 
 
 class LumaReads(Protocol):

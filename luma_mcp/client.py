@@ -34,6 +34,9 @@ from .models import (
     GenerationPage,
     GenerationRequest,
     ImageRequest,
+    ModifyVideoRequest,
+    ReframeImageRequest,
+    ReframeVideoRequest,
     UpscaleRequest,
     is_generation_id,
 )
@@ -49,6 +52,11 @@ RECOVERY_WINDOW = 10
 HANDED_OUT_MEMORY: int = RECOVERY_WINDOW * 10
 CLOCK_SKEW = timedelta(seconds=15)
 _STRINGS: TypeAdapter[list[str]] = TypeAdapter(list[str])
+_EDIT_PATHS = {
+    "modify_video": "generations/video/modify",
+    "reframe_video": "generations/video/reframe",
+    "reframe_image": "generations/image/reframe",
+}
 
 
 class DreamMachineClient(OverLumaHTTP):
@@ -88,6 +96,9 @@ class DreamMachineClient(OverLumaHTTP):
                 return await self.upscale_generation(source, request)
             case AddAudio(generation_id=source, request=request):
                 return await self.add_audio(source, request)
+            case ModifyVideoRequest() | ReframeVideoRequest() | ReframeImageRequest():
+                path = _EDIT_PATHS[job.generation_type]
+                return await self._start(path, job.body(), what=job.generation_type.replace("_", " "), findable=True)
             case AgentsRequest():
                 raise not_offered(self.api, f"{job.model} ({job.type})")
 

@@ -21,18 +21,19 @@ class LumaModel:
     name: str
     api: Api
     kinds: tuple[str, ...]
-    """What it makes: video, extend, upscale, audio (Dream Machine); video, extend, edit, reframe (Ray 3.2); image,
-    edit, layers (Uni-1); image, edit (Photon)."""
+    """What it makes: video, extend, upscale, audio, edit, reframe (Dream Machine's Ray 2); image, edit, reframe
+    (Photon); video, extend, edit, reframe (Ray 3.2); image, edit, layers (Uni-1)."""
     summary: str
     options: Mapping[str, tuple[str, ...]]
     """Each option's allowed values, the default first; Uni-1's, whose default is Luma's own choice, in Luma's order."""
     prices_usd: Mapping[str, float]
     """USD an output: a video by `"<duration> <resolution>"` (and `" HDR"`), an image by the images it reads
-    (`"image"`, `"image, 3 images in"`); what is not listed has no known price."""
+    (`"image"`, `"image, 3 images in"`), a Dream Machine edit by its kind (`"modify_video"`, `"reframe_video"`,
+    `"reframe_image"`); what is not listed has no known price."""
     price_source: str
 
 
-_DREAM_MACHINE_KINDS = ("video", "extend", "upscale", "audio")
+_DREAM_MACHINE_KINDS = ("video", "extend", "upscale", "audio", "edit", "reframe")
 _DREAM_MACHINE_OPTIONS = {
     "resolution": ("720p", "540p", "1080p", "4k"),
     "duration": ("5s", "9s"),
@@ -48,10 +49,14 @@ _UNI1_OPTIONS = {
     "output_format": ("png", "jpeg"),
 }
 _THIRD_PARTY = "estimate from a third party's table (ComfyUI); Luma publishes no Dream Machine video prices"
+_RAY2_EDITS = (
+    f"{_THIRD_PARTY}. modify_video: Luma's per-pixel price for a 5 s 720p 16:9 source (longer or larger costs more); "
+    "reframe_video: no price is published by anyone, so estimated as a 5 s 720p video"
+)
 PHOTON_ASPECT_RATIOS = _DREAM_MACHINE_OPTIONS["aspect_ratio"]
 """Photon's seven ratios, the Dream Machine API's (luma-api.md §4.2); its default is 16:9."""
 _PHOTON_OPTIONS = {"aspect_ratio": PHOTON_ASPECT_RATIOS, "output_format": ("jpeg", "png")}
-_THIRD_PARTY_IMAGE = "estimate from a third party's table (ComfyUI); Luma publishes no Photon prices"
+_PHOTON = "estimate from a third party's table (ComfyUI's per-image price); Luma publishes no Photon prices"
 
 
 def _images_in(text_to_image: float, one_in: float, each_further: float) -> dict[str, float]:
@@ -119,8 +124,12 @@ LINEUP: dict[str, LumaModel] = {
             _DREAM_MACHINE_KINDS,
             "5 s or 9 s video, up to 4k",
             _DREAM_MACHINE_OPTIONS,
-            _table(("540p", "720p", "1080p", "4k"), _5s=(0.57, 1.02, 2.27, 9.11), _9s=(1.03, 1.83, 4.10, 16.40)),
-            _THIRD_PARTY,
+            {
+                **_table(("540p", "720p", "1080p", "4k"), _5s=(0.57, 1.02, 2.27, 9.11), _9s=(1.03, 1.83, 4.10, 16.40)),
+                "modify_video": 1.75,
+                "reframe_video": 1.02,
+            },
+            _RAY2_EDITS,
         ),
         LumaModel(
             "ray-flash-2",
@@ -128,26 +137,31 @@ LINEUP: dict[str, LumaModel] = {
             _DREAM_MACHINE_KINDS,
             "faster, cheaper ray-2",
             _DREAM_MACHINE_OPTIONS,
-            _table(("540p", "720p", "1080p", "4k"), _5s=(0.20, 0.34, 0.79, 3.13), _9s=(0.36, 0.61, 1.42, 5.65)),
-            _THIRD_PARTY,
+            {
+                **_table(("540p", "720p", "1080p", "4k"), _5s=(0.20, 0.34, 0.79, 3.13), _9s=(0.36, 0.61, 1.42, 5.65)),
+                "modify_video": 0.60,
+                "reframe_video": 0.34,
+            },
+            _RAY2_EDITS,
         ),
         LumaModel(
             "photon-1",
             "dream-machine",
-            ("image", "edit"),
-            "Dream Machine image model: up to 2432 px, guided by weighted reference, style and character images",
+            ("image", "edit", "reframe"),
+            "Dream Machine image model: up to 2432 px, guided by weighted reference, style and character images; "
+            "reframes images to a new aspect ratio",
             _PHOTON_OPTIONS,
-            {"image": 0.0104},
-            _THIRD_PARTY_IMAGE,
+            {"image": 0.0104, "reframe_image": 0.0104},
+            _PHOTON,
         ),
         LumaModel(
             "photon-flash-1",
             "dream-machine",
-            ("image", "edit"),
+            ("image", "edit", "reframe"),
             "faster, cheaper photon-1",
             _PHOTON_OPTIONS,
-            {"image": 0.0027},
-            _THIRD_PARTY_IMAGE,
+            {"image": 0.0027, "reframe_image": 0.0027},
+            _PHOTON,
         ),
     )
 }
@@ -184,6 +198,8 @@ def estimate_cost(model: str | None, request: Mapping[str, Any] | None) -> CostE
         resolution = options.get("resolution") or defaults["resolution"][0]
         duration = options.get("duration") or defaults["duration"][0]
         key = f"{duration} {resolution}" + (" HDR" if options.get("hdr") else "")
+    elif kind in known.prices_usd:  # a Dream Machine edit: one price a job
+        key = kind
     else:
         return CostEstimate(None, f"Luma publishes no price for {kind} on {known.name}")
     price = known.prices_usd.get(key)

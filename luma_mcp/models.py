@@ -99,6 +99,62 @@ class ImageRequest(_Request):
     callback_url: str | None = None
 
 
+ModifyMode = Literal[
+    "adhere_1", "adhere_2", "adhere_3", "flex_1", "flex_2", "flex_3", "reimagine_1", "reimagine_2", "reimagine_3"
+]
+
+
+class MediaUrl(_Request):
+    """An image or video Luma fetches from a public URL."""
+
+    url: str
+
+
+class ModifyVideoRequest(_Request):
+    """Body of `POST /generations/video/modify`: video-to-video on a source video of at most 10 s (ray-2) or 15 s."""
+
+    generation_type: Literal["modify_video"] = "modify_video"
+    model: Model
+    media: MediaUrl
+    mode: ModifyMode
+    prompt: str | None = None
+    first_frame: MediaUrl | None = None
+    callback_url: str | None = None
+
+
+class _ReframeRequest(_Request):
+    """What reframing an image or a video shares: the new shape, and where the source sits in it (all pixels)."""
+
+    media: MediaUrl
+    aspect_ratio: AspectRatio
+    prompt: str | None = None
+    grid_position_x: int | None = None
+    grid_position_y: int | None = None
+    x_start: int | None = None
+    x_end: int | None = None
+    y_start: int | None = None
+    y_end: int | None = None
+    resized_width: int | None = None
+    resized_height: int | None = None
+    callback_url: str | None = None
+
+
+class ReframeVideoRequest(_ReframeRequest):
+    """Body of `POST /generations/video/reframe`."""
+
+    generation_type: Literal["reframe_video"] = "reframe_video"
+    model: Model
+    first_frame: MediaUrl | None = None
+
+
+class ReframeImageRequest(_ReframeRequest):
+    """Body of `POST /generations/image/reframe`."""
+
+    generation_type: Literal["reframe_image"] = "reframe_image"
+    model: PhotonModel
+    format: Literal["jpg", "png"] | None = None
+
+
 class UpscaleRequest(_Request):
     resolution: Resolution | None = None
     callback_url: str | None = None

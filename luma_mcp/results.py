@@ -64,7 +64,10 @@ class GenerationResult(BaseModel):
             api=generation.api,
             state=generation.state,
             video_url=assets.video if assets else None,
-            image_url=next((output.url for output in outputs if output.type == "image"), None),
+            image_url=next(
+                (output.url for output in outputs if output.type == "image"),
+                assets.image if assets and generation.generation_type == "image" else None,
+            ),
             outputs=outputs,
             urls_expire_at=generation.urls_expire_at,
             thumbnail_url=assets.image if assets else None,

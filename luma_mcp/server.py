@@ -53,7 +53,8 @@ if it has none. list_models shows which models the configured keys allow, what e
   waits (with progress) up to a time limit; if the result's state is not 'completed', call get_generation with
   wait=true to keep waiting. Videos usually take 1-3 minutes, images under a minute.
 - generate_image, edit_image and split_image_layers make, edit and layer images; edit_video and reframe_video
-  restyle a video or outpaint it to a new aspect ratio.
+  restyle a video or outpaint it to a new aspect ratio (ray-3.2, or ray-2 / ray-flash-2); reframe_image outpaints an
+  image with photon-1 / photon-flash-1.
 - An image or video argument is an https URL, the id of a finished generation, or (Agents API models) a local file
   path inside the folders the user allowed.
 - Camera moves: write them in the prompt ('slow dolly zoom', 'camera orbit left'; see list_camera_motions) and, on

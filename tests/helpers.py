@@ -24,6 +24,7 @@ TOOL_NAMES = {
     "create_generation",
     "extend_generation",
     "edit_video",
+    "reframe_image",
     "reframe_video",
     "generate_image",
     "edit_image",

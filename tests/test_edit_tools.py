@@ -94,7 +94,7 @@ async def test_a_video_is_reframed_to_a_new_aspect_ratio(emulator: Emulator, tmp
     ("tool", "arguments", "says"),
     [
         ("edit_video", {"strength": "medium"}, r"strength.*'adhere_1'.*'reimagine_3'"),
-        ("edit_video", {"model": "ray-2"}, r"model.*'ray-3.2'"),
+        ("edit_video", {"model": "ray-4"}, r"model.*'ray-3.2'.*'ray-flash-2'"),
         ("edit_video", {"video": "http://example.com/a.mp4"}, r"video=.* is not an https URL"),
         ("reframe_video", {"aspect_ratio": "9:21"}, r"aspect_ratio.*'9:16'.*'21:9'"),
         ("reframe_video", {"aspect_ratio": "9:16", "resolution": "1080p"}, r"resolution='1080p' cannot be combined"),
@@ -140,8 +140,8 @@ async def test_a_video_outside_the_allowed_folders_is_refused_unread(emulator: E
 @pytest.mark.parametrize(
     ("tool", "arguments"),
     [
-        ("edit_video", {"prompt": PROMPT}),
-        ("reframe_video", {"prompt": PROMPT, "aspect_ratio": "9:16"}),
+        ("edit_video", {"prompt": PROMPT, "model": "ray-3.2"}),
+        ("reframe_video", {"prompt": PROMPT, "aspect_ratio": "9:16", "model": "ray-3.2"}),
         ("edit_image", {"prompt": PROMPT}),
         ("split_image_layers", {}),
     ],

@@ -25,6 +25,7 @@ import luma_mcp.emulator
 from luma_mcp.emulator import DEFAULT_AGENTS_API_KEY, DEFAULT_API_KEY, Emulator, EmulatorConfig, Fault, run_emulator
 from luma_mcp.emulator.clock import GenerationClock, Timeline
 from luma_mcp.emulator.runner import serving
+from luma_mcp.emulator.vocabulary import MODIFY_MODES
 
 pytestmark = pytest.mark.anyio
 
@@ -329,6 +330,79 @@ async def test_an_invalid_create_is_refused_with_lumas_message(client: httpx.Asy
             mismatches.append((fields, response.status_code, response.json()))
     assert mismatches == []
     assert (await client.get("/generations")).json()["generations"] == []
+
+
+MEDIA = {"url": "https://example.com/clip.mp4"}
+VALID_EDITS: dict[str, dict[str, Any]] = {
+    "/generations/video/modify": {"model": "ray-2", "mode": "flex_1", "media": MEDIA},
+    "/generations/video/reframe": {"model": "ray-flash-2", "aspect_ratio": "9:16", "media": MEDIA},
+    "/generations/image/reframe": {"model": "photon-1", "aspect_ratio": "1:1", "media": MEDIA},
+}
+INVALID_EDITS: list[tuple[str, dict[str, Any], str]] = [
+    ("/generations/video/modify", {"generation_type": "video"}, "Unknown request type"),
+    ("/generations/video/modify", {"model": None}, "model is required; use one of: ray-2, ray-flash-2"),
+    ("/generations/video/modify", {"model": "ray-3.2"}, "Invalid model 'ray-3.2'; use one of: ray-2, ray-flash-2"),
+    ("/generations/video/modify", {"mode": None}, f"mode is required; use one of: {', '.join(MODIFY_MODES)}"),
+    ("/generations/video/modify", {"mode": "medium"}, f"Invalid mode 'medium'; use one of: {', '.join(MODIFY_MODES)}"),
+    ("/generations/video/modify", {"media": None}, "media must be an object with an http:// or https:// url"),
+    (
+        "/generations/video/modify",
+        {"first_frame": {"url": "frame.jpg"}},
+        "first_frame must be an object with an http:// or https:// url",
+    ),
+    ("/generations/video/modify", {"prompt": "ab"}, "Prompt is too short, minimum length is 3 characters"),
+    (
+        "/generations/video/reframe",
+        {"aspect_ratio": None},
+        "aspect_ratio is required; use one of: 1:1, 16:9, 9:16, 4:3, 3:4, 21:9, 9:21",
+    ),
+    ("/generations/video/reframe", {"model": "photon-1"}, "Invalid model 'photon-1'; use one of: ray-2, ray-flash-2"),
+    ("/generations/video/reframe", {"x_start": -1}, "x_start must be a whole number of pixels, 0 or more"),
+    ("/generations/video/reframe", {"y_start": 9, "y_end": 9}, "y_start must be less than y_end"),
+    ("/generations/image/reframe", {"model": "ray-2"}, "Invalid model 'ray-2'; use one of: photon-1, photon-flash-1"),
+    ("/generations/image/reframe", {"format": "jpeg"}, "Invalid format 'jpeg'; use one of: jpg, png"),
+    ("/generations/image/reframe", {"resized_width": 1.5}, "resized_width must be a whole number of pixels, 0 or more"),
+    ("/generations/image/reframe", {"generation_type": "reframe_video"}, "Unknown request type"),
+]
+"""Fields merged into a valid modify or reframe (``None`` removes a field), and the 400 detail answered."""
+
+
+async def test_an_invalid_modify_or_reframe_is_refused_with_its_message(client: httpx.AsyncClient) -> None:
+    mismatches = []
+    for path, fields, detail in INVALID_EDITS:
+        body = {key: value for key, value in {**VALID_EDITS[path], **fields}.items() if value is not None}
+        response = await client.post(path, json=body)
+        if (response.status_code, response.json()) != (400, {"detail": detail}):
+            mismatches.append((path, fields, response.status_code, response.json()))
+    assert mismatches == []
+    assert (await client.get("/generations")).json()["generations"] == []
+
+
+async def test_a_modify_or_reframe_answers_201_queued_with_the_request_echoed_and_is_charged(
+    emulator: Emulator, client: httpx.AsyncClient
+) -> None:
+    made = []
+    for path, body in VALID_EDITS.items():
+        response = await client.post(path, json=body)
+        assert response.status_code == 201, response.text
+        made.append(response.json())
+    modify, reframe_video, reframe_image = made
+    assert modify["request"] == {
+        "generation_type": "modify_video",
+        "model": "ray-2",
+        "media": MEDIA,
+        "mode": "flex_1",
+        "prompt": None,
+        "first_frame": None,
+        "callback_url": None,
+    }
+    assert reframe_video["request"]["generation_type"] == "reframe_video" and reframe_video["model"] == "ray-flash-2"
+    assert reframe_image["generation_type"] == "image" and reframe_image["request"]["format"] is None
+    assert all(generation["state"] == "queued" for generation in made)
+    emulator.finish_now(reframe_image["id"])
+    finished = (await client.get(f"/generations/{reframe_image['id']}")).json()
+    assert set(finished["assets"]) == {"image"}, "a reframed image has no video"
+    assert (await client.get("/credits")).json()["credit_balance"] == 100_000.0 - (175.0 + 34.0 + 1.04)
 
 
 async def test_a_body_that_is_not_a_json_object_is_refused(client: httpx.AsyncClient) -> None:
@@ -687,7 +761,31 @@ async def test_the_official_sdk_accepts_every_answer_in_strict_mode(emulator: Em
         assert upscaled.request is not None and upscaled.request.generation_type == "upscale_video"
         voiced = await luma.generations.audio(generation.id, generation_type="add_audio", prompt="wind")
         assert voiced.state == "queued"
-        for derived in (upscaled, voiced):
+        source = "https://example.com/clip.mp4"
+        modified = await luma.generations.video.modify(
+            generation_type="modify_video",
+            media={"url": source},
+            mode="adhere_2",
+            model="ray-flash-2",
+            first_frame={"url": source},
+        )
+        reframed = await luma.generations.video.reframe(
+            generation_type="reframe_video",
+            media={"url": source},
+            aspect_ratio="9:21",
+            model="ray-2",
+            x_start=0,
+            x_end=10,
+        )
+        photo = await luma.generations.image.reframe(
+            generation_type="reframe_image", media={"url": source}, aspect_ratio="1:1", model="photon-1", format="png"
+        )
+        assert modified.request is not None and modified.request.generation_type == "modify_video"
+        assert reframed.request is not None and reframed.request.generation_type == "reframe_video"
+        emulator.finish_now(photo.id or "")
+        finished_photo = await luma.generations.get(photo.id or "")
+        assert finished_photo.assets is not None and finished_photo.assets.image is not None
+        for derived in (upscaled, voiced, modified, reframed, photo):
             assert derived.id is not None
             await luma.generations.delete(derived.id)
         await luma.generations.delete(generation.id)

@@ -109,6 +109,12 @@ async def exercise_every_tool(client: Client, emulator: Emulator) -> list[str]:
     assert len((await call("list_generations"))["generations"]) == 2
     saved = await call("download_generation", generation_id=video["id"])
     assert Path(saved["video_path"]).read_bytes()[4:8] == b"ftyp"
+    modified = await call("edit_video", video=video["id"], prompt="as a watercolour", strength="adhere_1")
+    assert modified["video_url"] and modified["estimated_cost_usd"] == 1.75
+    reframed = await call("reframe_video", video=video["id"], aspect_ratio="9:21", prompt="more sky", grid_position_y=5)
+    assert reframed["video_url"] and reframed["model"] == "ray-2"
+    photo = await call("reframe_image", image="https://example.com/kite.jpg", aspect_ratio="21:9")
+    assert photo["image_url"] and photo["estimated_cost_usd"] == 0.0104
     assert (await call("upscale_generation", generation_id=video["id"], resolution="4k"))["state"] == "completed"
     assert (await call("add_audio", generation_id=video["id"], prompt="wind"))["state"] == "completed"
     image = await call("generate_image", prompt="a lighthouse", image_refs=[{"image": video["id"], "weight": 0.4}])

@@ -30,13 +30,15 @@ from luma_mcp.emulator.faults import FaultQueue
 from luma_mcp.emulator.limits import CreateLimits
 from luma_mcp.emulator.middleware import RequestInterceptor
 from luma_mcp.emulator.paths import API_PREFIX
-from luma_mcp.emulator.pricing import ADD_AUDIO_PRICE_CENTS, IMAGE_PRICE_CENTS, video_price_cents
+from luma_mcp.emulator.pricing import ADD_AUDIO_PRICE_CENTS, EDIT_PRICE_CENTS, IMAGE_PRICE_CENTS, video_price_cents
 from luma_mcp.emulator.recording import RecordedRequest
 from luma_mcp.emulator.store import GenerationStore, StoredGeneration
 from luma_mcp.emulator.validation import (
     InvalidRequest,
     audio_request,
     image_request,
+    modify_video_request,
+    reframe_request,
     require_completed,
     upscale_request,
     video_request,
@@ -100,6 +102,9 @@ class LumaApi:
             Route("/generations", self.create_video, methods=["POST"]),
             Route("/generations/video", self.create_video, methods=["POST"]),
             Route("/generations/image", self.create_image, methods=["POST"]),
+            Route("/generations/video/modify", self.modify_video, methods=["POST"]),
+            Route("/generations/video/reframe", self.reframe_video, methods=["POST"]),
+            Route("/generations/image/reframe", self.reframe_image, methods=["POST"]),
             Route("/generations/{generation_id}", self.get_generation, methods=["GET"]),
             Route("/generations/{generation_id}", self.delete_generation, methods=["DELETE"]),
             Route("/generations/{generation_id}/upscale", self.upscale, methods=["POST"]),
@@ -172,6 +177,24 @@ class LumaApi:
         echo = image_request(await json_body(request, InvalidRequest))
         cost = IMAGE_PRICE_CENTS[echo["model"]]
         generation = self._create(request, owner, "image", model=echo["model"], echo=echo, cost_cents=cost)
+        return JSONResponse(generation.to_json(), status_code=201)
+
+    async def modify_video(self, request: Request) -> Response:
+        return await self._edit(request, "video", modify_video_request)
+
+    async def reframe_video(self, request: Request) -> Response:
+        return await self._edit(request, "video", lambda body: reframe_request(body, "reframe_video"))
+
+    async def reframe_image(self, request: Request) -> Response:
+        return await self._edit(request, "image", lambda body: reframe_request(body, "reframe_image"))
+
+    async def _edit(self, request: Request, made: str, validate: Callable[[Any], dict[str, Any]]) -> Response:
+        """A modify or reframe of media at a URL: a new generation, answered 201 like a create."""
+        owner = self._authenticate(request)
+        self._limits.check(owner)
+        echo = validate(await json_body(request, InvalidRequest))
+        cost = EDIT_PRICE_CENTS[(echo["generation_type"], echo["model"])]
+        generation = self._create(request, owner, made, model=echo["model"], echo=echo, cost_cents=cost)
         return JSONResponse(generation.to_json(), status_code=201)
 
     async def upscale(self, request: Request) -> Response:

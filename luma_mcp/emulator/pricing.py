@@ -24,3 +24,14 @@ def video_price_cents(model: str, resolution: str | None, duration: str | None) 
     """The price of a video of this model, resolution and duration."""
     row = (model, duration or DEFAULT_DURATION)
     return _PRICE_CENTS[row][resolution or DEFAULT_RESOLUTION]
+
+
+EDIT_PRICE_CENTS: dict[tuple[str, str], float] = {
+    ("modify_video", "ray-2"): 175.0,
+    ("modify_video", "ray-flash-2"): 60.0,
+    ("reframe_video", "ray-2"): 102.0,
+    ("reframe_video", "ray-flash-2"): 34.0,
+    ("reframe_image", "photon-1"): 1.04,
+    ("reframe_image", "photon-flash-1"): 0.27,
+}
+"""A modify at Luma's price for a 5 s 720p source; a reframe as a 5 s 720p video or a Photon image (§9)."""

@@ -16,13 +16,26 @@ from luma_mcp.emulator.vocabulary import (
     IMAGE_FORMATS,
     MAX_IMAGE_REFS,
     MODELS,
+    MODIFY_MODES,
     PHOTON_MODELS,
+    REFRAME_IMAGE_MODELS,
     RESOLUTIONS,
 )
 
 PROMPT_MIN_LENGTH = 3
 PROMPT_MAX_LENGTH = 5000
 FRAME_NAMES = ("frame0", "frame1")
+GEOMETRY = (
+    "grid_position_x",
+    "grid_position_y",
+    "x_start",
+    "x_end",
+    "y_start",
+    "y_end",
+    "resized_width",
+    "resized_height",
+)
+"""Where the source sits in a reframe's new frame, in pixels (luma-api.md §4.5)."""
 
 StateLookup = Callable[[str], str | None]
 """The state of one of the caller's generations by id, or ``None`` if the caller has no such generation."""
@@ -145,6 +158,57 @@ def audio_request(body: Any) -> dict[str, Any]:
     }
 
 
+def modify_video_request(body: Any) -> dict[str, Any]:
+    """Validate ``POST /generations/video/modify`` (luma-api.md §4.7)."""
+    fields = _json_object(body)
+    _generation_type(fields, "modify_video")
+    model = _required_choice(fields, "model", MODELS)
+    mode = _required_choice(fields, "mode", MODIFY_MODES)
+    media = _media(fields, "media", required=True)
+    prompt = _string(fields, "prompt") or None
+    _check_prompt(prompt, has_image=True)
+    return {
+        "generation_type": "modify_video",
+        "model": model,
+        "media": media,
+        "mode": mode,
+        "prompt": prompt,
+        "first_frame": _media(fields, "first_frame", required=False),
+        "callback_url": _callback_url(fields),
+    }
+
+
+def reframe_request(body: Any, generation_type: str) -> dict[str, Any]:
+    """Validate ``POST /generations/video/reframe`` or ``/image/reframe`` (``generation_type`` says which; §4.5,
+    §4.6)."""
+    fields = _json_object(body)
+    _generation_type(fields, generation_type)
+    video = generation_type == "reframe_video"
+    model = _required_choice(fields, "model", MODELS if video else REFRAME_IMAGE_MODELS)
+    aspect_ratio = _required_choice(fields, "aspect_ratio", ASPECT_RATIOS)
+    media = _media(fields, "media", required=True)
+    prompt = _string(fields, "prompt")
+    geometry = {name: _pixels(fields, name) for name in GEOMETRY}
+    for start, end in (("x_start", "x_end"), ("y_start", "y_end")):
+        low, high = geometry[start], geometry[end]
+        if low is not None and high is not None and low >= high:
+            raise InvalidRequest(f"{start} must be less than {end}")
+    echo: dict[str, Any] = {
+        "generation_type": generation_type,
+        "model": model,
+        "media": media,
+        "aspect_ratio": aspect_ratio,
+        "prompt": prompt,
+        **geometry,
+        "callback_url": _callback_url(fields),
+    }
+    if video:
+        echo["first_frame"] = _media(fields, "first_frame", required=False)
+    else:
+        echo["format"] = _choice(fields, "format", IMAGE_FORMATS)
+    return echo
+
+
 def require_completed(generation_id: str, state: str | None, *, use: str) -> None:
     """Refuse to build on a generation that is missing or not finished; ``use`` says what was attempted."""
     if state is None:
@@ -153,6 +217,35 @@ def require_completed(generation_id: str, state: str | None, *, use: str) -> Non
         raise InvalidRequest(
             f"Generation {generation_id} is {state}, not completed; only a completed generation can be {use}"
         )
+
+
+def _generation_type(fields: dict[str, Any], expected: str) -> None:
+    if fields.get("generation_type", expected) != expected:
+        raise InvalidRequest("Unknown request type")
+
+
+def _required_choice(fields: dict[str, Any], name: str, allowed: Sequence[str]) -> str:
+    value = _choice(fields, name, allowed)
+    if value is None:
+        raise InvalidRequest(f"{name} is required; use one of: {', '.join(allowed)}")
+    return value
+
+
+def _media(fields: dict[str, Any], name: str, *, required: bool) -> dict[str, str] | None:
+    value = fields.get(name)
+    if value is None and not required:
+        return None
+    url = value.get("url") if isinstance(value, dict) else None
+    if not isinstance(url, str) or not url.startswith(("http://", "https://")):
+        raise InvalidRequest(f"{name} must be an object with an http:// or https:// url")
+    return {"url": url}
+
+
+def _pixels(fields: dict[str, Any], name: str) -> int | None:
+    value = fields.get(name)
+    if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
+        raise InvalidRequest(f"{name} must be a whole number of pixels, 0 or more")
+    return value
 
 
 def _json_object(body: Any) -> dict[str, Any]:

@@ -11,6 +11,8 @@ PHOTON_MODELS = ("photon-1", "photon-flash-1")
 IMAGE_FORMATS = ("jpg", "png")
 MAX_IMAGE_REFS = 4
 """Luma's docs: up to 4 reference images, and up to 4 images of one person for a character (luma-api.md §4.2)."""
+MODIFY_MODES = tuple(f"{mode}_{level}" for mode in ("adhere", "flex", "reimagine") for level in (1, 2, 3))
+REFRAME_IMAGE_MODELS = PHOTON_MODELS
 
 # The keys Replicate's ray-2 schema, ComfyUI and apiframe all agree on; Luma publishes no list of its own.
 CONCEPT_KEYS = (

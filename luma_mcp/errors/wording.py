@@ -625,12 +625,38 @@ def generation_without_media(argument: str, generation_id: str, kind: str) -> In
     )
 
 
-def dream_machine_needs_url(argument: str, value: str, model: str) -> InvalidRequestError:
+def dream_machine_needs_url(
+    argument: str, value: str, model: str, media: str = "images", agents_model: str | None = "ray-3.2"
+) -> InvalidRequestError:
+    """`agents_model`: the Agents API model that does the same from a local file, if any does."""
+    instead = (
+        f"Use model={agents_model!r} (which uploads local files), or pass a public https URL"
+        if agents_model
+        else "Pass a public https URL (no Agents API model does this from a local file)"
+    )
     return InvalidRequestError(
         f"{argument}={_shorten(value)} is a local file, and {model} runs on the Dream Machine API, which takes "
-        f"images by public URL only. Use model='{'uni-1' if model.startswith('photon') else 'ray-3.2'}' (which "
-        "uploads local files), or pass a public https URL. Nothing was sent to Luma."
+        f"{media} by public URL only. {instead}. Nothing was sent to Luma."
     )
+
+
+def edit_source_of_other_api(generation_id: str, api: str, model: str, argument: str) -> InvalidRequestError:
+    """A generation given by id to a model of the other API than the one that made it: the source's API decides."""
+    made_by, other = (
+        ("the Agents API (ray-3.2)", "the Dream Machine API")
+        if api == "agents"
+        else ("the Dream Machine API (ray-2, ray-flash-2)", "the Agents API")
+    )
+    return InvalidRequestError(
+        f"Generation {generation_id} was made with {made_by}, so it is changed there, and model={model!r} belongs to "
+        f"{other}. Leave model out to use its own API, or pass the file's URL (from get_generation) as {argument} "
+        "instead of the id. Nothing was sent to Luma."
+    )
+
+
+def reframe_geometry_refused(arguments: str, why: str) -> InvalidRequestError:
+    """Where the source sits in a Dream Machine reframe: pixel positions that cannot describe a frame."""
+    return InvalidRequestError(f"{arguments}: {why}. Nothing was sent to Luma.")
 
 
 def keyframe_past_the_end(position: int, frame: int, duration: str, last: int) -> InvalidRequestError:

@@ -1,5 +1,5 @@
-"""The MCP tools, by family: `video` makes and changes videos (paid), `edit` edits and reframes existing videos
-(paid), `image` makes, edits and splits images (paid), `library` looks at, lists, deletes and downloads
+"""The MCP tools, by family: `video` makes and changes videos (paid), `edit` edits and reframes existing videos and
+images (paid), `image` makes, edits and splits images (paid), `library` looks at, lists, deletes and downloads
 generations, `catalogs` lists the models and the camera vocabulary, `account` shows the credit balance. Each signature
 is the tool's input schema and each docstring its description, written for the model that calls them; `call` holds
 what every call shares.
@@ -14,7 +14,7 @@ from mcp.types import ToolAnnotations
 from ..context import AppContext
 from .account import get_credits
 from .catalogs import list_camera_motions, list_concepts, list_models
-from .edit import edit_video, reframe_video
+from .edit import edit_video, reframe_image, reframe_video
 from .image import edit_image, generate_image, split_image_layers
 from .library import delete_generation, download_generation, get_generation, list_generations
 from .video import add_audio, create_generation, extend_generation, upscale_generation
@@ -29,6 +29,7 @@ TOOLS: tuple[tuple[Callable[..., Awaitable[Any]], str, ToolAnnotations], ...] = 
     (extend_generation, "Extend a video", PAID),
     (edit_video, "Edit a video", PAID),
     (reframe_video, "Reframe a video", PAID),
+    (reframe_image, "Reframe an image", PAID),
     (generate_image, "Generate an image", PAID),
     (edit_image, "Edit an image", PAID),
     (split_image_layers, "Split an image into layers", PAID),

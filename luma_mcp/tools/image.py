@@ -247,7 +247,7 @@ async def _photon(
     }
     named: dict[str, str | None] = {argument: image for argument, (image, _) in weighted.items()}
     named.update(characters)
-    urls = await dream_machine_images(model, named)
+    urls = await dream_machine_images(model, named, agents_model="uni-1")
     refs = {argument: WeightedUrl(url=str(urls[argument]), weight=weight) for argument, (_, weight) in weighted.items()}
     job = photon_image(
         prompt,

@@ -82,24 +82,29 @@ async def checked_media(
     return CheckedMedia(value, argument, kind, by_id, local)
 
 
-def refuse_local_files(model: str, named: dict[str, str | None]) -> None:
-    """A local file among the image arguments `named` of a Dream Machine model is refused by its argument's name
-    (that API fetches public URLs only), before any other check of those images."""
+def refuse_local_files(
+    model: str, named: dict[str, str | None], kind: MediaKind = "image", agents_model: str | None = "ray-3.2"
+) -> None:
+    """A local file among the image (or video: `kind`) arguments `named` of a Dream Machine model is refused by its
+    argument's name (that API fetches public URLs only), naming `agents_model` (if any) as the one that takes it,
+    before any other check of them."""
     for argument, value in named.items():
         if value and not is_generation_id(value) and not _is_url(value):
-            raise dream_machine_needs_url(argument, value, model)
+            raise dream_machine_needs_url(argument, value, model, f"{kind}s", agents_model)
 
 
-async def dream_machine_images(model: str, named: dict[str, str | None]) -> dict[str, str | None]:
-    """The image arguments `named` (argument: value) as the public URLs the Dream Machine API fetches: a URL as is,
-    a finished generation's image (either API's). It takes no local file: one among them is refused, naming what
-    takes one, before any generation is looked up."""
-    refuse_local_files(model, named)
+async def dream_machine_images(
+    model: str, named: dict[str, str | None], kind: MediaKind = "image", agents_model: str | None = "ray-3.2"
+) -> dict[str, str | None]:
+    """The image (or video: `kind`) arguments `named` (argument: value) as the public URLs the Dream Machine API
+    fetches: a URL as is, a finished generation's image or video (either API's). It takes no local file: one among
+    them is refused, naming what takes one (`agents_model`), before any generation is looked up."""
+    refuse_local_files(model, named, kind, agents_model)
     images: dict[str, str | None] = {}
     for argument, value in named.items():
         if value and is_generation_id(value):
             _, generation = await current_caller().find(value)
-            value = _finished_asset(generation, argument, "image")
+            value = _finished_asset(generation, argument, kind)
         images[argument] = value
     return images
 
