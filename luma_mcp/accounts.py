@@ -336,6 +336,7 @@ class Accounts:
             create_reserve=timing.create_queue_reserve,
             on_change=self._changed,
             ledger=self._ledger,
+            max_spend_usd=self._settings.max_spend_usd,
         )
 
     def _changed(self, account: str, generation_id: str) -> None:

@@ -1,0 +1,89 @@
+"""Asking the user to confirm a create whose estimate is above `LUMA_MCP_CONFIRM_ABOVE_USD`, in whichever way the
+client's protocol era asks: a 2025-era client is sent a form elicitation in the middle of the call; a 2026-era
+client gets an input-required result, asks the user, and calls the tool again with the answer. A client that cannot
+ask at all has the call go ahead, and its result states the cost."""
+
+from __future__ import annotations
+
+import hashlib
+from enum import Enum
+
+from mcp.shared.exceptions import NoBackChannelError
+from mcp.types import ElicitRequest, ElicitRequestFormParams, ElicitResult, InputRequiredResult
+from mcp_types.version import is_version_at_least
+
+from ..context import AppCtx
+from ..errors.wording import priced_at, usd
+from ..spending import Price
+
+ANSWER_KEY = "confirm_cost"
+"""Where a 2026-era client puts the user's answer (`input_responses`)."""
+NOTHING_TO_FILL = {"type": "object", "properties": {}}
+"""The form shown is the question alone: accepting or declining it is the answer."""
+INPUT_REQUIRED_SINCE = "2026-07-28"
+
+
+class Answer(Enum):
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    CANNOT_ASK = "cannot ask"
+
+
+class AskTheUser(Exception):
+    """Raised to end a 2026-era call with `result`: the server hands it to the client, which calls again with the
+    user's answer. An exception, so the tools that start jobs keep returning one kind of result."""
+
+    def __init__(self, result: InputRequiredResult) -> None:
+        super().__init__("the user is asked to confirm a cost")
+        self.result = result
+
+
+def question(price: Price, api: str, threshold: float, prompt: object) -> str:
+    what = f"a {price.kind} on {price.model}" if price.model else f"a {price.kind}"
+    about = f' ("{prompt[:200]}")' if isinstance(prompt, str) and prompt else ""
+    return (
+        f"Create {what}{about}? It is {priced_at(price.usd, price.unknown_because, price.counted_usd, api)}, above "
+        f"the {usd(threshold)} set to be confirmed (LUMA_MCP_CONFIRM_ABOVE_USD). Accept to create it; decline to "
+        "send nothing."
+    )
+
+
+async def ask(ctx: AppCtx, text: str) -> Answer:
+    """The user's answer to `text`, asked as the client's protocol era allows."""
+    capabilities = ctx.client_capabilities
+    elicitation = capabilities.elicitation if capabilities is not None else None
+    # A bare `elicitation: {}` (from before modes existed) means forms; a client offering URLs alone cannot answer.
+    can_ask = elicitation is not None and (elicitation.form is not None or elicitation.url is None)
+    version = ctx.protocol_version
+    if version is not None and is_version_at_least(version, INPUT_REQUIRED_SINCE):
+        asked = hashlib.sha256(text.encode()).hexdigest()
+        answer = (ctx.input_responses or {}).get(ANSWER_KEY)
+        # The answer counts for this very question only (`request_state`, sealed by the SDK, names the one asked).
+        if isinstance(answer, ElicitResult) and ctx.request_state == asked:
+            return Answer.ACCEPTED if answer.action == "accept" else Answer.DECLINED
+        if not can_ask:
+            return Answer.CANNOT_ASK
+        request = ElicitRequest(params=ElicitRequestFormParams(message=text, requested_schema=NOTHING_TO_FILL))
+        raise AskTheUser(InputRequiredResult(input_requests={ANSWER_KEY: request}, request_state=asked))
+    if not can_ask:
+        return Answer.CANNOT_ASK
+    try:
+        result = await ctx.request_context.session.elicit_form(text, NOTHING_TO_FILL, related_request_id=ctx.request_id)
+    except NoBackChannelError:
+        return Answer.CANNOT_ASK
+    return Answer.ACCEPTED if result.action == "accept" else Answer.DECLINED
+
+
+def declined(price: Price, api: str) -> str:
+    return (
+        f"Not created: the user declined it ({priced_at(price.usd, price.unknown_because, price.counted_usd, api)}). "
+        "Nothing was sent to Luma and nothing was charged. Do not create it again unless the user asks for it."
+    )
+
+
+def not_confirmed(price: Price, api: str, threshold: float) -> str:
+    return (
+        f"This client cannot ask the user to confirm costs, so it was created unconfirmed: it is "
+        f"{priced_at(price.usd, price.unknown_because, price.counted_usd, api)}, above the {usd(threshold)} set to be "
+        "confirmed (LUMA_MCP_CONFIRM_ABOVE_USD)."
+    )
