@@ -29,8 +29,11 @@ def price_of(job: Job, api: str) -> Price:
     model = request.get("model")
     model = model if isinstance(model, str) else None
     cost = estimate_cost(model, {"type": kind, **request})
-    counted = cost.usd if cost.usd is not None else highest_price(api)
-    return Price(model, kind, cost.usd, cost.unknown_because, counted)
+    if cost.usd is not None:
+        return Price(model, kind, cost.usd, None, cost.usd)
+    # A job that names no model (an upscale, a soundtrack) is priced by its kind alone.
+    because = cost.unknown_because if model else f"Luma publishes no price for {kind} on the {api} API"
+    return Price(model, kind, None, because, highest_price(api))
 
 
 def highest_price(api: str) -> float:
