@@ -54,5 +54,5 @@ COST_NOTE = "Each result carries estimated_cost_usd (by the price tables in list
 
 def register_tools(server: MCPServer[AppContext]) -> None:
     for tool, title, hints in TOOLS:
-        description = f"{(tool.__doc__ or '').rstrip()} {COST_NOTE}" if hints is PAID else None
+        description = f"{(tool.__doc__ or '').rstrip()}\n\n{COST_NOTE}" if hints is PAID else None
         server.add_tool(tool, title=title, description=description, annotations=hints)
