@@ -8,9 +8,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import anyio
 import pytest
 from mcp.client.session import ClientRequestContext
-from mcp.types import ElicitRequestParams, ElicitResult
+from mcp.types import CallToolResult, ElicitRequestParams, ElicitResult
 
 from luma_mcp import Settings
 from luma_mcp.emulator import Emulator
@@ -67,6 +68,23 @@ async def test_a_create_that_would_pass_the_daily_cap_is_refused_before_it_is_se
     assert "Nothing was sent to Luma" in message
     assert not cheap.is_error, text_of(cheap)
     assert creates(emulator) == 2
+
+
+async def test_creates_sent_at_once_cannot_pass_the_cap_between_them(emulator: Emulator, tmp_path: Path) -> None:
+    """Neither is in the ledger while the other is checked: the one checked second counts the first as spent."""
+    results: list[CallToolResult] = []
+    async with connect(guarded(emulator, tmp_path, max_spend_usd=1.5)) as client:
+
+        async def create() -> None:
+            results.append(await client.call_tool("create_generation", RAY2))
+
+        async with anyio.create_task_group() as calls:
+            calls.start_soon(create)
+            calls.start_soon(create)
+    assert sorted(result.is_error for result in results) == [False, True]
+    refused = next(text_of(result) for result in results if result.is_error)
+    assert "has spent $1.02" in refused and "is $1.50 a day" in refused
+    assert creates(emulator) == 1
 
 
 async def test_a_create_of_no_known_price_counts_at_the_dearest_price_of_its_api(
