@@ -188,3 +188,20 @@ def test_the_spending_settings_are_read_from_the_environment() -> None:
     for bad in ("-1", "lots", "nan"):
         with pytest.raises(ConfigurationError, match=f"LUMA_MCP_MAX_SPEND_USD must be an amount in US dollars.*{bad}"):
             Settings.from_env({"LUMA_MCP_MAX_SPEND_USD": bad})
+
+
+async def test_a_user_who_does_not_answer_in_time_gets_nothing_sent(emulator: Emulator, tmp_path: Path) -> None:
+    """A 2025-era question is awaited within the call's time limit: a late answer ends the call saying nothing was
+    sent, not cut off with the create's outcome unknown."""
+
+    async def slow_user(context: ClientRequestContext, params: ElicitRequestParams) -> ElicitResult:
+        await anyio.sleep(3)
+        return ElicitResult(action="accept", content={})
+
+    settings = guarded(emulator, tmp_path, confirm_above_usd=0.5, max_wait=0.5)
+    async with connect(settings, elicitation_callback=slow_user, mode="legacy") as client:
+        unanswered = await client.call_tool("create_generation", RAY2)
+    assert not unanswered.is_error, text_of(unanswered)
+    assert text_of(unanswered).startswith("Not created: the user did not answer in time whether to spend on it")
+    assert (unanswered.structured_content or {})["state"] == "declined"
+    assert emulator.requests == []

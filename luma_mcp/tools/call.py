@@ -14,7 +14,7 @@ from ..models import Generation, is_generation_id
 from ..results import GenerationResult
 from ..spending import price_of
 from ..timing import time_left
-from .confirm import Answer, ask, declined, not_confirmed, question
+from .confirm import Answer, ask, not_confirmed, not_created, question
 from .media import CheckedMedia, MediaKind, checked_media
 from .progress import Progress
 
@@ -67,21 +67,8 @@ class ToolCall:
         note = None
         if threshold is not None and price.counted_usd > threshold:
             answer = await ask(self._ctx, question(price, api, threshold, kind_and_body(job)[1].get("prompt")))
-            if answer is Answer.DECLINED:
-                text = declined(price, api)
-                result = GenerationResult(
-                    id="",
-                    api=api,
-                    state="declined",
-                    model=price.model,
-                    generation_type=price.kind,
-                    estimated_cost_usd=price.usd,
-                    estimated_cost_note=price.unknown_because,
-                    next_step=text,
-                )
-                return CallToolResult(
-                    content=[TextContent(type="text", text=text)], structured_content=result.model_dump(mode="json")
-                )
+            if answer in (Answer.DECLINED, Answer.UNANSWERED):
+                return not_created(answer, price, api)
             if answer is Answer.CANNOT_ASK:
                 note = not_confirmed(price, api, threshold)
         return await self.finish(await self.account.start(job, report=self.progress.report), wait, note)

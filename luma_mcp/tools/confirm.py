@@ -8,13 +8,23 @@ from __future__ import annotations
 import hashlib
 from enum import Enum
 
+import anyio
 from mcp.shared.exceptions import NoBackChannelError
-from mcp.types import ElicitRequest, ElicitRequestFormParams, ElicitResult, InputRequiredResult
+from mcp.types import (
+    CallToolResult,
+    ElicitRequest,
+    ElicitRequestFormParams,
+    ElicitResult,
+    InputRequiredResult,
+    TextContent,
+)
 from mcp_types.version import is_version_at_least
 
 from ..context import AppCtx
 from ..errors.wording import priced_at, usd
+from ..results import GenerationResult
 from ..spending import Price
+from ..timing import time_left
 
 ANSWER_KEY = "confirm_cost"
 """Where a 2026-era client puts the user's answer (`input_responses`)."""
@@ -27,6 +37,8 @@ class Answer(Enum):
     ACCEPTED = "accepted"
     DECLINED = "declined"
     CANNOT_ASK = "cannot ask"
+    UNANSWERED = "unanswered"
+    """Not answered within the call's time limit."""
 
 
 class AskTheUser(Exception):
@@ -67,17 +79,47 @@ async def ask(ctx: AppCtx, text: str) -> Answer:
         raise AskTheUser(InputRequiredResult(input_requests={ANSWER_KEY: request}, request_state=asked))
     if not can_ask:
         return Answer.CANNOT_ASK
-    try:
-        result = await ctx.request_context.session.elicit_form(text, NOTHING_TO_FILL, related_request_id=ctx.request_id)
-    except NoBackChannelError:
-        return Answer.CANNOT_ASK
-    return Answer.ACCEPTED if result.action == "accept" else Answer.DECLINED
+    # The user's answer is awaited within the call's time limit, so a slow one ends the call saying nothing was
+    # sent, rather than the call being cut off with its create's outcome unknown.
+    with anyio.move_on_after(time_left()):
+        try:
+            result = await ctx.request_context.session.elicit_form(
+                text, NOTHING_TO_FILL, related_request_id=ctx.request_id
+            )
+        except NoBackChannelError:
+            return Answer.CANNOT_ASK
+        return Answer.ACCEPTED if result.action == "accept" else Answer.DECLINED
+    return Answer.UNANSWERED
 
 
-def declined(price: Price, api: str) -> str:
+def not_created(answer: Answer, price: Price, api: str) -> CallToolResult:
+    """The normal result (not an error) of a create the user declined, or did not answer about in time."""
+    text = _not_created(answer, price, api)
+    result = GenerationResult(
+        id="",
+        api=api,
+        state="declined",
+        model=price.model,
+        generation_type=price.kind,
+        estimated_cost_usd=price.usd,
+        estimated_cost_note=price.unknown_because,
+        next_step=text,
+    )
+    return CallToolResult(
+        content=[TextContent(type="text", text=text)], structured_content=result.model_dump(mode="json")
+    )
+
+
+def _not_created(answer: Answer, price: Price, api: str) -> str:
+    cost = priced_at(price.usd, price.unknown_because, price.counted_usd, api)
+    if answer is Answer.UNANSWERED:
+        return (
+            f"Not created: the user did not answer in time whether to spend on it ({cost}). Nothing was sent to Luma "
+            "and nothing was charged. Ask the user, and call again if they want it."
+        )
     return (
-        f"Not created: the user declined it ({priced_at(price.usd, price.unknown_because, price.counted_usd, api)}). "
-        "Nothing was sent to Luma and nothing was charged. Do not create it again unless the user asks for it."
+        f"Not created: the user declined it ({cost}). Nothing was sent to Luma and nothing was charged. Do not create "
+        "it again unless the user asks for it."
     )
 
 
