@@ -11,7 +11,7 @@ from typing import Any
 import anyio
 import pytest
 from mcp.client.session import ClientRequestContext
-from mcp.types import CallToolResult, ElicitRequestParams, ElicitResult
+from mcp.types import INTERNAL_ERROR, CallToolResult, ElicitRequestParams, ElicitResult, ErrorData
 
 from luma_mcp import Settings
 from luma_mcp.emulator import Emulator
@@ -202,6 +202,20 @@ async def test_a_user_who_does_not_answer_in_time_gets_nothing_sent(emulator: Em
     async with connect(settings, elicitation_callback=slow_user, mode="legacy") as client:
         unanswered = await client.call_tool("create_generation", RAY2)
     assert not unanswered.is_error, text_of(unanswered)
-    assert text_of(unanswered).startswith("Not created: the user did not answer in time whether to spend on it")
+    assert text_of(unanswered).startswith("Not created: no answer came from the user in time whether to spend on it")
     assert (unanswered.structured_content or {})["state"] == "declined"
+    assert emulator.requests == []
+
+
+async def test_a_client_that_fails_to_ask_gets_nothing_sent(emulator: Emulator, tmp_path: Path) -> None:
+    """A client that declared it can ask, then answers the question with an error: nothing is spent unasked."""
+
+    async def broken(context: ClientRequestContext, params: ElicitRequestParams) -> ErrorData:
+        return ErrorData(code=INTERNAL_ERROR, message="the form could not be shown")
+
+    settings = guarded(emulator, tmp_path, confirm_above_usd=0.5)
+    async with connect(settings, elicitation_callback=broken, mode="legacy") as client:
+        result = await client.call_tool("create_generation", RAY2)
+    assert not result.is_error, text_of(result)
+    assert text_of(result).startswith("Not created: no answer came from the user")
     assert emulator.requests == []

@@ -9,7 +9,7 @@ import hashlib
 from enum import Enum
 
 import anyio
-from mcp.shared.exceptions import NoBackChannelError
+from mcp.shared.exceptions import MCPError, NoBackChannelError
 from mcp.types import (
     CallToolResult,
     ElicitRequest,
@@ -38,7 +38,7 @@ class Answer(Enum):
     DECLINED = "declined"
     CANNOT_ASK = "cannot ask"
     UNANSWERED = "unanswered"
-    """Not answered within the call's time limit."""
+    """No answer came within the call's time limit (or the client failed to ask)."""
 
 
 class AskTheUser(Exception):
@@ -88,6 +88,8 @@ async def ask(ctx: AppCtx, text: str) -> Answer:
             )
         except NoBackChannelError:
             return Answer.CANNOT_ASK
+        except MCPError:
+            return Answer.UNANSWERED  # the client said it could ask, then could not: nothing is spent unasked
         return Answer.ACCEPTED if result.action == "accept" else Answer.DECLINED
     return Answer.UNANSWERED
 
@@ -114,8 +116,8 @@ def _not_created(answer: Answer, price: Price, api: str) -> str:
     cost = priced_at(price.usd, price.unknown_because, price.counted_usd, api)
     if answer is Answer.UNANSWERED:
         return (
-            f"Not created: the user did not answer in time whether to spend on it ({cost}). Nothing was sent to Luma "
-            "and nothing was charged. Ask the user, and call again if they want it."
+            f"Not created: no answer came from the user in time whether to spend on it ({cost}). Nothing was sent to "
+            "Luma and nothing was charged. Ask the user, and call again if they want it."
         )
     return (
         f"Not created: the user declined it ({cost}). Nothing was sent to Luma and nothing was charged. Do not create "
