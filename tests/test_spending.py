@@ -10,6 +10,7 @@ from typing import Any
 
 import anyio
 import pytest
+from mcp import Client
 from mcp.client.session import ClientRequestContext
 from mcp.types import INTERNAL_ERROR, CallToolResult, ElicitRequestParams, ElicitResult, ErrorData
 
@@ -19,6 +20,7 @@ from luma_mcp.errors import ConfigurationError
 from luma_mcp.tools import PAID_TOOLS
 
 from .helpers import connect, settings_for, text_of
+from .test_end_to_end import http_server, server_env
 
 pytestmark = pytest.mark.anyio
 
@@ -219,3 +221,23 @@ async def test_a_client_that_fails_to_ask_gets_nothing_sent(emulator: Emulator, 
     assert not result.is_error, text_of(result)
     assert text_of(result).startswith("Not created: no answer came from the user")
     assert emulator.requests == []
+
+
+async def test_the_user_is_asked_over_streamable_http_in_both_eras(emulator: Emulator, tmp_path: Path) -> None:
+    """The server run as users run it: the 2025-era question travels on the call's stream, the 2026-era one as an
+    input-required result that the client answers in a second request."""
+    env = server_env(emulator, tmp_path / "out", LUMA_MCP_CONFIRM_ABOVE_USD="0.5", LUMA_MCP_STATE_DIR=str(tmp_path))
+    async with http_server("streamable-http", env, tmp_path / "server.log") as url:
+        for mode, version in ERAS.items():
+            no, yes = Answers("decline"), Answers("accept")
+            async with Client(f"{url}/mcp", elicitation_callback=no, mode=mode) as client:
+                assert client.protocol_version == version
+                declined = await client.call_tool("create_generation", {**RAY2, "wait": False})
+            assert not declined.is_error and (declined.structured_content or {})["state"] == "declined", mode
+            assert creates(emulator) == 0
+            async with Client(f"{url}/mcp", elicitation_callback=yes, mode=mode) as client:
+                made = await client.call_tool("create_generation", {**RAY2, "wait": False})
+            assert not made.is_error and (made.structured_content or {})["state"] == "queued", text_of(made)
+            assert len(no.asked) == len(yes.asked) == 1 and "estimated at $1.02" in yes.asked[0]
+            assert creates(emulator) == 1
+            emulator.clear_requests()
