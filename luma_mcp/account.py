@@ -25,11 +25,12 @@ from .admission import CreateLedger, CreateLimits, CreateQueue, Report
 from .backend import Job, LumaBackend, LumaReads, kind_and_body
 from .client import HANDED_OUT_MEMORY
 from .errors import CreateOutcomeUnknownError
-from .errors.wording import ledger_unreadable
+from .errors.wording import ledger_unreadable, spending_cap_reached, spending_cap_without_ledger
 from .ledger import Ledger, LedgerEntry, Spending, UnknownCreate
 from .lineup import estimate_cost
 from .models import Generation, ImageRequest, ReframeImageRequest
 from .poller import OnChange, Poller, PollSchedule
+from .spending import Price, counted_spending, price_of, start_of_today
 
 logger = logging.getLogger(__name__)
 
@@ -81,12 +82,17 @@ class Account:
         on_change: Changed,
         ledger: Ledger | None = None,
         image_limits: CreateLimits | None = None,
+        max_spend_usd: float | None = None,
     ) -> None:
         """`image_limits`: Photon's own limits, for an API whose image models Luma limits apart from its video."""
         self.name = name
         self.backend = backend
         self.memory = memory
         self._ledger = ledger
+        self._max_spend_usd = max_spend_usd
+        self._spending = anyio.Lock()
+        self._reserved_usd = 0.0
+        """Creates that passed the spending cap but are not in the ledger yet, at what the cap counts them."""
         self._uploading: dict[str, anyio.Lock] = {}
         """One lock per content being uploaded, so calls naming the same file at once upload it once."""
         self.leases = 0
@@ -130,19 +136,52 @@ class Account:
         return self.leases > 0 or bool(self.watching)
 
     async def start(self, job: Job, *, report: Report) -> Generation:
-        """Start a paid job once Luma's limits allow it, telling `report` what it waits for (see `CreateQueue`)."""
+        """Start a paid job once the spending cap and Luma's limits allow it, telling `report` what it waits for
+        (see `CreateQueue`). Until its row is in the ledger, the job is held against the cap here, so creates
+        running at once cannot pass it together."""
+        price = price_of(job, self.api)
+        async with self._spending:
+            await self.check_spending(price)
+            self._reserved_usd += price.counted_usd
         try:
-            photon = isinstance(job, ImageRequest | ReframeImageRequest)
-            queue = self._image_creates if self._image_creates and photon else self._creates
-            generation = await queue.submit(lambda: self.backend.start(job), report=report)
-        except CreateOutcomeUnknownError as lost:
-            await self._write(self._record_unknown(job, str(lost)))
-            raise
-        self._on_change(self.name, generation.id)
-        # Luma took the job: its row is written even if this call is being cut off, or it could not be found again.
-        with anyio.CancelScope(shield=True), anyio.move_on_after(LEDGER_WRITE_SECONDS):
-            await self._write(self._record_started(generation, job))
-        return generation
+            try:
+                photon = isinstance(job, ImageRequest | ReframeImageRequest)
+                queue = self._image_creates if self._image_creates and photon else self._creates
+                generation = await queue.submit(lambda: self.backend.start(job), report=report)
+            except CreateOutcomeUnknownError as lost:
+                await self._write(self._record_unknown(job, str(lost)))
+                raise
+            self._on_change(self.name, generation.id)
+            # Luma took the job: its row is written even if this call is being cut off, or it could not be found
+            # again.
+            with anyio.CancelScope(shield=True), anyio.move_on_after(LEDGER_WRITE_SECONDS):
+                await self._write(self._record_started(generation, job))
+            return generation
+        finally:
+            # Under the lock, so a check reading the ledger meanwhile counts the job once, in the row or here.
+            with anyio.CancelScope(shield=True):
+                async with self._spending:
+                    self._reserved_usd -= price.counted_usd
+
+    async def check_spending(self, price: Price) -> None:
+        """Refuse, before anything is sent, a create that would take today's spending (from the ledger) past the
+        daily cap. Without a ledger a cap cannot be kept, so every create is refused rather than the cap ignored."""
+        cap = self._max_spend_usd
+        if cap is None:
+            return
+        if self._ledger is None:
+            raise spending_cap_without_ledger(cap)
+        spending = await self.spent(since=start_of_today())
+        spent_today = counted_spending(spending, self.api) if spending else 0.0
+        if round(spent_today + self._reserved_usd + price.counted_usd, 4) > cap:
+            raise spending_cap_reached(
+                self.api,
+                spent_today=round(spent_today + self._reserved_usd, 4),
+                cap=cap,
+                usd_estimate=price.usd,
+                unknown_because=price.unknown_because,
+                counted=price.counted_usd,
+            )
 
     async def upload(self, path: Path, *, media_type: str, sha256: str) -> str:
         """The id of a Luma file with the checked local file's content, uploaded once per account: a file uploaded

@@ -337,6 +337,7 @@ class Accounts:
             on_change=self._changed,
             ledger=self._ledger,
             image_limits=PHOTON_LIMITS if api == "dream-machine" else None,
+            max_spend_usd=self._settings.max_spend_usd,
         )
 
     def _changed(self, account: str, generation_id: str) -> None:

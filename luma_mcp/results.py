@@ -30,9 +30,14 @@ class OutputInfo(BaseModel):
 class GenerationResult(BaseModel):
     """One generation, flattened so the model finds the video or image URL without digging."""
 
-    id: str
+    id: str = Field(description="The generation's id; empty when none was made (state 'declined').")
     api: str = Field(default="dream-machine", description="The Luma API that made it: dream-machine or agents.")
-    state: str = Field(description="queued, dreaming (Dream Machine) or processing (Agents), completed or failed.")
+    state: str = Field(
+        description=(
+            "queued, dreaming (Dream Machine) or processing (Agents), completed or failed; declined: the user declined "
+            "its cost, so nothing was made."
+        )
+    )
     video_url: str | None = Field(default=None, description="The MP4, once completed. Download it soon.")
     image_url: str | None = Field(default=None, description="The image (a split's first layer), once completed.")
     outputs: list[OutputInfo] = Field(
@@ -180,6 +185,13 @@ class Spent(BaseModel):
     generations_total: int
     unpriced: int = Field(description="Generations (in total) with no known price, left out of the sums.")
     outcome_unknown: int = Field(description="Creates whose answer was lost (in total): perhaps charged, not summed.")
+    left_today_usd: float | None = Field(
+        default=None,
+        description=(
+            "What the daily cap leaves today, with generations of no known price counted at the API's highest price; "
+            "null without a cap."
+        ),
+    )
 
 
 class CreditBalance(BaseModel):
@@ -188,3 +200,6 @@ class CreditBalance(BaseModel):
     balance_note: str | None = Field(default=None, description="Why there is no balance, when there is none.")
     spent: list[Spent] = Field(description="What this server spent per API, from its ledger.")
     spent_note: str
+    max_spend_usd_per_day: float | None = Field(
+        default=None, description="The daily spending cap per account (LUMA_MCP_MAX_SPEND_USD); null: none."
+    )

@@ -41,6 +41,7 @@ from .settings import Settings
 from .subscriptions import GENERATION_URI_PREFIX, Followable, ResourceUpdates, SubscriberAccounts, generation_uri
 from .timing import within
 from .tools import PAID_TOOLS, register_tools
+from .tools.confirm import AskTheUser
 from .version import __version__
 
 logger = logging.getLogger(__name__)
@@ -96,6 +97,8 @@ class LumaServer(MCPServer[AppContext]):
             raise ToolError(str(exc)) from exc
         except ToolError as exc:
             cause = exc.__cause__
+            if isinstance(cause, AskTheUser):
+                return cause.result
             if isinstance(cause, LumaMCPError):
                 raise ToolError(str(cause)) from cause
             # The SDK raises a plain ToolError only for arguments that fail the schema; an

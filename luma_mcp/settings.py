@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import sys
@@ -18,6 +19,7 @@ from .errors.wording import (
     setting_not_one_of,
     setting_not_positive_up_to,
     setting_not_seconds,
+    setting_not_usd,
     setting_not_whole_number,
 )
 from .timing import TimePolicy
@@ -72,6 +74,10 @@ class Settings:
     agents_creates_per_minute: int = 0
     """The Agents API's limits depend on the plan and are not published: none here unless set."""
     agents_max_in_flight: int = 0
+    max_spend_usd: float | None = None
+    """The most this server may spend per account per UTC day, by estimate (see `luma_mcp.spending`); None: no cap."""
+    confirm_above_usd: float | None = None
+    """A create estimated above this asks the user first, where the client can ask; None: none is asked."""
     first_look: FirstLook = "typical"
     """When the Agents API is first asked about a new generation: near its kind's typical time (fewer requests;
     see `PollSchedule.typical_seconds`), or early, after one poll interval (a fast generation, as the emulator's,
@@ -152,6 +158,8 @@ class Settings:
             environ, "LUMA_MCP_AGENTS_CREATES_PER_MINUTE", cls.agents_creates_per_minute, minimum=0
         )
         agents_max_in_flight = _count(environ, "LUMA_MCP_AGENTS_MAX_IN_FLIGHT", cls.agents_max_in_flight, minimum=0)
+        max_spend_usd = _usd(environ, "LUMA_MCP_MAX_SPEND_USD")
+        confirm_above_usd = _usd(environ, "LUMA_MCP_CONFIRM_ABOVE_USD")
         return cls(
             api_key=api_key,
             agents_api_key=agents_api_key,
@@ -172,6 +180,8 @@ class Settings:
             max_in_flight=max_in_flight,
             agents_creates_per_minute=agents_creates_per_minute,
             agents_max_in_flight=agents_max_in_flight,
+            max_spend_usd=max_spend_usd,
+            confirm_above_usd=confirm_above_usd,
             first_look=first_look,  # type: ignore[arg-type]  # checked above
         )
 
@@ -207,6 +217,20 @@ def _seconds(environ: Mapping[str, str], name: str, default: float) -> float:
     if not 0 < seconds <= LONGEST_TIMEOUT:
         raise setting_not_positive_up_to(name, raw, most=LONGEST_TIMEOUT)
     return seconds
+
+
+def _usd(environ: Mapping[str, str], name: str) -> float | None:
+    """An amount in US dollars, 0 or more; unset is None."""
+    raw = (environ.get(name) or "").strip().removeprefix("$")
+    if not raw:
+        return None
+    try:
+        usd = float(raw)
+    except ValueError:
+        raise setting_not_usd(name, raw) from None
+    if not 0 <= usd < math.inf:
+        raise setting_not_usd(name, raw)
+    return usd
 
 
 def _count(environ: Mapping[str, str], name: str, default: int, *, minimum: int = 1) -> int:

@@ -17,7 +17,7 @@ BUG_GUARDS = {"RuntimeError"}
 LAYERS = (
     {"version", "errors", "settings", "timing"},
     {"models", "agents_wire", "lineup", "backend", "retries", "http_client", "client", "agents_client"},
-    {"downloads", "ledger"},
+    {"downloads", "ledger", "spending"},
     {"poller", "admission", "account", "accounts"},
     {
         "sdk_internals",

@@ -73,6 +73,10 @@ def setting_not_whole_number(name: str, raw: str) -> ConfigurationError:
     return ConfigurationError(f"{name} must be a whole number, not {raw!r}")
 
 
+def setting_not_usd(name: str, raw: str) -> ConfigurationError:
+    return ConfigurationError(f"{name} must be an amount in US dollars, 0 or more (such as 5 or 2.50), not {raw!r}")
+
+
 def setting_below_minimum(name: str, raw: str, minimum: int) -> ConfigurationError:
     return ConfigurationError(f"{name} must be at least {minimum}, not {raw!r}")
 
@@ -833,3 +837,38 @@ def _shorten(value: object) -> str:
     except ValueError:  # an int too long to print (Python's 4300-digit limit)
         return "a number too large to show"
     return text if len(text) <= 60 else f"{text[:57]}..."
+
+
+def usd(amount: float) -> str:
+    """A dollar amount as people write it: cents, or the fraction of a cent a price has ($0.0404)."""
+    return f"${amount:.2f}" if round(amount, 2) == amount else f"${amount:.4f}"
+
+
+def priced_at(usd_estimate: float | None, unknown_because: str | None, counted_usd: float, api: str) -> str:
+    """A create's estimate as the spending guard counts it."""
+    if usd_estimate is not None:
+        return f"estimated at {usd(usd_estimate)}"
+    return (
+        f"of no known price ({unknown_because}), so counted at {usd(counted_usd)}, the highest known price on the "
+        f"{api} API"
+    )
+
+
+def spending_cap_reached(
+    api: str, *, spent_today: float, cap: float, usd_estimate: float | None, unknown_because: str | None, counted: float
+) -> LumaMCPError:
+    return LumaMCPError(
+        f"Not sent: this create would pass the daily spending cap. Today (UTC) this server has spent "
+        f"{usd(spent_today)} on the {api} API for this account, by estimate; the cap (LUMA_MCP_MAX_SPEND_USD) is "
+        f"{usd(cap)} a day; this create is {priced_at(usd_estimate, unknown_because, counted, api)}. Nothing was "
+        "sent to Luma. Choose something cheaper (a shorter or lower-resolution video, a flash model), or wait for "
+        "midnight UTC; the user can raise the cap."
+    )
+
+
+def spending_cap_without_ledger(cap: float) -> LumaMCPError:
+    return LumaMCPError(
+        f"Not sent: a daily spending cap is set (LUMA_MCP_MAX_SPEND_USD, {usd(cap)}) but this server keeps no ledger "
+        "(LUMA_MCP_LEDGER=off, or its state folder cannot be used), so it cannot tell what it spent today and "
+        "makes nothing that costs money. Nothing was sent to Luma. The user can turn the ledger on or unset the cap."
+    )

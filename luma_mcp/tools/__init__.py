@@ -49,6 +49,11 @@ TOOLS: tuple[tuple[Callable[..., Awaitable[Any]], str, ToolAnnotations], ...] = 
 PAID_TOOLS = frozenset(tool.__name__ for tool, _, hints in TOOLS if hints is PAID)
 
 
+COST_NOTE = "Each result carries estimated_cost_usd (by the price tables in list_models)."
+"""Told in every paid tool's description, here rather than in each docstring, so a new paid tool tells it too."""
+
+
 def register_tools(server: MCPServer[AppContext]) -> None:
     for tool, title, hints in TOOLS:
-        server.add_tool(tool, title=title, annotations=hints)
+        description = f"{(tool.__doc__ or '').rstrip()}\n\n{COST_NOTE}" if hints is PAID else None
+        server.add_tool(tool, title=title, description=description, annotations=hints)

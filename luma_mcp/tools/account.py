@@ -3,28 +3,32 @@
 from datetime import UTC, datetime
 
 from ..accounts import current_caller
+from ..context import AppCtx, app_of
 from ..results import CreditBalance, Spent
+from ..spending import counted_spending, start_of_today
 
 SPENT_NOTE = (
     "Estimated from the price tables (see list_models), for the generations this server started and keeps in its "
     "ledger; failed ones are left out, as Luma refunds them."
 )
 NO_LEDGER_NOTE = "This server keeps no ledger (LUMA_MCP_LEDGER=off), so it cannot say what it spent."
+NO_LEDGER_CAP_NOTE = " With a daily spending cap set, it therefore makes nothing that costs money."
 NO_BALANCE_NOTE = (
     "The Agents API has no balance endpoint: see your balance at https://platform.lumalabs.ai. A Dream Machine key "
     "would show that API's balance here."
 )
 
 
-async def get_credits() -> CreditBalance:
-    """Show the Luma credit balance left (the Dream Machine API has one; the Agents API does not), and what this
-    server spent today and in total on each API, by estimate."""
+async def get_credits(ctx: AppCtx) -> CreditBalance:
+    """Show the Luma credit balance left (the Dream Machine API has one; the Agents API does not), what this
+    server spent today and in total on each API, by estimate, and the daily spending cap with what is left of it."""
+    cap = app_of(ctx).settings.max_spend_usd
     caller = current_caller()
     if not caller.accounts:
         caller.account_for("dream-machine")  # raises: no key at all, and says where to get one
     dream_machine = caller.accounts.get("dream-machine")
     cents = (await dream_machine.reads.get_credits()).credit_balance if dream_machine else None
-    today = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    today = start_of_today()
     spent: list[Spent] = []
     for account in caller.accounts.values():
         total = await account.spent(since=datetime.min.replace(tzinfo=UTC))
@@ -40,6 +44,7 @@ async def get_credits() -> CreditBalance:
                 generations_total=total.priced + total.unpriced,
                 unpriced=total.unpriced,
                 outcome_unknown=total.outcome_unknown,
+                left_today_usd=None if cap is None else max(0.0, round(cap - counted_spending(daily, account.api), 4)),
             )
         )
     return CreditBalance(
@@ -47,5 +52,6 @@ async def get_credits() -> CreditBalance:
         credit_balance_usd=None if cents is None else round(cents / 100, 2),
         balance_note=None if dream_machine else NO_BALANCE_NOTE,
         spent=spent,
-        spent_note=SPENT_NOTE if spent else NO_LEDGER_NOTE,
+        spent_note=SPENT_NOTE if spent else NO_LEDGER_NOTE + (NO_LEDGER_CAP_NOTE if cap is not None else ""),
+        max_spend_usd_per_day=cap,
     )

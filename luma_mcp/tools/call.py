@@ -6,13 +6,15 @@ from mcp.types import CallToolResult, TextContent
 
 from ..account import Account
 from ..accounts import current_caller
-from ..backend import Job, LumaReads
-from ..context import AppCtx
+from ..backend import Job, LumaReads, kind_and_body
+from ..context import AppCtx, app_of
 from ..errors import NotFoundError
 from ..errors.wording import deleted_while_waiting, generation_failed, source_of_other_api
 from ..models import Generation, is_generation_id
 from ..results import GenerationResult
+from ..spending import price_of
 from ..timing import time_left
+from .confirm import Answer, ask, not_confirmed, not_created, question
 from .media import CheckedMedia, MediaKind, checked_media
 from .progress import Progress
 
@@ -52,12 +54,26 @@ class ToolCall:
     def __init__(self, ctx: AppCtx, on: Account | None = None) -> None:
         self.account: Account = on or account()
         self.progress = Progress(ctx)
+        self._ctx = ctx
 
     async def start(self, job: Job, wait: bool) -> CallToolResult:
-        """Start a paid job (queued here while Luma's limits say so), then end as `finish` does."""
-        return await self.finish(await self.account.start(job, report=self.progress.report), wait)
+        """Start a paid job (queued here while Luma's limits say so), then end as `finish` does. A job the daily
+        spending cap refuses is refused before the user is asked to confirm its cost; one the user declines ends
+        as a normal result, with nothing sent."""
+        api = self.account.api
+        price = price_of(job, api)
+        await self.account.check_spending(price)
+        threshold = app_of(self._ctx).settings.confirm_above_usd
+        note = None
+        if threshold is not None and price.counted_usd > threshold:
+            answer = await ask(self._ctx, question(price, api, threshold, kind_and_body(job)[1].get("prompt")))
+            if answer in (Answer.DECLINED, Answer.UNANSWERED):
+                return not_created(answer, price, api)
+            if answer is Answer.CANNOT_ASK:
+                note = not_confirmed(price, api, threshold)
+        return await self.finish(await self.account.start(job, report=self.progress.report), wait, note)
 
-    async def finish(self, generation: Generation, wait: bool) -> CallToolResult:
+    async def finish(self, generation: Generation, wait: bool, note: str | None = None) -> CallToolResult:
         """The common ending of every tool that starts or looks at a generation."""
         if wait and not generation.is_terminal:
             remaining = time_left()
@@ -81,6 +97,7 @@ class ToolCall:
                 f"{makes}. Do not create it again."
             )
         result = GenerationResult.of(generation, next_step)
+        text = f"{result.summary()} {note}" if note else result.summary()
         return CallToolResult(
-            content=[TextContent(type="text", text=result.summary())], structured_content=result.model_dump(mode="json")
+            content=[TextContent(type="text", text=text)], structured_content=result.model_dump(mode="json")
         )

@@ -1,0 +1,52 @@
+"""What a create counts as against the daily spending cap (`LUMA_MCP_MAX_SPEND_USD`) and the confirmation threshold
+(`LUMA_MCP_CONFIRM_ABOVE_USD`): its estimated price, or, where the lineup knows none, the highest price the lineup
+knows on its API, so that a job nobody can price never slips under either."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from .backend import Job, kind_and_body
+from .ledger import Spending
+from .lineup import LINEUP, estimate_cost
+
+
+@dataclass(frozen=True)
+class Price:
+    """A create's estimated price (`usd`, None with `unknown_because` when there is none) and what it counts as."""
+
+    model: str | None
+    kind: str
+    usd: float | None
+    unknown_because: str | None
+    counted_usd: float
+    """The estimate, else the highest known price of the job's API."""
+
+
+def price_of(job: Job, api: str) -> Price:
+    kind, request = kind_and_body(job)
+    model = request.get("model")
+    model = model if isinstance(model, str) else None
+    cost = estimate_cost(model, {"type": kind, **request})
+    if cost.usd is not None:
+        return Price(model, kind, cost.usd, None, cost.usd)
+    # A job that names no model (an upscale, a soundtrack) is priced by its kind alone.
+    because = cost.unknown_because if model else f"Luma publishes no price for {kind} on the {api} API"
+    return Price(model, kind, None, because, highest_price(api))
+
+
+def highest_price(api: str) -> float:
+    """The dearest output the lineup prices on `api`."""
+    return max(price for model in LINEUP.values() if model.api == api for price in model.prices_usd.values())
+
+
+def counted_spending(spending: Spending, api: str) -> float:
+    """What the cap counts as spent: the estimates, and each generation with no known price (or a create whose
+    answer was lost, perhaps charged) at the highest known price of the API."""
+    return round(spending.usd + (spending.unpriced + spending.outcome_unknown) * highest_price(api), 4)
+
+
+def start_of_today() -> datetime:
+    """Midnight UTC: the spending cap is per UTC day."""
+    return datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
