@@ -49,6 +49,16 @@ FEW = settings(max_examples=40, deadline=None, database=None)
 SOME = settings(max_examples=60, deadline=None, database=None)
 MANY = settings(max_examples=100, deadline=None, database=None)
 
+REFRAME_GEOMETRY = (
+    "grid_position_x",
+    "grid_position_y",
+    "x_start",
+    "x_end",
+    "y_start",
+    "y_end",
+    "resized_width",
+    "resized_height",
+)
 PARAMETERS: dict[str, tuple[str, ...]] = {
     "create_generation": (
         "prompt",
@@ -91,16 +101,29 @@ PARAMETERS: dict[str, tuple[str, ...]] = {
     "generate_image": ("prompt", "model", "aspect_ratio", "image_refs", "style", "output_format", "wait"),
     "edit_image": ("image", "prompt", "model", "image_refs", "wait"),
     "split_image_layers": ("image", "prompt", "resolution", "wait"),
-    "edit_video": ("video", "prompt", "model", "strength", "wait"),
-    "reframe_video": ("video", "aspect_ratio", "prompt", "model", "resolution", "wait"),
+    "edit_video": ("video", "prompt", "model", "strength", "first_frame", "wait"),
+    "reframe_video": (
+        "video",
+        "aspect_ratio",
+        "prompt",
+        "model",
+        "resolution",
+        "first_frame",
+        *REFRAME_GEOMETRY,
+        "wait",
+    ),
+    "reframe_image": ("image", "aspect_ratio", "prompt", "model", "output_format", *REFRAME_GEOMETRY, "wait"),
 }
 TOOLS = tuple(PARAMETERS)
-AGENTS_ONLY = ("generate_image", "edit_image", "split_image_layers", "edit_video", "reframe_video")
+AGENTS_ONLY = ("generate_image", "edit_image", "split_image_layers")
 """Tools these servers (a Dream Machine key only) refuse for want of an Agents key: they are checked for crashes
 and unknown keys here, and their own refusals in tests/test_image_tools.py and tests/test_edit_tools.py."""
-ASKING_LUMA = tuple(tool for tool in TOOLS if tool != "list_models" and tool not in AGENTS_ONLY)
+EDITS = ("edit_video", "reframe_video", "reframe_image")
+"""Tools that change a video or image at a URL: checked for crashes and unknown keys here, and their refusals and
+bodies in tests/test_dream_machine_edits.py and tests/test_edit_tools.py."""
+ASKING_LUMA = tuple(tool for tool in TOOLS if tool != "list_models" and tool not in (*AGENTS_ONLY, *EDITS))
 """list_models answers from what the server knows, without a request."""
-TOOLS_WITH_ARGUMENTS = tuple(tool for tool, names in PARAMETERS.items() if names and tool not in AGENTS_ONLY)
+TOOLS_WITH_ARGUMENTS = tuple(tool for tool, names in PARAMETERS.items() if names and tool not in (*AGENTS_ONLY, *EDITS))
 SDK_LOGGER = logging.getLogger("mcp.server.mcpserver.server")
 UUID_PATTERN = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 LOOPBACK_CALLBACK = "http://127.0.0.1:9/luma-callback"  # the discard port: refused at once, never leaves the host
@@ -693,8 +716,10 @@ def plausible(name: str, completed_id: str) -> st.SearchStrategy[Any]:
             return st.sampled_from(ASPECT_RATIOS)
         case "direction":
             return st.sampled_from(["forward", "backward"])
-        case "image" | "video":
+        case "image" | "video" | "first_frame":
             return st.one_of(st.just(completed_id), valid_ids, valid_image_urls)
+        case name if name in REFRAME_GEOMETRY:
+            return st.integers(0, 4000)
         case "image_refs":
             return st.lists(st.one_of(valid_image_urls, valid_image_urls.map(lambda url: {"image": url})), max_size=10)
         case "style":

@@ -23,13 +23,12 @@ from ..models import (
     is_generation_id,
 )
 from ..ray3_edits import MAX_EDIT_SECONDS, RAY3, check_reframe, ray3_reframe, ray3_video_edit
-from .arguments import AgentsPrompt, GenerationOutput, MediaArgument, Wait
+from .arguments import AgentsPrompt, GenerationOutput, MediaArgument, VideoModel, Wait
 from .call import ToolCall, agents_source
 from .media import dream_machine_images, refuse_local_files
 
-EditModel = Literal["ray-3.2", "ray-2", "ray-flash-2"]
 EditModelArg = Annotated[
-    EditModel | None,
+    VideoModel | None,
     Field(
         description=(
             "ray-3.2 (an Agents API key; takes local files), or ray-2 / ray-flash-2 (the Dream Machine API; public "
@@ -281,7 +280,7 @@ async def reframe_image(
     return await ToolCall(ctx, dream).start(reframe, wait)
 
 
-async def _model_for(source: str, model: EditModel | None, argument: str) -> EditModel:
+async def _model_for(source: str, model: VideoModel | None, argument: str) -> VideoModel:
     """The model that changes `source`: the one asked for, else the source's own API's, else the caller's best. A
     generation of ours given to a model of the other API is refused by name, before anything is sent."""
     caller = current_caller()
