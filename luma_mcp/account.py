@@ -27,7 +27,6 @@ from .client import HANDED_OUT_MEMORY
 from .errors import CreateOutcomeUnknownError
 from .errors.wording import ledger_unreadable, spending_cap_reached, spending_cap_without_ledger
 from .ledger import Ledger, LedgerEntry, Spending, UnknownCreate
-from .lineup import estimate_cost
 from .models import Generation, ImageRequest, ReframeImageRequest
 from .poller import OnChange, Poller, PollSchedule
 from .spending import Price, counted_spending, price_of, start_of_today
@@ -377,7 +376,7 @@ class Account:
             request=request,
             reason=reason,
             model=model,
-            estimated_cost_usd=_estimated_usd(model, kind, request),
+            estimated_cost_usd=price_of(job, self.api).usd,
         )
         await self._ledger.outcome_unknown(self.name, unknown)
 
@@ -392,7 +391,7 @@ class Account:
             request=request,
             state=generation.state,
             model=generation.model,
-            estimated_cost_usd=_estimated_usd(generation.model or str(request.get("model")), kind, request),
+            estimated_cost_usd=price_of(job, self.api).usd,
         )
         if generation.created_at:
             entry = replace(entry, created_at=generation.created_at)
@@ -427,9 +426,3 @@ def _with_request(generation: Generation, request: dict[str, Any] | None) -> Gen
     if generation.request is not None or request is None:
         return generation
     return generation.model_copy(update={"request": request})
-
-
-def _estimated_usd(model: str | None, kind: str, request: dict[str, object]) -> float | None:
-    """What a job costs by the lineup, kept with it in the ledger; its kind is told, as an upscale's or a
-    soundtrack's body does not say what it makes."""
-    return estimate_cost(model, {"type": kind, **request}).usd

@@ -184,11 +184,18 @@ async def test_list_models_shows_photon_with_its_kinds_options_and_estimated_pri
         listed = (await client.call_tool("list_models", {})).structured_content or {}
     by_name = {model["name"]: model for model in listed["models"]}
     photon, flash = by_name["photon-1"], by_name["photon-flash-1"]
-    assert (photon["api"], photon["available"], photon["kinds"]) == ("dream-machine", True, ["image", "edit"])
-    assert flash["kinds"] == ["image", "edit"] and flash["available"] is True
+    assert (photon["api"], photon["available"], photon["kinds"]) == (
+        "dream-machine",
+        True,
+        ["image", "edit", "reframe"],
+    )
+    assert flash["kinds"] == ["image", "edit", "reframe"] and flash["available"] is True
     assert photon["options"]["aspect_ratio"] == ["16:9", "9:16", "1:1", "4:3", "3:4", "21:9", "9:21"]
     assert photon["options"]["output_format"] == ["jpeg", "png"]
-    assert (photon["prices_usd"], flash["prices_usd"]) == ({"image": 0.0104}, {"image": 0.0027})
+    assert (photon["prices_usd"], flash["prices_usd"]) == (
+        {"image": 0.0104, "reframe_image": 0.0104},
+        {"image": 0.0027, "reframe_image": 0.0027},
+    )
     assert "estimate" in photon["price_source"] and "third party" in photon["price_source"]
     assert (listed["default_video_model"], listed["default_image_model"]) == ("ray-2", "photon-1")
     assert emulator.requests == []
