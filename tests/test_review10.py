@@ -133,3 +133,25 @@ async def test_a_photon_reframe_followed_again_after_a_restart_holds_no_ray_slot
             video = await client.call_tool("create_generation", {**RAY2, "wait": False})
         assert not video.is_error, text_of(video)
         assert len(emulator.requests_for("POST", "/generations/video")) == 1
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="Photon and ray-2 edits take the Agents API's prompt (1 to 6000 characters): a prompt Luma's Dream Machine "
+    "API refuses (under 3 or over 5000 characters, luma-api.md §4.1, §8.2) is sent to it",
+)
+@pytest.mark.parametrize(
+    ("tool", "arguments"),
+    [
+        ("generate_image", {"model": "photon-1"}),
+        ("edit_image", {"model": "photon-1", "image": "https://example.com/photo.jpg"}),
+        ("edit_video", {"model": "ray-2", "video": "https://example.com/clip.mp4"}),
+    ],
+)
+async def test_a_prompt_the_dream_machine_refuses_is_refused_before_sending(
+    emulator: Emulator, tmp_path: Path, tool: str, arguments: dict[str, str]
+) -> None:
+    async with connect(settings_for(emulator, tmp_path)) as client:
+        result = await client.call_tool(tool, {**arguments, "prompt": "x" * 5001})
+    assert result.is_error
+    assert posts(emulator) == 0
