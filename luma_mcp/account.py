@@ -259,7 +259,8 @@ class Account:
             logger.exception("Could not read the ledger; unfinished generations are not followed again")
             return
         for entry in entries:
-            queue = self._image_creates if self._image_creates and entry.kind == "image" else self._creates
+            photon = entry.kind in ("image", "reframe_image")
+            queue = self._image_creates if self._image_creates and photon else self._creates
             queue.ledger.in_flight.setdefault(entry.id, anyio.current_time())
             self._poller.follow(_generation_of(entry))
         if entries:

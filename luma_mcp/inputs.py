@@ -18,6 +18,7 @@ from .errors.wording import (
     backward_interpolation,
     loop_refused,
     media_not_printable,
+    prompt_length_on_model,
     two_far_ends,
     unknown_arguments,
     url_not_http,
@@ -195,3 +196,10 @@ def check_argument_names(tool: str, arguments: Mapping[str, Any], known: Collect
         return
     nearest = {name: next(iter(get_close_matches(name, list(known), n=1, cutoff=0.6)), None) for name in unknown}
     raise unknown_arguments(tool, nearest, known)
+
+
+def check_dream_machine_prompt(model: str, prompt: str) -> None:
+    """Tools that serve both APIs take the Agents API's longer prompts; the Dream Machine API takes 3 to 5000
+    characters, so a prompt outside that is refused before it is sent there."""
+    if not PROMPT_MIN_LENGTH <= len(prompt) <= PROMPT_MAX_LENGTH:
+        raise prompt_length_on_model(model, len(prompt), PROMPT_MIN_LENGTH, PROMPT_MAX_LENGTH)

@@ -60,6 +60,13 @@ CREATE TABLE IF NOT EXISTS unknown_creates (
     sent_at TEXT NOT NULL,
     reason TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS forgotten (
+    account TEXT NOT NULL,
+    id TEXT NOT NULL,
+    state TEXT NOT NULL,
+    estimated_cost_usd REAL,
+    created_at TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS uploads (
     account TEXT NOT NULL,
     sha256 TEXT NOT NULL,
@@ -252,10 +259,24 @@ class Ledger:
 
     async def forget(self, account: str, generation_id: str) -> bool:
         """Remove a generation from the ledger (not from Luma); True if it was there."""
-        cursor = await self._run(
-            lambda db: db.execute("DELETE FROM generations WHERE account=? AND id=?", (account, generation_id))
-        )
-        return cursor.rowcount > 0
+
+        def forget(db: sqlite3.Connection) -> bool:
+            # What it cost stays counted (see `spending`): forgetting a generation does not unspend it.
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                db.execute(
+                    "INSERT INTO forgotten SELECT account, id, state, estimated_cost_usd, created_at FROM generations "
+                    "WHERE account=? AND id=?",
+                    (account, generation_id),
+                )
+                gone = db.execute("DELETE FROM generations WHERE account=? AND id=?", (account, generation_id))
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+            db.execute("COMMIT")
+            return gone.rowcount > 0
+
+        return await self._run(forget)
 
     async def outcome_unknown(self, account: str, create: UnknownCreate) -> None:
         row = (
@@ -307,14 +328,16 @@ class Ledger:
         await self._run(lambda db: db.execute("INSERT OR REPLACE INTO uploads VALUES (?,?,?,?)", row))
 
     async def spending(self, account: str, *, since: datetime) -> Spending:
-        """What the account's generations made here since `since` cost by the estimates kept with them. A failed
-        one is left out (both APIs refund a failed generation); one with no known price is counted apart."""
+        """What the account's generations made here since `since` cost by the estimates kept with them, forgotten
+        ones too. A failed one is left out (both APIs refund a failed generation); one with no known price is counted
+        apart."""
         after = since.isoformat(timespec="milliseconds")
 
         def read(db: sqlite3.Connection) -> Spending:
             usd, priced, unpriced = db.execute(
                 "SELECT COALESCE(SUM(estimated_cost_usd), 0), COUNT(estimated_cost_usd), "
-                "COUNT(*) - COUNT(estimated_cost_usd) FROM generations "
+                "COUNT(*) - COUNT(estimated_cost_usd) FROM (SELECT state, estimated_cost_usd, created_at, account "
+                "FROM generations UNION ALL SELECT state, estimated_cost_usd, created_at, account FROM forgotten) "
                 "WHERE account=? AND state != 'failed' AND created_at >= ?",
                 (account, after),
             ).fetchone()

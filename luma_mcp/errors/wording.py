@@ -155,6 +155,13 @@ def option_not_on_model(
     )
 
 
+def prompt_length_on_model(model: str, length: int, least: int, most: int) -> InvalidRequestError:
+    return InvalidRequestError(
+        f"prompt has {length} characters, and {model} (the Dream Machine API) takes {least} to {most}. Shorten or "
+        "lengthen it. Nothing was sent to Luma."
+    )
+
+
 def argument_not_on_model(model: str, argument: str, instead: str) -> InvalidRequestError:
     return InvalidRequestError(f"{argument} is not offered on {model}; {instead}. Nothing was sent to Luma.")
 

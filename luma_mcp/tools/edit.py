@@ -11,6 +11,7 @@ from ..accounts import current_caller
 from ..agents_wire import EditStrength, RayAspectRatio, RayResolution
 from ..context import AppCtx
 from ..errors.wording import argument_not_on_model, edit_source_of_other_api, reframe_geometry_refused
+from ..inputs import check_dream_machine_prompt
 from ..lineup import LINEUP, default_video_model
 from ..models import (
     AspectRatio,
@@ -144,6 +145,7 @@ async def edit_video(
         job = ray3_video_edit(prompt, source=await source.reference(), strength=strength)
         return await ToolCall(ctx, agents).start(job, wait)
     dream = current_caller().account_for("dream-machine")
+    check_dream_machine_prompt(chosen, prompt)
     media, first = await _dream_machine_sources(chosen, video, first_frame)
     modify = ModifyVideoRequest(
         model=chosen,
@@ -221,6 +223,7 @@ async def reframe_video(
     if resolution is not None:
         raise argument_not_on_model(chosen, "resolution", "the Dream Machine API's reframe takes none; leave it out")
     dream = current_caller().account_for("dream-machine")
+    check_dream_machine_prompt(chosen, prompt)
     media, first = await _dream_machine_sources(chosen, video, first_frame)
     reframe = ReframeVideoRequest(
         model=chosen, media=media, aspect_ratio=aspect_ratio, prompt=prompt, first_frame=first, **geometry

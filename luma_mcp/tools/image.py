@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from ..accounts import current_caller
 from ..context import AppCtx
 from ..errors.wording import argument_not_on_model
+from ..inputs import check_dream_machine_prompt
 from ..lineup import IMAGE_ASPECT_RATIOS, PHOTON_ASPECT_RATIOS, default_image_model
 from ..models import PhotonModel, WeightedUrl
 from ..photon import PHOTON_MODELS, PHOTON_ONLY, UNI1_ONLY, check_photon_options, photon_image, refuse_options
@@ -234,6 +235,7 @@ async def _photon(
     """A Photon image: every option checked, then every image named by the public URL Luma fetches (a local file
     refused before any generation is looked up), then sent on the Dream Machine account."""
     dream_machine = current_caller().account_for("dream-machine")
+    check_dream_machine_prompt(model, prompt)
     check_photon_options(
         model, aspect_ratio=aspect_ratio, image_refs=len(image_refs or ()), character_refs=len(character_refs or ())
     )

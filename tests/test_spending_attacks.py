@@ -1,5 +1,5 @@
-"""Review of issue 10 (Photon, Dream Machine modify/reframe, the spending guard): bugs shown, each expected to fail
-until fixed."""
+"""The spending guard and the Dream Machine's new jobs, attacked: what is fixed passes; what is still open is marked
+as an expected failure (strict, so a fix shows up), each with what goes wrong."""
 
 from __future__ import annotations
 
@@ -27,11 +27,6 @@ def posts(emulator: Emulator) -> int:
     return len([request for request in emulator.requests if request.method == "POST"])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="delete_generation(forget=true) removes an Agents generation's row, and with it today's spending: the cap "
-    "no longer counts money already spent",
-)
 async def test_forgetting_an_agents_generation_does_not_lower_todays_spending(
     emulator: Emulator, tmp_path: Path
 ) -> None:
@@ -111,11 +106,6 @@ async def test_two_servers_on_one_ledger_cannot_pass_the_cap_between_them(emulat
     assert posts(emulator) == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Account._resume puts an unfinished ledger row in Photon's queue only when its kind is 'image': a Photon "
-    "reframe (kind 'reframe_image') followed again after a restart holds one of Ray's in-flight slots",
-)
 async def test_a_photon_reframe_followed_again_after_a_restart_holds_no_ray_slot(tmp_path: Path) -> None:
     slow = EmulatorConfig(queued_seconds=0.05, dreaming_seconds=30.0)
     one_video_at_a_time = CreateLimits(per_window=20, max_in_flight=1)
@@ -135,11 +125,6 @@ async def test_a_photon_reframe_followed_again_after_a_restart_holds_no_ray_slot
         assert len(emulator.requests_for("POST", "/generations/video")) == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Photon and ray-2 edits take the Agents API's prompt (1 to 6000 characters): a prompt Luma's Dream Machine "
-    "API refuses (under 3 or over 5000 characters, luma-api.md §4.1, §8.2) is sent to it",
-)
 @pytest.mark.parametrize(
     ("tool", "arguments"),
     [
