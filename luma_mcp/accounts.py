@@ -214,7 +214,7 @@ class Caller:
         """The generation and the account it belongs to. One this server has not learned about (made elsewhere, or
         by another server sharing the ledger, or with the ledger off) is looked up on each API in turn, Dream Machine
         first: Luma answers "not found" for another API's id. Its ledger is asked only when it cannot be read whole."""
-        first = self.learned(generation_id) or await self._first_guess(generation_id)
+        first = await self.likely_maker(generation_id)
         missing: NotFoundError | None = None
         for account in [first, *(other for other in self.accounts.values() if other is not first)]:
             try:
@@ -229,23 +229,19 @@ class Caller:
         assert missing is not None, "a caller has at least one account"
         raise missing
 
-    async def _first_guess(self, generation_id: str) -> Account:
-        """Where to look first for a generation not learned yet: the account whose ledger holds it (each ledger
-        read whole once, else this row alone), else the Dream Machine account."""
+    async def likely_maker(self, generation_id: str) -> Account:
+        """The account a generation most likely belongs to, asking Luma nothing: one learned, else the one whose
+        ledger holds it (each ledger read whole once, else this row alone), else the Dream Machine account. `find`
+        looks there first; a subscription, answered at once, follows it there, so an Agents generation this server
+        never heard of is followed on the wrong API, whose "not found" ends the follow (a subscriber to it hears
+        nothing; `get_generation` still finds it)."""
+        if learned := self.learned(generation_id):
+            return learned
         if len(self.accounts) > 1:
             whole = [await self.routes.knows_whole_ledger(account.name) for account in self.accounts.values()]
             if not all(whole):
                 return await self.made_by(generation_id) or self._first_to_ask()
         return self.learned(generation_id) or self._first_to_ask()
-
-    async def likely_maker(self, generation_id: str) -> Account:
-        """The account a generation most likely belongs to, asking Luma nothing: the one that made it, as far as
-        this server knows, else the Dream Machine account. For a subscription, which is answered at once: an
-        Agents generation this server never heard of is then followed on the wrong API, whose "not found" ends the
-        follow (a subscriber to it hears nothing; `get_generation` still finds it)."""
-        if len(self.accounts) == 1:
-            return next(iter(self.accounts.values()))
-        return await self.made_by(generation_id) or self._first_to_ask()
 
     def _first_to_ask(self) -> Account:
         """Without knowing better, the Dream Machine account, whose API can look up any of its generations."""
