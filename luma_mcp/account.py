@@ -148,13 +148,13 @@ class Account:
                 queue = self._image_creates if self._image_creates and photon else self._creates
                 generation = await queue.submit(lambda: self.backend.start(job), report=report)
             except CreateOutcomeUnknownError as lost:
-                await self._write(self._record_unknown(job, str(lost)))
+                await self._write(self._record_unknown(job, price, str(lost)))
                 raise
             self._on_change(self.name, generation.id)
             # Luma took the job: its row is written even if this call is being cut off, or it could not be found
             # again.
             with anyio.CancelScope(shield=True), anyio.move_on_after(LEDGER_WRITE_SECONDS):
-                await self._write(self._record_started(generation, job))
+                await self._write(self._record_started(generation, job, price))
             return generation
         finally:
             # Under the lock, so a check reading the ledger meanwhile counts the job once, in the row or here.
@@ -364,7 +364,7 @@ class Account:
             logger.exception("Could not read the ledger")
             return None
 
-    async def _record_unknown(self, job: Job, reason: str) -> None:
+    async def _record_unknown(self, job: Job, price: Price, reason: str) -> None:
         """A create that may have been charged and cannot be found: kept, so a count of what was spent can say so."""
         if self._ledger is None:
             return
@@ -377,11 +377,11 @@ class Account:
             request=request,
             reason=reason,
             model=model,
-            estimated_cost_usd=price_of(job, self.api).usd,
+            estimated_cost_usd=price.usd,
         )
         await self._ledger.outcome_unknown(self.name, unknown)
 
-    async def _record_started(self, generation: Generation, job: Job) -> None:
+    async def _record_started(self, generation: Generation, job: Job, price: Price) -> None:
         if self._ledger is None:
             return
         kind, request = kind_and_body(job)
@@ -392,7 +392,7 @@ class Account:
             request=request,
             state=generation.state,
             model=generation.model,
-            estimated_cost_usd=price_of(job, self.api).usd,
+            estimated_cost_usd=price.usd,
         )
         if generation.created_at:
             entry = replace(entry, created_at=generation.created_at)
