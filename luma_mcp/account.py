@@ -24,8 +24,13 @@ from anyio.abc import TaskGroup
 from .admission import CreateLedger, CreateLimits, CreateQueue, Report
 from .backend import Job, LumaBackend, LumaReads, kind_and_body
 from .client import HANDED_OUT_MEMORY
-from .errors import CreateOutcomeUnknownError
-from .errors.wording import ledger_unreadable, spending_cap_reached, spending_cap_without_ledger
+from .errors import CreateOutcomeUnknownError, LumaMCPError
+from .errors.wording import (
+    ledger_unreadable,
+    spending_cap_reached,
+    spending_cap_unkept,
+    spending_cap_without_ledger,
+)
 from .ledger import Ledger, LedgerEntry, Spending, UnknownCreate
 from .models import Generation, ImageRequest, ReframeImageRequest
 from .poller import OnChange, Poller, PollSchedule
@@ -89,9 +94,6 @@ class Account:
         self.memory = memory
         self._ledger = ledger
         self._max_spend_usd = max_spend_usd
-        self._spending = anyio.Lock()
-        self._reserved_usd = 0.0
-        """Creates that passed the spending cap but are not in the ledger yet, at what the cap counts them."""
         self._uploading: dict[str, anyio.Lock] = {}
         """One lock per content being uploaded, so calls naming the same file at once upload it once."""
         self.leases = 0
@@ -136,51 +138,88 @@ class Account:
 
     async def start(self, job: Job, *, report: Report) -> Generation:
         """Start a paid job once the spending cap and Luma's limits allow it, telling `report` what it waits for
-        (see `CreateQueue`). Until its row is in the ledger, the job is held against the cap here, so creates
-        running at once cannot pass it together."""
+        (see `CreateQueue`). Under a cap the job is held against the day's spending in the ledger before it is sent
+        (see `Ledger.hold`) and stays counted there: as its row once Luma took it, as a create of unknown outcome if
+        its answer was lost, and as the hold itself if neither could be written. Only a job that was never sent, or
+        that Luma refused, stops counting."""
         price = price_of(job, self.api)
-        async with self._spending:
-            await self.check_spending(price)
-            self._reserved_usd += price.counted_usd
+        hold = await self._hold(price)
+        sent = False
+
+        def send() -> Awaitable[Generation]:
+            nonlocal sent
+            sent = True
+            return self.backend.start(job)
+
         try:
-            try:
-                photon = isinstance(job, ImageRequest | ReframeImageRequest)
-                queue = self._image_creates if self._image_creates and photon else self._creates
-                generation = await queue.submit(lambda: self.backend.start(job), report=report)
-            except CreateOutcomeUnknownError as lost:
-                await self._write(self._record_unknown(job, price, str(lost)))
-                raise
-            self._on_change(self.name, generation.id)
-            # Luma took the job: its row is written even if this call is being cut off, or it could not be found
-            # again.
-            with anyio.CancelScope(shield=True), anyio.move_on_after(LEDGER_WRITE_SECONDS):
-                await self._write(self._record_started(generation, job, price))
-            return generation
-        finally:
-            # Under the lock, so a check reading the ledger meanwhile counts the job once, in the row or here.
-            with anyio.CancelScope(shield=True):
-                async with self._spending:
-                    self._reserved_usd -= price.counted_usd
+            photon = isinstance(job, ImageRequest | ReframeImageRequest)
+            queue = self._image_creates if self._image_creates and photon else self._creates
+            generation = await queue.submit(send, report=report)
+        except CreateOutcomeUnknownError as lost:
+            await self._write(self._record_unknown(job, price, str(lost), hold))
+            raise
+        except BaseException as stopped:
+            # A job cut off while being sent may have been charged: its hold stays.
+            if hold is not None and (isinstance(stopped, Exception) or not sent):
+                with anyio.CancelScope(shield=True), anyio.move_on_after(LEDGER_WRITE_SECONDS):
+                    await self._write(self._release(hold))
+            raise
+        self._on_change(self.name, generation.id)
+        # Luma took the job: its row is written even if this call is being cut off, or it could not be found again.
+        with anyio.CancelScope(shield=True), anyio.move_on_after(LEDGER_WRITE_SECONDS):
+            await self._write(self._record_started(generation, job, price, hold))
+        return generation
 
     async def check_spending(self, price: Price) -> None:
-        """Refuse, before anything is sent, a create that would take today's spending (from the ledger) past the
-        daily cap. Without a ledger a cap cannot be kept, so every create is refused rather than the cap ignored."""
+        """Refuse, before anything is sent (or the user is asked to confirm its cost), a create that would take
+        today's spending past the daily cap. Without a ledger a cap cannot be kept, so every create is refused
+        rather than the cap ignored. `start` judges again, and holds the create, as it sends it."""
         cap = self._max_spend_usd
         if cap is None:
             return
+        try:
+            spending = await self._ledger_or_refuse(cap).spending(self.name, since=start_of_today())
+        except (OSError, sqlite3.Error) as exc:
+            raise spending_cap_unkept(cap, exc) from exc
+        if not self._fits(spending, price, cap):
+            raise self._over_cap(spending, price, cap)
+
+    def _ledger_or_refuse(self, cap: float) -> Ledger:
         if self._ledger is None:
             raise spending_cap_without_ledger(cap)
-        spending = await self.spent(since=start_of_today())
-        spent_today = counted_spending(spending, self.api) if spending else 0.0
-        if round(spent_today + self._reserved_usd + price.counted_usd, 4) > cap:
-            raise spending_cap_reached(
-                self.api,
-                spent_today=round(spent_today + self._reserved_usd, 4),
-                cap=cap,
-                usd_estimate=price.usd,
-                unknown_because=price.unknown_because,
-                counted=price.counted_usd,
+        return self._ledger
+
+    async def _hold(self, price: Price) -> str | None:
+        """The job's hold against the daily cap (None when no cap is set), or the cap's refusal."""
+        cap = self._max_spend_usd
+        if cap is None:
+            return None
+        ledger = self._ledger_or_refuse(cap)
+        try:
+            hold, spending = await ledger.hold(
+                self.name,
+                price.counted_usd,
+                since=start_of_today(),
+                fits=lambda spending: self._fits(spending, price, cap),
             )
+        except (OSError, sqlite3.Error) as exc:
+            raise spending_cap_unkept(cap, exc) from exc
+        if hold is None:
+            raise self._over_cap(spending, price, cap)
+        return hold
+
+    def _fits(self, spending: Spending, price: Price, cap: float) -> bool:
+        return round(counted_spending(spending, self.api) + price.counted_usd, 4) <= cap
+
+    def _over_cap(self, spending: Spending, price: Price, cap: float) -> LumaMCPError:
+        return spending_cap_reached(
+            self.api,
+            spent_today=counted_spending(spending, self.api),
+            cap=cap,
+            usd_estimate=price.usd,
+            unknown_because=price.unknown_because,
+            counted=price.counted_usd,
+        )
 
     async def upload(self, path: Path, *, media_type: str, sha256: str) -> str:
         """The id of a Luma file with the checked local file's content, uploaded once per account: a file uploaded
@@ -364,7 +403,11 @@ class Account:
             logger.exception("Could not read the ledger")
             return None
 
-    async def _record_unknown(self, job: Job, price: Price, reason: str) -> None:
+    async def _release(self, hold: str) -> None:
+        if self._ledger is not None:
+            await self._ledger.release(self.name, hold)
+
+    async def _record_unknown(self, job: Job, price: Price, reason: str, hold: str | None) -> None:
         """A create that may have been charged and cannot be found: kept, so a count of what was spent can say so."""
         if self._ledger is None:
             return
@@ -379,9 +422,9 @@ class Account:
             model=model,
             estimated_cost_usd=price.usd,
         )
-        await self._ledger.outcome_unknown(self.name, unknown)
+        await self._ledger.outcome_unknown(self.name, unknown, hold=hold)
 
-    async def _record_started(self, generation: Generation, job: Job, price: Price) -> None:
+    async def _record_started(self, generation: Generation, job: Job, price: Price, hold: str | None) -> None:
         if self._ledger is None:
             return
         kind, request = kind_and_body(job)
@@ -396,7 +439,7 @@ class Account:
         )
         if generation.created_at:
             entry = replace(entry, created_at=generation.created_at)
-        await self._ledger.started(self.name, entry)
+        await self._ledger.started(self.name, entry, hold=hold)
 
     @staticmethod
     async def _write(writing: Awaitable[None]) -> None:

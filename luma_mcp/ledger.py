@@ -4,6 +4,8 @@ An API without a list endpoint (the Agents API) cannot tell us later which gener
 given id, or what a day's creates cost. So every generation this server starts gets a row here, and so does every
 create whose outcome is unknown (its answer was lost: it may have been charged, and cannot be looked up). Local
 files uploaded to Luma are kept by content hash, so the same photo is uploaded once per account, restarts included.
+Under a daily spending cap, a create is held against the day's spending before it is sent, in the same transaction
+that judges the cap (see `hold`), so servers sharing this file cannot pass the cap together.
 
 Accounts are kept apart by the digest of their key (see `luma_mcp.accounts`); no key is ever written. The file is
 made readable by its owner only. SQLite is reached from a worker thread, one statement at a time, so a slow disk
@@ -16,8 +18,9 @@ import json
 import logging
 import os
 import sqlite3
-from collections.abc import AsyncIterator, Callable, Sequence
-from contextlib import asynccontextmanager
+import uuid
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -67,6 +70,12 @@ CREATE TABLE IF NOT EXISTS forgotten (
     estimated_cost_usd REAL,
     created_at TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS holds (
+    account TEXT NOT NULL,
+    hold TEXT NOT NULL PRIMARY KEY,
+    counted_usd REAL NOT NULL,
+    held_at TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS uploads (
     account TEXT NOT NULL,
     sha256 TEXT NOT NULL,
@@ -115,6 +124,9 @@ class Spending:
     """Generations whose price is not known, so not in `usd`."""
     outcome_unknown: int
     """Creates whose answer was lost: perhaps charged, not in `usd`."""
+    held_usd: float = 0.0
+    """Creates held against a spending cap and not yet written as a generation (being sent now, or whose row could
+    not be written), at what the cap counts them."""
 
 
 @dataclass(frozen=True)
@@ -176,7 +188,9 @@ class Ledger:
     async def _run(self, work: Callable[[sqlite3.Connection], T]) -> T:
         return await anyio.to_thread.run_sync(work, self._db, limiter=self._one_at_a_time)
 
-    async def started(self, account: str, entry: LedgerEntry) -> None:
+    async def started(self, account: str, entry: LedgerEntry, *, hold: str | None = None) -> None:
+        """Keep a generation Luma took; the `hold` it was sent under (see `hold`) becomes its row, in one
+        transaction, so the cap counts it once and keeps counting it if the row cannot be written."""
         row = (
             account,
             entry.id,
@@ -193,9 +207,13 @@ class Ledger:
             _now(),
             json.dumps(entry.files),
         )
-        await self._run(
-            lambda db: db.execute("INSERT OR REPLACE INTO generations VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)", row)
-        )
+
+        def write(db: sqlite3.Connection) -> None:
+            with _transaction(db):
+                db.execute("INSERT OR REPLACE INTO generations VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)", row)
+                db.execute("DELETE FROM holds WHERE account=? AND hold=?", (account, hold))
+
+        await self._run(write)
 
     async def seen(
         self,
@@ -262,23 +280,19 @@ class Ledger:
 
         def forget(db: sqlite3.Connection) -> bool:
             # What it cost stays counted (see `spending`): forgetting a generation does not unspend it.
-            db.execute("BEGIN IMMEDIATE")
-            try:
+            with _transaction(db):
                 db.execute(
                     "INSERT INTO forgotten SELECT account, id, state, estimated_cost_usd, created_at FROM generations "
                     "WHERE account=? AND id=?",
                     (account, generation_id),
                 )
                 gone = db.execute("DELETE FROM generations WHERE account=? AND id=?", (account, generation_id))
-            except BaseException:
-                db.execute("ROLLBACK")
-                raise
-            db.execute("COMMIT")
             return gone.rowcount > 0
 
         return await self._run(forget)
 
-    async def outcome_unknown(self, account: str, create: UnknownCreate) -> None:
+    async def outcome_unknown(self, account: str, create: UnknownCreate, *, hold: str | None = None) -> None:
+        """Keep a create whose answer was lost; like `started`, it takes the place of its `hold`."""
         row = (
             account,
             create.api,
@@ -289,7 +303,13 @@ class Ledger:
             create.sent_at,
             create.reason,
         )
-        await self._run(lambda db: db.execute("INSERT INTO unknown_creates VALUES (?,?,?,?,?,?,?,?)", row))
+
+        def write(db: sqlite3.Connection) -> None:
+            with _transaction(db):
+                db.execute("INSERT INTO unknown_creates VALUES (?,?,?,?,?,?,?,?)", row)
+                db.execute("DELETE FROM holds WHERE account=? AND hold=?", (account, hold))
+
+        await self._run(write)
 
     async def unknown_creates(self, account: str) -> list[UnknownCreate]:
         def read(db: sqlite3.Connection) -> list[UnknownCreate]:
@@ -330,27 +350,67 @@ class Ledger:
     async def spending(self, account: str, *, since: datetime) -> Spending:
         """What the account's generations made here since `since` cost by the estimates kept with them, forgotten
         ones too. A failed one is left out (both APIs refund a failed generation); one with no known price is counted
-        apart."""
-        after = since.isoformat(timespec="milliseconds")
+        apart, and so are the creates held against a cap (see `hold`)."""
+        return await self._run(lambda db: _spending(db, account, since))
 
-        def read(db: sqlite3.Connection) -> Spending:
-            usd, priced, unpriced = db.execute(
-                "SELECT COALESCE(SUM(estimated_cost_usd), 0), COUNT(estimated_cost_usd), "
-                "COUNT(*) - COUNT(estimated_cost_usd) FROM (SELECT state, estimated_cost_usd, created_at, account "
-                "FROM generations UNION ALL SELECT state, estimated_cost_usd, created_at, account FROM forgotten) "
-                "WHERE account=? AND state != 'failed' AND created_at >= ?",
-                (account, after),
-            ).fetchone()
-            (unknown,) = db.execute(
-                "SELECT COUNT(*) FROM unknown_creates WHERE account=? AND sent_at >= ?", (account, after)
-            ).fetchone()
-            return Spending(usd=round(usd, 4), priced=priced, unpriced=unpriced, outcome_unknown=unknown)
+    async def hold(
+        self, account: str, counted_usd: float, *, since: datetime, fits: Callable[[Spending], bool]
+    ) -> tuple[str | None, Spending]:
+        """Hold a create of `counted_usd` against the account's spending since `since`, if `fits` says that spending
+        leaves room for it. Judged and held in one transaction, which every process sharing this file takes in
+        turn, so creates from any of them cannot pass a cap together. Returns the hold (None if it did not fit)
+        and the spending judged. A hold lasts until `started` or `outcome_unknown` takes its place, or `release`."""
+        held = uuid.uuid4().hex
 
-        return await self._run(read)
+        def judge(db: sqlite3.Connection) -> tuple[str | None, Spending]:
+            with _transaction(db):
+                spending = _spending(db, account, since)
+                if not fits(spending):
+                    return None, spending
+                db.execute("INSERT INTO holds VALUES (?,?,?,?)", (account, held, counted_usd, _now()))
+            return held, spending
+
+        return await self._run(judge)
+
+    async def release(self, account: str, hold: str) -> None:
+        """A held create that was never sent, or that Luma refused: it cost nothing."""
+        await self._run(lambda db: db.execute("DELETE FROM holds WHERE account=? AND hold=?", (account, hold)))
 
     async def _select(self, sql: str, params: Sequence[Any]) -> list[LedgerEntry]:
         rows = await self._run(lambda db: db.execute(sql, params).fetchall())
         return [_entry(row) for row in rows]
+
+
+@contextmanager
+def _transaction(db: sqlite3.Connection) -> Iterator[None]:
+    """One write transaction, begun at once (`IMMEDIATE`) so that what it reads is still true when it writes."""
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+    db.execute("COMMIT")
+
+
+def _spending(db: sqlite3.Connection, account: str, since: datetime) -> Spending:
+    after = since.isoformat(timespec="milliseconds")
+    usd, priced, unpriced = db.execute(
+        "SELECT COALESCE(SUM(estimated_cost_usd), 0), COUNT(estimated_cost_usd), "
+        "COUNT(*) - COUNT(estimated_cost_usd) FROM (SELECT state, estimated_cost_usd, created_at, account "
+        "FROM generations UNION ALL SELECT state, estimated_cost_usd, created_at, account FROM forgotten) "
+        "WHERE account=? AND state != 'failed' AND created_at >= ?",
+        (account, after),
+    ).fetchone()
+    (unknown,) = db.execute(
+        "SELECT COUNT(*) FROM unknown_creates WHERE account=? AND sent_at >= ?", (account, after)
+    ).fetchone()
+    (held,) = db.execute(
+        "SELECT COALESCE(SUM(counted_usd), 0) FROM holds WHERE account=? AND held_at >= ?", (account, after)
+    ).fetchone()
+    return Spending(
+        usd=round(usd, 4), priced=priced, unpriced=unpriced, outcome_unknown=unknown, held_usd=round(held, 4)
+    )
 
 
 _COLUMNS = (

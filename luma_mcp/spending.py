@@ -42,9 +42,10 @@ def highest_price(api: str) -> float:
 
 
 def counted_spending(spending: Spending, api: str) -> float:
-    """What the cap counts as spent: the estimates, and each generation with no known price (or a create whose
-    answer was lost, perhaps charged) at the highest known price of the API."""
-    return round(spending.usd + (spending.unpriced + spending.outcome_unknown) * highest_price(api), 4)
+    """What the cap counts as spent: the estimates, each generation with no known price (or a create whose answer
+    was lost, perhaps charged) at the highest known price of the API, and the creates held against the cap."""
+    unpriced = (spending.unpriced + spending.outcome_unknown) * highest_price(api)
+    return round(spending.usd + unpriced + spending.held_usd, 4)
 
 
 def start_of_today() -> datetime:

@@ -5,6 +5,7 @@ known price, so it counts at $16.40, the dearest Dream Machine video (ray-2 9 s 
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,7 @@ from mcp.client.session import ClientRequestContext
 from mcp.types import INTERNAL_ERROR, CallToolResult, ElicitRequestParams, ElicitResult, ErrorData
 
 from luma_mcp import Settings
-from luma_mcp.emulator import Emulator
+from luma_mcp.emulator import Emulator, Fault
 from luma_mcp.errors import ConfigurationError
 from luma_mcp.tools import PAID_TOOLS
 
@@ -241,3 +242,36 @@ async def test_the_user_is_asked_over_streamable_http_in_both_eras(emulator: Emu
             assert len(no.asked) == len(yes.asked) == 1 and "estimated at $1.02" in yes.asked[0]
             assert creates(emulator) == 1
             emulator.clear_requests()
+
+
+def holds(tmp_path: Path) -> list[float]:
+    """The creates held against the cap in the ledger right now."""
+    with sqlite3.connect(tmp_path / "state" / "ledger.sqlite3") as db:
+        return [usd for (usd,) in db.execute("SELECT counted_usd FROM holds")]
+
+
+async def test_a_create_luma_refuses_stops_counting_and_one_it_took_is_counted_once(
+    emulator: Emulator, tmp_path: Path
+) -> None:
+    emulator.inject(Fault(status=400, method="POST", path="/generations/video", detail="prompt is not allowed"))
+    async with connect(guarded(emulator, tmp_path, max_spend_usd=1.5)) as client:
+        refused = await client.call_tool("create_generation", RAY2)
+        assert refused.is_error
+        assert holds(tmp_path) == []
+        made = await client.call_tool("create_generation", RAY2)  # $1.02: fits only if the refused one cost nothing
+        assert not made.is_error, text_of(made)
+        assert holds(tmp_path) == []  # its hold became its row
+        credits = await client.call_tool("get_credits", {})
+    spent = (credits.structured_content or {})["spent"][0]
+    assert spent["left_today_usd"] == 0.48
+    assert creates(emulator) == 2
+
+
+async def test_a_cap_the_ledger_cannot_keep_refuses_the_create_saying_why(emulator: Emulator, tmp_path: Path) -> None:
+    async with connect(guarded(emulator, tmp_path, max_spend_usd=5.0)) as client:
+        with sqlite3.connect(tmp_path / "state" / "ledger.sqlite3") as db:
+            db.execute("CREATE TRIGGER no_room BEFORE INSERT ON holds BEGIN SELECT RAISE(ABORT, 'disk full'); END")
+        result = await client.call_tool("create_generation", RAY2)
+    assert result.is_error
+    assert "ledger could not be used to keep it (IntegrityError)" in text_of(result)
+    assert creates(emulator) == 0

@@ -44,11 +44,6 @@ async def test_forgetting_an_agents_generation_does_not_lower_todays_spending(
     assert len(emulator.requests_for("POST", "/agents/v1/generations")) == sent_before
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a ledger row that fails to be written drops the job from the cap: its reservation is released in "
-    "Account.start's finally whether or not the row was written",
-)
 async def test_a_create_whose_ledger_row_was_not_written_still_counts_against_the_cap(
     emulator: Emulator, tmp_path: Path
 ) -> None:
@@ -86,11 +81,6 @@ async def test_modifying_a_long_large_video_of_ours_is_priced_by_its_pixels(emul
     assert emulator.requests_for("POST", "/generations/video/modify") == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the hold on creates not yet in the ledger is per process (Account._reserved_usd): two servers sharing "
-    "the default ledger (two clients on one machine) pass the cap together",
-)
 async def test_two_servers_on_one_ledger_cannot_pass_the_cap_between_them(emulator: Emulator, tmp_path: Path) -> None:
     settings = settings_for(emulator, tmp_path, state_dir=tmp_path / "state", max_spend_usd=1.5)
     results: list[CallToolResult] = []

@@ -873,6 +873,14 @@ def spending_cap_reached(
     )
 
 
+def spending_cap_unkept(cap: float, error: Exception) -> LumaMCPError:
+    return LumaMCPError(
+        f"Not sent: a daily spending cap is set (LUMA_MCP_MAX_SPEND_USD, {usd(cap)}) but this server's ledger could "
+        f"not be used to keep it ({type(error).__name__}), so it makes nothing that costs money until it can. Nothing "
+        "was sent to Luma. The operator can check the disk and LUMA_MCP_STATE_DIR; reading and downloading still work."
+    )
+
+
 def spending_cap_without_ledger(cap: float) -> LumaMCPError:
     return LumaMCPError(
         f"Not sent: a daily spending cap is set (LUMA_MCP_MAX_SPEND_USD, {usd(cap)}) but this server keeps no ledger "
