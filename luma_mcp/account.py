@@ -216,9 +216,7 @@ class Account:
             self.api,
             spent_today=counted_spending(spending, self.api),
             cap=cap,
-            usd_estimate=price.usd,
-            unknown_because=price.unknown_because,
-            counted=price.counted_usd,
+            priced=price.described(self.api),
         )
 
     async def upload(self, path: Path, *, media_type: str, sha256: str) -> str:

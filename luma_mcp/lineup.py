@@ -208,6 +208,26 @@ def estimate_cost(model: str | None, request: Mapping[str, Any] | None) -> CostE
     return CostEstimate(price)
 
 
+MODIFY_USD_PER_MILLION_PIXELS = {"ray-2": 0.01582, "ray-flash-2": 0.00544}
+"""Luma's own price for modifying a video, by the source's pixels (luma-api.md §4.7): 5 s of 720p costs $1.75 on
+ray-2, as `prices_usd["modify_video"]` says."""
+MODIFY_MAX_SOURCE_SECONDS = {"ray-2": 10, "ray-flash-2": 15}
+FRAMES_PER_SECOND = 24
+"""Ray 2's frame rate, which Luma's own modify examples price by."""
+
+
+def modify_cost(model: str, pixels: float) -> float:
+    return round(MODIFY_USD_PER_MILLION_PIXELS[model] * pixels / 1e6, 2)
+
+
+def video_pixels(resolution: str, aspect_ratio: str, seconds: float) -> float:
+    """Every pixel of every frame of a video: its short side is the resolution's lines (4k: 2160), its long side as
+    the aspect ratio says."""
+    short = 2160 if resolution == "4k" else int(resolution.rstrip("p"))
+    wide, high = (int(side) for side in aspect_ratio.split(":"))
+    return short * short * max(wide, high) / min(wide, high) * FRAMES_PER_SECOND * seconds
+
+
 def default_image_model(apis: Collection[Api]) -> Literal["uni-1", "photon-1"]:
     """Luma's best image model the caller has a key for: Uni-1 with an Agents key, else Photon."""
     return "uni-1" if "agents" in apis else "photon-1"

@@ -120,6 +120,9 @@ class ModifyVideoRequest(_Request):
     prompt: str | None = None
     first_frame: MediaUrl | None = None
     callback_url: str | None = None
+    source_pixels: float | None = Field(default=None, exclude=True)
+    """What Luma charges by, not sent: the source's width x height x frames, when it is a video of known size (one
+    this server made); None for a URL, whose length and size cannot be known before sending."""
 
 
 class _ReframeRequest(_Request):
@@ -164,6 +167,10 @@ class AudioRequest(_Request):
     prompt: str | None = None
     negative_prompt: str | None = None
     callback_url: str | None = None
+
+
+IMAGE_JOB_TYPES = frozenset({"image", "image_edit", "layering"})
+"""The generation types of image jobs: they take seconds, not minutes."""
 
 
 def is_generation_id(value: str) -> bool:
@@ -212,6 +219,11 @@ class Generation(_Response):
     @property
     def is_terminal(self) -> bool:
         return self.state in TERMINAL_STATES
+
+    @property
+    def makes_image(self) -> bool:
+        """An image job (either API's: Photon's, Uni-1's, their edits and layers), rather than a video one."""
+        return self.generation_type in IMAGE_JOB_TYPES
 
     @property
     def created(self) -> datetime | None:

@@ -30,12 +30,13 @@ class OutputInfo(BaseModel):
 class GenerationResult(BaseModel):
     """One generation, flattened so the model finds the video or image URL without digging."""
 
-    id: str = Field(description="The generation's id; empty when none was made (state 'declined').")
+    id: str = Field(description="The generation's id; empty when none was made (state declined or unanswered).")
     api: str = Field(default="dream-machine", description="The Luma API that made it: dream-machine or agents.")
     state: str = Field(
         description=(
             "queued, dreaming (Dream Machine) or processing (Agents), completed or failed; declined: the user declined "
-            "its cost, so nothing was made."
+            "its cost, so nothing was made; unanswered: the user was asked to confirm its cost and did not answer in "
+            "time, so nothing was made."
         )
     )
     video_url: str | None = Field(default=None, description="The MP4, once completed. Download it soon.")

@@ -8,8 +8,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from .backend import Job, kind_and_body
+from .errors.wording import priced_at, source_of_unknown_size
 from .ledger import Spending
-from .lineup import LINEUP, estimate_cost
+from .lineup import LINEUP, MODIFY_MAX_SOURCE_SECONDS, estimate_cost, modify_cost, video_pixels
+from .models import ModifyVideoRequest
 
 
 @dataclass(frozen=True)
@@ -21,10 +23,18 @@ class Price:
     usd: float | None
     unknown_because: str | None
     counted_usd: float
-    """The estimate, else the highest known price of the job's API."""
+    """The estimate, else the highest known price of the job's API; or, for a job whose price turns on what Luma
+    finds when it fetches the source, the most that can cost (`counted_as` says why)."""
+    counted_as: str | None = None
+
+    def described(self, api: str) -> str:
+        """The price as the guard counts it, in the words the user and the model read."""
+        return priced_at(self.usd, self.unknown_because, self.counted_usd, api, self.counted_as)
 
 
 def price_of(job: Job, api: str) -> Price:
+    if isinstance(job, ModifyVideoRequest):
+        return _modify_price(job)
     kind, request = kind_and_body(job)
     model = request.get("model")
     model = model if isinstance(model, str) else None
@@ -34,6 +44,19 @@ def price_of(job: Job, api: str) -> Price:
     # A job that names no model (an upscale, a soundtrack) is priced by its kind alone.
     because = cost.unknown_because if model else f"Luma publishes no price for {kind} on the {api} API"
     return Price(model, kind, None, because, highest_price(api))
+
+
+def _modify_price(job: ModifyVideoRequest) -> Price:
+    """Luma charges a modify by its source's pixels: known for a video of ours. A source named by URL is estimated
+    as 5 s of 720p (Luma's own example), and counted as the longest 1080p source the model takes, so the cap and
+    the confirmation cannot be passed by a long one."""
+    if job.source_pixels is not None:
+        usd = modify_cost(job.model, job.source_pixels)
+        return Price(job.model, job.generation_type, usd, None, usd)
+    seconds = MODIFY_MAX_SOURCE_SECONDS[job.model]
+    most = modify_cost(job.model, video_pixels("1080p", "16:9", seconds))
+    usd = modify_cost(job.model, video_pixels("720p", "16:9", 5))
+    return Price(job.model, job.generation_type, usd, None, most, source_of_unknown_size(job.model, seconds))
 
 
 def highest_price(api: str) -> float:

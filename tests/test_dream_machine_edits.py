@@ -205,3 +205,47 @@ async def test_an_agents_video_is_refused_for_a_dream_machine_model_by_name(emul
     assert f"Generation {agents_id} was made with the Agents API (ray-3.2)" in said
     assert "model='ray-flash-2' belongs to the Dream Machine API" in said and "as video instead of the id" in said
     assert len(emulator.requests) == sent_before, "nothing sent, nothing looked up"
+
+
+async def test_a_modify_is_priced_by_its_source_pixels_and_a_url_counts_as_the_longest_source(
+    emulator: Emulator, tmp_path: Path
+) -> None:
+    """Luma charges a modify by the source's pixels: our own 9 s 1080p video costs about $7.09 on ray-2; a URL's
+    size is unknown, so it is estimated as 5 s of 720p but counted against the cap as 10 s of 1080p ($7.87)."""
+    settings = settings_for(emulator, tmp_path, state_dir=tmp_path / "state", max_spend_usd=16.0)
+    async with connect(settings) as client:
+        made = await client.call_tool(
+            "create_generation", {"prompt": "a fox in snow", "model": "ray-2", "resolution": "1080p", "duration": "9s"}
+        )  # $4.10
+        ours = await client.call_tool("edit_video", {"video": (made.structured_content or {})["id"], "prompt": PROMPT})
+        by_url = await client.call_tool("edit_video", {"video": CLIP, "prompt": PROMPT, "model": "ray-2"})
+        flash = await client.call_tool("edit_video", {"video": CLIP, "prompt": PROMPT, "model": "ray-flash-2"})
+    assert not ours.is_error, text_of(ours)
+    assert (ours.structured_content or {})["estimated_cost_usd"] == 7.09
+    assert by_url.is_error  # $11.19 spent: $7.87 more passes $16
+    assert "this create is estimated at $1.75 for a 5 s 720p source" in text_of(by_url)
+    assert "so counted at $7.87" in text_of(by_url)
+    assert not flash.is_error, text_of(flash)  # counted at $4.06 (15 s of 1080p): $15.25 fits
+    assert (flash.structured_content or {})["estimated_cost_usd"] == 0.6
+    assert len(bodies(emulator, MODIFY)) == 2
+
+
+@pytest.mark.parametrize(
+    ("tool", "arguments"),
+    [
+        ("reframe_image", {"aspect_ratio": "1:1"}),
+        ("edit_image", {"model": "photon-1", "prompt": PROMPT}),
+    ],
+)
+async def test_a_video_is_refused_as_the_image_a_photon_tool_changes(
+    emulator: Emulator, tmp_path: Path, tool: str, arguments: dict[str, str]
+) -> None:
+    """Its only image is its thumbnail: changing that is never what was asked."""
+    async with connect(settings_for(emulator, tmp_path)) as client:
+        made = await client.call_tool("create_generation", {"prompt": "a fox in snow", "model": "ray-2"})
+        emulator.clear_requests()
+        result = await client.call_tool(tool, {**arguments, "image": (made.structured_content or {})["id"]})
+    assert result.is_error
+    assert re.search(r"image: generation \S+ made a video, and this changes an image", text_of(result))
+    assert "call edit_video or reframe_video" in text_of(result)
+    assert [request.method for request in emulator.requests] == ["GET"]

@@ -206,7 +206,7 @@ async def test_a_user_who_does_not_answer_in_time_gets_nothing_sent(emulator: Em
         unanswered = await client.call_tool("create_generation", RAY2)
     assert not unanswered.is_error, text_of(unanswered)
     assert text_of(unanswered).startswith("Not created: no answer came from the user in time whether to spend on it")
-    assert (unanswered.structured_content or {})["state"] == "declined"
+    assert (unanswered.structured_content or {})["state"] == "unanswered"
     assert emulator.requests == []
 
 
@@ -221,6 +221,7 @@ async def test_a_client_that_fails_to_ask_gets_nothing_sent(emulator: Emulator, 
         result = await client.call_tool("create_generation", RAY2)
     assert not result.is_error, text_of(result)
     assert text_of(result).startswith("Not created: no answer came from the user")
+    assert (result.structured_content or {})["state"] == "unanswered"
     assert emulator.requests == []
 
 

@@ -62,11 +62,6 @@ async def test_a_create_whose_ledger_row_was_not_written_still_counts_against_th
     assert posts(emulator) == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="modify_video is estimated at a flat $1.75 (Luma's price for a 5 s 720p source) even when the source is "
-    "our 9 s 1080p generation, which Luma charges per pixel (about $7): the cap lets it through",
-)
 async def test_modifying_a_long_large_video_of_ours_is_priced_by_its_pixels(emulator: Emulator, tmp_path: Path) -> None:
     state = tmp_path / "state"
     async with connect(settings_for(emulator, tmp_path, state_dir=state, max_spend_usd=8.0)) as client:

@@ -628,6 +628,14 @@ def generation_media_not_ready(argument: str, generation_id: str, state: str | N
     )
 
 
+def video_given_as_image(argument: str, generation_id: str) -> InvalidRequestError:
+    return InvalidRequestError(
+        f"{argument}: generation {generation_id} made a video, and this changes an image: it would change the "
+        "video's thumbnail. To change the video, call edit_video or reframe_video; to change an image, pass an "
+        "image generation's id or an https URL. Nothing was started."
+    )
+
+
 def generation_without_media(argument: str, generation_id: str, kind: str) -> InvalidRequestError:
     return InvalidRequestError(
         f"{argument}: generation {generation_id} has no {kind} to use. Pass the id of a generation that made "
@@ -851,8 +859,12 @@ def usd(amount: float) -> str:
     return f"${amount:.2f}" if round(amount, 2) == amount else f"${amount:.4f}"
 
 
-def priced_at(usd_estimate: float | None, unknown_because: str | None, counted_usd: float, api: str) -> str:
+def priced_at(
+    usd_estimate: float | None, unknown_because: str | None, counted_usd: float, api: str, counted_as: str | None
+) -> str:
     """A create's estimate as the spending guard counts it."""
+    if usd_estimate is not None and counted_as is not None:
+        return f"estimated at {usd(usd_estimate)} for {counted_as}, so counted at {usd(counted_usd)}"
     if usd_estimate is not None:
         return f"estimated at {usd(usd_estimate)}"
     return (
@@ -861,13 +873,18 @@ def priced_at(usd_estimate: float | None, unknown_because: str | None, counted_u
     )
 
 
-def spending_cap_reached(
-    api: str, *, spent_today: float, cap: float, usd_estimate: float | None, unknown_because: str | None, counted: float
-) -> LumaMCPError:
+def source_of_unknown_size(model: str, longest_seconds: float) -> str:
+    return (
+        f"a 5 s 720p source (Luma charges by the source's pixels, and a URL's length and size are not known before "
+        f"sending; the most {model} takes is {longest_seconds:g} s, here taken at 1080p)"
+    )
+
+
+def spending_cap_reached(api: str, *, spent_today: float, cap: float, priced: str) -> LumaMCPError:
     return LumaMCPError(
         f"Not sent: this create would pass the daily spending cap. Today (UTC) this server has spent "
         f"{usd(spent_today)} on the {api} API for this account, by estimate; the cap (LUMA_MCP_MAX_SPEND_USD) is "
-        f"{usd(cap)} a day; this create is {priced_at(usd_estimate, unknown_because, counted, api)}. Nothing was "
+        f"{usd(cap)} a day; this create is {priced}. Nothing was "
         "sent to Luma. Choose something cheaper (a shorter or lower-resolution video, a flash model), or wait for "
         "midnight UTC; the user can raise the cap."
     )

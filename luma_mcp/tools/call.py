@@ -12,14 +12,11 @@ from ..errors import NotFoundError
 from ..errors.wording import deleted_while_waiting, generation_failed, source_of_other_api
 from ..models import Generation, is_generation_id
 from ..results import GenerationResult
-from ..spending import price_of
+from ..spending import Price, price_of
 from ..timing import time_left
 from .confirm import Answer, ask, not_confirmed, not_created, question
 from .media import CheckedMedia, MediaKind, checked_media
 from .progress import Progress
-
-IMAGE_JOBS = frozenset({"image", "image_edit", "layering"})
-"""The Agents API's job types that make images: they take seconds, not minutes."""
 
 
 def account() -> Account:
@@ -71,10 +68,14 @@ class ToolCall:
                 return not_created(answer, price, api)
             if answer is Answer.CANNOT_ASK:
                 note = not_confirmed(price, api, threshold)
-        return await self.finish(await self.account.start(job, report=self.progress.report), wait, note)
+        generation = await self.account.start(job, report=self.progress.report)
+        return await self.finish(generation, wait, note, price=price)
 
-    async def finish(self, generation: Generation, wait: bool, note: str | None = None) -> CallToolResult:
-        """The common ending of every tool that starts or looks at a generation."""
+    async def finish(
+        self, generation: Generation, wait: bool, note: str | None = None, *, price: Price | None = None
+    ) -> CallToolResult:
+        """The common ending of every tool that starts or looks at a generation. A create's result states the
+        `price` it was checked against the cap at, which may know more than Luma's echo of it (a modify's source)."""
         if wait and not generation.is_terminal:
             remaining = time_left()
             try:
@@ -89,7 +90,7 @@ class ToolCall:
             waited = f"Still {generation.state} after {self.progress.elapsed:.0f} s. " if wait else ""
             makes = (
                 "image (images usually take 15-60 seconds)"
-                if generation.generation_type in IMAGE_JOBS
+                if generation.makes_image
                 else "video (videos usually take 1-3 minutes)"
             )
             next_step = (
@@ -97,6 +98,8 @@ class ToolCall:
                 f"{makes}. Do not create it again."
             )
         result = GenerationResult.of(generation, next_step)
+        if price is not None and price.usd is not None:
+            result = result.model_copy(update={"estimated_cost_usd": price.usd, "estimated_cost_note": None})
         text = f"{result.summary()} {note}" if note else result.summary()
         return CallToolResult(
             content=[TextContent(type="text", text=text)], structured_content=result.model_dump(mode="json")

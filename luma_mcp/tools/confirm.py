@@ -21,7 +21,7 @@ from mcp.types import (
 from mcp_types.version import is_version_at_least
 
 from ..context import AppCtx
-from ..errors.wording import priced_at, usd
+from ..errors.wording import usd
 from ..results import GenerationResult
 from ..spending import Price
 from ..timing import time_left
@@ -54,7 +54,7 @@ def question(price: Price, api: str, threshold: float, prompt: object) -> str:
     what = f"a {price.kind} on {price.model}" if price.model else f"a {price.kind}"
     about = f' ("{prompt[:200]}")' if isinstance(prompt, str) and prompt else ""
     return (
-        f"Create {what}{about}? It is {priced_at(price.usd, price.unknown_because, price.counted_usd, api)}, above "
+        f"Create {what}{about}? It is {price.described(api)}, above "
         f"the {usd(threshold)} set to be confirmed (LUMA_MCP_CONFIRM_ABOVE_USD). Accept to create it; decline to "
         "send nothing."
     )
@@ -100,7 +100,7 @@ def not_created(answer: Answer, price: Price, api: str) -> CallToolResult:
     result = GenerationResult(
         id="",
         api=api,
-        state="declined",
+        state="declined" if answer is Answer.DECLINED else "unanswered",
         model=price.model,
         generation_type=price.kind,
         estimated_cost_usd=price.usd,
@@ -113,7 +113,7 @@ def not_created(answer: Answer, price: Price, api: str) -> CallToolResult:
 
 
 def _not_created(answer: Answer, price: Price, api: str) -> str:
-    cost = priced_at(price.usd, price.unknown_because, price.counted_usd, api)
+    cost = price.described(api)
     if answer is Answer.UNANSWERED:
         return (
             f"Not created: no answer came from the user in time whether to spend on it ({cost}). Nothing was sent to "
@@ -128,6 +128,6 @@ def _not_created(answer: Answer, price: Price, api: str) -> str:
 def not_confirmed(price: Price, api: str, threshold: float) -> str:
     return (
         f"This client cannot ask the user to confirm costs, so it was created unconfirmed: it is "
-        f"{priced_at(price.usd, price.unknown_because, price.counted_usd, api)}, above the {usd(threshold)} set to be "
+        f"{price.described(api)}, above the {usd(threshold)} set to be "
         "confirmed (LUMA_MCP_CONFIRM_ABOVE_USD)."
     )

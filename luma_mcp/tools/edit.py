@@ -3,7 +3,7 @@ costs the user money. The model decides the API: Ray 3.2 on the Agents API; ray-
 Photon (images) on the Dream Machine API, which fetches its sources from public URLs. A generation named by id is
 changed on the API that made it."""
 
-from typing import Annotated, Literal, TypedDict, cast, get_args
+from typing import Annotated, Literal, NamedTuple, TypedDict, cast, get_args
 
 from pydantic import Field
 
@@ -12,9 +12,10 @@ from ..agents_wire import EditStrength, RayAspectRatio, RayResolution
 from ..context import AppCtx
 from ..errors.wording import argument_not_on_model, edit_source_of_other_api, reframe_geometry_refused
 from ..inputs import check_dream_machine_prompt
-from ..lineup import LINEUP, default_video_model
+from ..lineup import LINEUP, default_video_model, video_pixels
 from ..models import (
     AspectRatio,
+    Generation,
     MediaUrl,
     ModifyMode,
     ModifyVideoRequest,
@@ -26,7 +27,7 @@ from ..models import (
 from ..ray3_edits import MAX_EDIT_SECONDS, RAY3, check_reframe, ray3_reframe, ray3_video_edit
 from .arguments import AgentsPrompt, GenerationOutput, MediaArgument, VideoModel, Wait
 from .call import ToolCall, agents_source
-from .media import dream_machine_images, refuse_local_files
+from .media import dream_machine_images, dream_machine_source, refuse_local_files
 
 EditModelArg = Annotated[
     VideoModel | None,
@@ -100,6 +101,13 @@ class Geometry(TypedDict):
     resized_height: int | None
 
 
+class DreamMachineSources(NamedTuple):
+    media: MediaUrl
+    first_frame: MediaUrl | None
+    pixels: float | None
+    """The source video's pixels, when known (see `_pixels_of`)."""
+
+
 ReframePrompt = Annotated[
     str | None, Field(max_length=5000, description="What to fill the new parts of the frame with (optional).")
 ]
@@ -146,13 +154,14 @@ async def edit_video(
         return await ToolCall(ctx, agents).start(job, wait)
     dream = current_caller().account_for("dream-machine")
     check_dream_machine_prompt(chosen, prompt)
-    media, first = await _dream_machine_sources(chosen, video, first_frame)
+    sources = await _dream_machine_sources(chosen, video, first_frame)
     modify = ModifyVideoRequest(
         model=chosen,
-        media=media,
+        media=sources.media,
         mode=strength or DEFAULT_DREAM_MACHINE_STRENGTH,
         prompt=prompt,
-        first_frame=first,
+        first_frame=sources.first_frame,
+        source_pixels=sources.pixels,
     )
     return await ToolCall(ctx, dream).start(modify, wait)
 
@@ -224,9 +233,14 @@ async def reframe_video(
         raise argument_not_on_model(chosen, "resolution", "the Dream Machine API's reframe takes none; leave it out")
     dream = current_caller().account_for("dream-machine")
     check_dream_machine_prompt(chosen, prompt)
-    media, first = await _dream_machine_sources(chosen, video, first_frame)
+    sources = await _dream_machine_sources(chosen, video, first_frame)
     reframe = ReframeVideoRequest(
-        model=chosen, media=media, aspect_ratio=aspect_ratio, prompt=prompt, first_frame=first, **geometry
+        model=chosen,
+        media=sources.media,
+        aspect_ratio=aspect_ratio,
+        prompt=prompt,
+        first_frame=sources.first_frame,
+        **geometry,
     )
     return await ToolCall(ctx, dream).start(reframe, wait)
 
@@ -271,7 +285,7 @@ async def reframe_image(
         )
     )
     dream = current_caller().account_for("dream-machine")
-    source = (await dream_machine_images(model, {"image": image}, agents_model=None))["image"]
+    source = (await dream_machine_images(model, {"image": image}, agents_model=None, changed="image"))["image"]
     reframe = ReframeImageRequest(
         model=model,
         media=MediaUrl(url=str(source)),
@@ -297,13 +311,32 @@ async def _model_for(source: str, model: VideoModel | None, argument: str) -> Vi
     return default_video_model(caller.accounts)
 
 
-async def _dream_machine_sources(model: str, video: str, first_frame: str | None) -> tuple[MediaUrl, MediaUrl | None]:
+async def _dream_machine_sources(model: str, video: str, first_frame: str | None) -> DreamMachineSources:
     """The source video and first frame as the public URLs the Dream Machine API fetches; a local file among them is
     refused before any generation is looked up."""
     refuse_local_files(model, {"first_frame": first_frame})
-    media = (await dream_machine_images(model, {"video": video}, "video"))["video"]
+    refuse_local_files(model, {"video": video}, "video")
+    media, made = await dream_machine_source(video, "video", "video")
     first = (await dream_machine_images(model, {"first_frame": first_frame}))["first_frame"]
-    return MediaUrl(url=str(media)), MediaUrl(url=first) if first else None
+    return DreamMachineSources(MediaUrl(url=media), MediaUrl(url=first) if first else None, _pixels_of(made))
+
+
+def _pixels_of(video: Generation | None) -> float | None:
+    """Every pixel of a Dream Machine video of ours made in one go, by what was asked of it (the lineup's defaults
+    where nothing was): what Luma charges a modify by. None for any other source: an extended, upscaled or edited
+    video's length or size is not in its request."""
+    request = (video.request or {}) if video else {}
+    frames = [keyframe for keyframe in (request.get("keyframes") or {}).values() if isinstance(keyframe, dict)]
+    made_in_one_go = request.get("generation_type", "video") == "video" and all(
+        keyframe.get("type") != "generation" for keyframe in frames
+    )
+    if video is None or video.api != "dream-machine" or not request or not made_in_one_go:
+        return None
+    options = LINEUP["ray-2"].options
+    resolution = str(request.get("resolution") or options["resolution"][0])
+    duration = str(request.get("duration") or options["duration"][0])
+    aspect_ratio = str(request.get("aspect_ratio") or options["aspect_ratio"][0])
+    return video_pixels(resolution, aspect_ratio, float(duration.rstrip("s")))
 
 
 def _geometry(given: Geometry) -> Geometry:

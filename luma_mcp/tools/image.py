@@ -249,7 +249,7 @@ async def _photon(
     }
     named: dict[str, str | None] = {argument: image for argument, (image, _) in weighted.items()}
     named.update(characters)
-    urls = await dream_machine_images(model, named, agents_model="uni-1")
+    urls = await dream_machine_images(model, named, agents_model="uni-1", changed=modify_argument)
     refs = {argument: WeightedUrl(url=str(urls[argument]), weight=weight) for argument, (_, weight) in weighted.items()}
     job = photon_image(
         prompt,

@@ -16,6 +16,7 @@ from ..errors.wording import (
     dream_machine_needs_url,
     generation_media_not_ready,
     generation_without_media,
+    video_given_as_image,
 )
 from ..models import Generation, is_generation_id
 from . import local_files
@@ -94,19 +95,36 @@ def refuse_local_files(
 
 
 async def dream_machine_images(
-    model: str, named: dict[str, str | None], kind: MediaKind = "image", agents_model: str | None = "ray-3.2"
+    model: str,
+    named: dict[str, str | None],
+    kind: MediaKind = "image",
+    agents_model: str | None = "ray-3.2",
+    *,
+    changed: str | None = None,
 ) -> dict[str, str | None]:
     """The image (or video: `kind`) arguments `named` (argument: value) as the public URLs the Dream Machine API
-    fetches: a URL as is, a finished generation's image or video (either API's). It takes no local file: one among
-    them is refused, naming what takes one (`agents_model`), before any generation is looked up."""
+    fetches: a URL as is, a finished generation's image or video (either API's; a video's image is its thumbnail,
+    a fair start frame or reference, except as the image being `changed`). It takes no local file: one among them
+    is refused, naming what takes one (`agents_model`), before any generation is looked up."""
     refuse_local_files(model, named, kind, agents_model)
-    images: dict[str, str | None] = {}
+    urls: dict[str, str | None] = {}
     for argument, value in named.items():
-        if value and is_generation_id(value):
-            _, generation = await current_caller().find(value)
-            value = _finished_asset(generation, argument, kind)
-        images[argument] = value
-    return images
+        if not value:
+            urls[argument] = value
+            continue
+        urls[argument], generation = await dream_machine_source(value, argument, kind)
+        if argument == changed and generation is not None and not generation.makes_image:
+            raise video_given_as_image(argument, generation.id)
+    return urls
+
+
+async def dream_machine_source(value: str, argument: str, kind: MediaKind) -> tuple[str, Generation | None]:
+    """An image or video argument already cleared of local files (see `dream_machine_images`) as the public URL the
+    Dream Machine API fetches, with the generation it names, if it names one."""
+    if not is_generation_id(value):
+        return value, None
+    _, generation = await current_caller().find(value)
+    return _finished_asset(generation, argument, kind), generation
 
 
 def _is_url(value: str) -> bool:
