@@ -27,7 +27,7 @@ import anyio
 from anyio.abc import TaskGroup
 
 from .account import Account, AccountMemory, Changed
-from .admission import PHOTON_LIMITS, CreateLimits
+from .admission import CreateLimits
 from .agents_client import AgentsClient
 from .backend import LumaBackend
 from .client import DreamMachineClient
@@ -277,6 +277,9 @@ class Accounts:
                 per_window=settings.agents_creates_per_minute, max_in_flight=settings.agents_max_in_flight
             ),
         }
+        self._photon_limits = CreateLimits(
+            per_window=settings.photon_creates_per_minute, max_in_flight=settings.photon_max_in_flight
+        )
         self._on_change = on_change
         self._routes = Routes(ledger)
         self._open: OrderedDict[str, Account] = OrderedDict()  # least recently used first
@@ -332,7 +335,7 @@ class Accounts:
             create_reserve=timing.create_queue_reserve,
             on_change=self._changed,
             ledger=self._ledger,
-            image_limits=PHOTON_LIMITS if api == "dream-machine" else None,
+            image_limits=self._photon_limits if api == "dream-machine" else None,
             max_spend_usd=self._settings.max_spend_usd,
         )
 

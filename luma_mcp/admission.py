@@ -48,10 +48,6 @@ class CreateLimits:
     in_flight_for_at_most: float = 900.0
 
 
-PHOTON_LIMITS = CreateLimits(per_window=80, max_in_flight=40)
-"""Luma's Build tier for Photon and Photon Flash (luma-api.md §9), counted apart from Ray's on the same account."""
-
-
 @dataclass(eq=False)
 class CreateLedger:
     """An account's creates that must outlive its connection: when each recent create was sent, and which

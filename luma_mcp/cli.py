@@ -48,6 +48,8 @@ configuration, read from the environment once at start (details in the README):
   LUMA_MCP_MAX_IN_FLIGHT              generations in flight per account (default 10; 0 = no limit)
   LUMA_MCP_AGENTS_CREATES_PER_MINUTE  the same for the Agents API (default 0: no limit here; Luma's is per plan)
   LUMA_MCP_AGENTS_MAX_IN_FLIGHT       the same for the Agents API (default 0: no limit here)
+  LUMA_MCP_PHOTON_CREATES_PER_MINUTE  the same for Photon images, counted apart from videos (default 80)
+  LUMA_MCP_PHOTON_MAX_IN_FLIGHT       the same for Photon images (default 40)
   LUMA_MCP_MAX_SPEND_USD              the most spent per account per UTC day, by estimate (default: no cap);
                                       needs the ledger: with it off, paid creates are refused while a cap is set
   LUMA_MCP_CONFIRM_ABOVE_USD          a create estimated above this asks the user first, where the client can

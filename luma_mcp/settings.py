@@ -74,6 +74,9 @@ class Settings:
     agents_creates_per_minute: int = 0
     """The Agents API's limits depend on the plan and are not published: none here unless set."""
     agents_max_in_flight: int = 0
+    photon_creates_per_minute: int = 80
+    """Luma limits Photon's images apart from Ray's videos on one account; the defaults are the Build tier's."""
+    photon_max_in_flight: int = 40
     max_spend_usd: float | None = None
     """The most this server may spend per account per UTC day, by estimate (see `luma_mcp.spending`); None: no cap."""
     confirm_above_usd: float | None = None
@@ -158,6 +161,10 @@ class Settings:
             environ, "LUMA_MCP_AGENTS_CREATES_PER_MINUTE", cls.agents_creates_per_minute, minimum=0
         )
         agents_max_in_flight = _count(environ, "LUMA_MCP_AGENTS_MAX_IN_FLIGHT", cls.agents_max_in_flight, minimum=0)
+        photon_creates_per_minute = _count(
+            environ, "LUMA_MCP_PHOTON_CREATES_PER_MINUTE", cls.photon_creates_per_minute, minimum=0
+        )
+        photon_max_in_flight = _count(environ, "LUMA_MCP_PHOTON_MAX_IN_FLIGHT", cls.photon_max_in_flight, minimum=0)
         max_spend_usd = _usd(environ, "LUMA_MCP_MAX_SPEND_USD")
         confirm_above_usd = _usd(environ, "LUMA_MCP_CONFIRM_ABOVE_USD")
         return cls(
@@ -180,6 +187,8 @@ class Settings:
             max_in_flight=max_in_flight,
             agents_creates_per_minute=agents_creates_per_minute,
             agents_max_in_flight=agents_max_in_flight,
+            photon_creates_per_minute=photon_creates_per_minute,
+            photon_max_in_flight=photon_max_in_flight,
             max_spend_usd=max_spend_usd,
             confirm_above_usd=confirm_above_usd,
             first_look=first_look,  # type: ignore[arg-type]  # checked above

@@ -67,6 +67,8 @@ def test_every_user_setting_reaches_the_server_as_a_known_variable() -> None:
         "LUMA_MCP_MAX_IN_FLIGHT": "${user_config.max_in_flight}",
         "LUMA_MCP_AGENTS_CREATES_PER_MINUTE": "${user_config.agents_creates_per_minute}",
         "LUMA_MCP_AGENTS_MAX_IN_FLIGHT": "${user_config.agents_max_in_flight}",
+        "LUMA_MCP_PHOTON_CREATES_PER_MINUTE": "${user_config.photon_creates_per_minute}",
+        "LUMA_MCP_PHOTON_MAX_IN_FLIGHT": "${user_config.photon_max_in_flight}",
         "LUMA_MCP_FIRST_LOOK": "${user_config.first_look}",
         "LUMA_MCP_MAX_SPEND_USD": "${user_config.max_spend_usd}",
         "LUMA_MCP_CONFIRM_ABOVE_USD": "${user_config.confirm_above_usd}",
@@ -80,6 +82,7 @@ def test_every_user_setting_reaches_the_server_as_a_known_variable() -> None:
     assert settings.creates_per_minute == 7 and settings.max_in_flight == 7
     assert (settings.agents_creates_per_minute, settings.agents_max_in_flight, settings.first_look) == (7, 7, "early")
     assert (settings.max_spend_usd, settings.confirm_above_usd) == (7.0, 7.0)
+    assert (settings.photon_creates_per_minute, settings.photon_max_in_flight) == (7, 7)
     for left_blank in ("", None):  # None: the host passes the placeholder itself, as Claude Desktop does
         blank = Settings.from_env({name: value if left_blank is None else left_blank for name, value in env.items()})
         assert (blank.api_key, blank.agents_api_key, blank.input_dirs) == (None, None, ())

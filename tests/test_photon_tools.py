@@ -9,8 +9,9 @@ from typing import Any
 
 import pytest
 
+from luma_mcp import Settings
 from luma_mcp.admission import CreateLimits
-from luma_mcp.emulator import Emulator, Fault
+from luma_mcp.emulator import Emulator, EmulatorConfig, Fault, run_emulator
 from tests.helpers import connect, settings_for, text_of
 from tests.test_ray3_tools import agents_settings
 
@@ -229,3 +230,24 @@ async def test_photon_creates_are_counted_apart_from_ray_creates_on_one_account(
     assert len(posted(emulator)) == 3
     assert second_video.is_error and "Luma allows 1 creates per 60 s" in text_of(second_video)
     assert len(emulator.requests_for("POST", "/generations/video")) == 1
+
+
+async def test_photons_limits_are_the_users_to_set(tmp_path: Path) -> None:
+    """A plan allowing one Photon image in flight: the second waits for the first and goes out once it is done, and
+    a video on the same account is not held back by them. The emulator limits the two kinds apart, as Luma does."""
+    environ = {"LUMA_MCP_PHOTON_CREATES_PER_MINUTE": "30", "LUMA_MCP_PHOTON_MAX_IN_FLIGHT": "1"}
+    assert (Settings.from_env(environ).photon_creates_per_minute, Settings.from_env(environ).photon_max_in_flight) == (
+        30,
+        1,
+    )
+    config = EmulatorConfig(queued_seconds=0.05, dreaming_seconds=1.0, image_max_concurrent=1, max_concurrent=1)
+    async with run_emulator(config) as emulator:
+        settings = settings_for(emulator, tmp_path, photon_creates_per_minute=30, photon_max_in_flight=1)
+        async with connect(settings) as client:
+            first = await client.call_tool("generate_image", {"prompt": PROMPT, "wait": False})
+            video = await client.call_tool("create_generation", {"prompt": PROMPT, "wait": False})
+            second = await client.call_tool("generate_image", {"prompt": PROMPT, "wait": False})
+    assert not first.is_error and not video.is_error and not second.is_error, text_of(second)
+    # No 429: the second image waited here for the first, and the video was not held back by either.
+    creates = [(request.path, request.status) for request in emulator.requests_for("POST", "/generations/*")]
+    assert creates == [("/generations/image", 201), ("/generations/video", 201), ("/generations/image", 201)]

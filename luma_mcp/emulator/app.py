@@ -162,7 +162,7 @@ class LumaApi:
 
     async def create_video(self, request: Request) -> Response:
         owner = self._authenticate(request)
-        self._limits.check(owner)
+        self._limits.check(owner, "video")
         echo = video_request(
             await json_body(request, InvalidRequest),
             state_of=lambda generation_id: self._state_of(generation_id, owner),
@@ -173,7 +173,7 @@ class LumaApi:
 
     async def create_image(self, request: Request) -> Response:
         owner = self._authenticate(request)
-        self._limits.check(owner)
+        self._limits.check(owner, "image")
         echo = image_request(await json_body(request, InvalidRequest))
         cost = IMAGE_PRICE_CENTS[echo["model"]]
         generation = self._create(request, owner, "image", model=echo["model"], echo=echo, cost_cents=cost)
@@ -191,7 +191,7 @@ class LumaApi:
     async def _edit(self, request: Request, made: str, validate: Callable[[Any], dict[str, Any]]) -> Response:
         """A modify or reframe of media at a URL: a new generation, answered 201 like a create."""
         owner = self._authenticate(request)
-        self._limits.check(owner)
+        self._limits.check(owner, made)
         echo = validate(await json_body(request, InvalidRequest))
         cost = EDIT_PRICE_CENTS[(echo["generation_type"], echo["model"])]
         generation = self._create(request, owner, made, model=echo["model"], echo=echo, cost_cents=cost)
@@ -247,7 +247,7 @@ class LumaApi:
     ) -> Response:
         """A new generation made from a completed one (upscale, audio); Luma answers these 200, not 201."""
         source = self._owned_generation(request)
-        self._limits.check(source.owner)
+        self._limits.check(source.owner, "video")
         echo = validate(await json_body(request, InvalidRequest))
         require_completed(source.id, source.state, use=use)
         # The SDK types the top-level `generation_type` as "video" | "image"; the kind of job is in the request echo.
@@ -276,7 +276,7 @@ class LumaApi:
             origin=f"{request.url.scheme}://{request.url.netloc}",
             cost_cents=cost_cents,
         )
-        self._limits.record(owner)
+        self._limits.record(owner, generation_type)
         plan = generation.plan
         self._clock.start(
             Timeline(

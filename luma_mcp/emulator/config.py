@@ -14,7 +14,8 @@ class EmulatorConfig:
     """Settings for one emulator; the defaults give a fast, permissive, single-tenant Luma.
 
     All durations are in seconds. The real service takes about 100 s per video and allows 10 concurrent
-    generations and 20 creates a minute per account; the limits are off unless set here. ``agents`` configures
+    generations and 20 creates a minute per account (Photon images: 40 and 80, apart); the limits are off unless set
+    here. ``agents`` configures
     the Agents API served beside the Dream Machine API.
     """
 
@@ -31,6 +32,10 @@ class EmulatorConfig:
     """Per key: generations not yet completed or failed; one more create answers 429."""
     creates_per_minute: int | None = None
     """Per key: creates accepted in the last 60 s; one more answers 429 with ``Retry-After``."""
+    image_max_concurrent: int | None = None
+    """As ``max_concurrent``, for image jobs (Photon's images and reframes), which Luma limits apart from videos."""
+    image_creates_per_minute: int | None = None
+    """As ``creates_per_minute``, for image jobs."""
     asset_bytes_per_second: float | None = None
     """Serve asset files (videos, thumbnails, Agents API outputs) at this pace, a chunk at a time, like a slow CDN;
     unset is full speed."""

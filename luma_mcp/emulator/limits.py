@@ -42,24 +42,27 @@ class SlidingWindow:
 
 
 class CreateLimits:
-    """Admits or refuses a tenant's next create; only creates that went through use up the per-minute budget."""
+    """Admits or refuses a tenant's next create; only creates that went through use up the per-minute budget. Luma
+    limits image jobs (Photon's) apart from video jobs, so each kind has its own budget."""
 
     def __init__(self, config: EmulatorConfig, store: GenerationStore) -> None:
         self._config = config
         self._store = store
         self._recent_creates = SlidingWindow()
 
-    def check(self, owner: str) -> None:
-        """Raise a 429 if ``owner`` may not create another generation right now."""
-        per_minute = self._config.creates_per_minute
-        if per_minute is not None and len(self._recent_creates.recent(owner)) >= per_minute:
+    def check(self, owner: str, made: str) -> None:
+        """Raise a 429 if ``owner`` may not create another ``made`` ("video" or "image") right now."""
+        images = made == "image"
+        per_minute = self._config.image_creates_per_minute if images else self._config.creates_per_minute
+        window = f"{owner} {made}"
+        if per_minute is not None and len(self._recent_creates.recent(window)) >= per_minute:
             raise HTTPException(
                 429,
                 f"Too many requests: at most {per_minute} generations may be created per minute",
-                headers={"Retry-After": str(self._recent_creates.seconds_until_room(owner))},
+                headers={"Retry-After": str(self._recent_creates.seconds_until_room(window))},
             )
-        concurrent = self._config.max_concurrent
-        if concurrent is not None and self._store.count_unfinished(owner) >= concurrent:
+        concurrent = self._config.image_max_concurrent if images else self._config.max_concurrent
+        if concurrent is not None and self._store.count_unfinished(owner, made) >= concurrent:
             raise HTTPException(
                 429, f"Too many concurrent generations: at most {concurrent} may be queued or dreaming at once"
             )
@@ -68,5 +71,5 @@ class CreateLimits:
         """Forget every create counted, as if none had been made."""
         self._recent_creates.clear()
 
-    def record(self, owner: str) -> None:
-        self._recent_creates.record(owner)
+    def record(self, owner: str, made: str) -> None:
+        self._recent_creates.record(f"{owner} {made}")

@@ -139,8 +139,12 @@ class GenerationStore:
     def delete(self, generation_id: str) -> None:
         self._generations.pop(generation_id, None)
 
-    def count_unfinished(self, owner: str) -> int:
-        return sum(1 for g in self._generations.values() if g.owner == owner and not g.is_terminal)
+    def count_unfinished(self, owner: str, generation_type: str) -> int:
+        return sum(
+            1
+            for g in self._generations.values()
+            if g.owner == owner and g.generation_type == generation_type and not g.is_terminal
+        )
 
     def balance(self, owner: str) -> float:
         return self._balances.get(owner, self._config.initial_credit_cents)
