@@ -279,8 +279,13 @@ class Account:
     async def saved_files(self, generation_id: str) -> list[str]:
         """Where the ledger says a generation of this account was saved (nothing without a ledger, or for one this
         server did not start)."""
-        entry = await self._entry(generation_id)
-        return entry.files if entry else []
+        if self._ledger is None:
+            return []
+        try:
+            return await self._ledger.files(self.name, generation_id)
+        except sqlite3.Error:
+            logger.exception("Could not read the ledger")
+            return []
 
     async def recent(self, *, limit: int, offset: int) -> tuple[list[Generation], bool]:
         """The account's generations, newest first, and whether more follow: from Luma where its API lists them
