@@ -313,6 +313,17 @@ class Account:
         if self._ledger is not None:
             await self._write(self._ledger.downloaded(self.name, generation_id, paths))
 
+    async def saved_files(self, generation_id: str) -> list[str]:
+        """Where the ledger says a generation of this account was saved (nothing without a ledger, or for one this
+        server did not start)."""
+        if self._ledger is None:
+            return []
+        try:
+            return await self._ledger.files(self.name, generation_id)
+        except sqlite3.Error:
+            logger.exception("Could not read the ledger")
+            return []
+
     async def recent(self, *, limit: int, offset: int) -> tuple[list[Generation], bool]:
         """The account's generations, newest first, and whether more follow: from Luma where its API lists them
         (a page of at most `LIST_PAGE` a request), else those this server started, as the ledger last saw them (no

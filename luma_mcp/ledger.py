@@ -249,6 +249,15 @@ class Ledger:
 
         await self._run(add)
 
+    async def files(self, account: str, generation_id: str) -> list[str]:
+        """Where a generation was saved: its row's one column a result links, read alone."""
+        found = await self._run(
+            lambda db: db.execute(
+                "SELECT files FROM generations WHERE account=? AND id=?", (account, generation_id)
+            ).fetchone()
+        )
+        return list(json.loads(found[0])) if found else []
+
     async def get(self, account: str, generation_id: str) -> LedgerEntry | None:
         rows = await self._select(
             f"SELECT {_COLUMNS} FROM generations WHERE account=? AND id=?", (account, generation_id)

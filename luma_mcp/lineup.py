@@ -166,6 +166,45 @@ LINEUP: dict[str, LumaModel] = {
     )
 }
 VIDEO_MODELS: tuple[str, ...] = tuple(name for name, model in LINEUP.items() if "video" in model.kinds)
+CONCEPT_KEYS: tuple[str, ...] = (
+    "aerial",
+    "aerial_drone",
+    "bolt_cam",
+    "crane_down",
+    "crane_up",
+    "dolly_zoom",
+    "elevator_doors",
+    "eye_level",
+    "ground_level",
+    "handheld",
+    "high_angle",
+    "low_angle",
+    "orbit_left",
+    "orbit_right",
+    "over_the_shoulder",
+    "overhead",
+    "pan_left",
+    "pan_right",
+    "pedestal_down",
+    "pedestal_up",
+    "pov",
+    "pull_out",
+    "push_in",
+    "roll_left",
+    "roll_right",
+    "selfie",
+    "static",
+    "tilt_down",
+    "tilt_up",
+    "tiny_planet",
+    "truck_left",
+    "truck_right",
+    "zoom_in",
+    "zoom_out",
+)
+"""The camera concept keys ray-2 and ray-flash-2 take, alphabetically: Luma publishes no list of its own, and its
+concepts endpoint answers these 34 (luma-api.md §5.3). Prompt completions offer them from here, at once, rather than
+ask Luma while a person types; list_concepts still asks Luma."""
 
 
 @dataclass(frozen=True)

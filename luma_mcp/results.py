@@ -1,15 +1,22 @@
-"""What the tools hand back: flat, typed results (their JSON schemas become the tools' output schemas) and
-the one-line text the model reads first.
+"""What the tools hand back: flat, typed results (their JSON schemas become the tools' output schemas), the
+one-line text the model reads first, and links a client can open itself: the generation as a resource, and the files
+it was saved to.
 """
 
 from __future__ import annotations
 
+import mimetypes
+from collections.abc import Iterable
+from pathlib import Path
 from typing import Any, Literal
 
+import anyio
+from mcp.types import ResourceLink
 from pydantic import BaseModel, Field
 
 from .lineup import estimate_cost
 from .models import Generation
+from .subscriptions import generation_uri
 
 
 class OutputInfo(BaseModel):
@@ -204,3 +211,30 @@ class CreditBalance(BaseModel):
     max_spend_usd_per_day: float | None = Field(
         default=None, description="The daily spending cap per account (LUMA_MCP_MAX_SPEND_USD); null: none."
     )
+
+
+def generation_link(generation_id: str) -> ResourceLink:
+    """The generation as the resource a client can read, and subscribe to, without asking the model."""
+    return ResourceLink(
+        name="generation",
+        title=f"Luma generation {generation_id}",
+        uri=generation_uri(generation_id),
+        description="Its state and URLs, as Luma reports them when read.",
+        mime_type="application/json",
+    )
+
+
+async def file_links(paths: Iterable[str]) -> list[ResourceLink]:
+    """A link to each saved file still where it was saved, with its size; one since moved or deleted is left out,
+    so a link never points at nothing."""
+    links = []
+    for saved in paths:
+        path = Path(saved)
+        try:
+            size = (await anyio.Path(path).stat()).st_size
+        except OSError:
+            continue
+        links.append(
+            ResourceLink(name=path.name, uri=path.as_uri(), mime_type=mimetypes.guess_type(path.name)[0], size=size)
+        )
+    return links

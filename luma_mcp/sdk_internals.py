@@ -1,11 +1,12 @@
 """The private parts of the MCP SDK that luma-mcp relies on, in one place.
 
-`MCPServer` does not serve `resources/subscribe` (2025-era subscriptions) and offers no hook to wrap its
-`subscriptions/listen` handler, so both are registered on its low-level server; and a 2025-era subscription must be
-kept per connection, which the SDK reaches only through a session's private `_connection` (it makes a new session
-for every request). Whether a request asked for progress is known only to its private dispatch context, the one
-`report_progress` sends through. tests/test_sdk_internals.py fails loudly if an SDK release changes any of this, and
-the `mcp` dependency is bounded to the minor version those tests passed on.
+`MCPServer` does not serve `resources/subscribe` (2025-era subscriptions), offers no hook to wrap its
+`subscriptions/listen` handler, and hands a `completion` handler no request (so not the caller's keys), so all three
+are registered on its low-level server; and a 2025-era subscription must be kept per connection, which the SDK
+reaches only through a session's private `_connection` (it makes a new session for every request). Whether a request
+asked for progress is known only to its private dispatch context, the one `report_progress` sends through.
+tests/test_sdk_internals.py fails loudly if an SDK release changes any of this, and the `mcp` dependency is bounded
+to the minor version those tests passed on.
 """
 
 from __future__ import annotations

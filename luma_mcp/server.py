@@ -21,6 +21,7 @@ from pydantic import AnyUrl, ValidationError
 
 from .accounts import DEFAULT_API, Accounts, Caller
 from .admission import CreateLimits
+from .completions import register_completions
 from .context import AppContext, app_of
 from .downloads import Downloader
 from .errors import InvalidRequestError, LumaMCPError
@@ -32,6 +33,7 @@ from .errors.wording import (
     outside_mcp_request,
     reading_out_of_time,
 )
+from .icons import SERVER_ICON
 from .inputs import check_argument_names
 from .ledger import opened_ledger
 from .poller import PollSchedule
@@ -203,6 +205,7 @@ def build_server(
         description="Make, extend, upscale and download AI videos with Luma Dream Machine.",
         instructions=INSTRUCTIONS,
         website_url="https://lumalabs.ai/dream-machine/api",
+        icons=[SERVER_ICON],
         version=__version__,
         lifespan=lifespan,
         log_level=settings.log_level,
@@ -210,6 +213,7 @@ def build_server(
     register_tools(server)
     register_resources(server)
     register_prompts(server)
+    register_completions(server)
     updates.install(server, resolve=_subscriber_accounts)
     return server
 

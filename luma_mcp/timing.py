@@ -49,6 +49,8 @@ class TimePolicy:
     """A download that receives nothing for this long has failed."""
     download_total: float = 1800.0
     """A download still running in the background after this long is given up."""
+    completion: float = 3.0
+    """Listing the caller's generations to complete an id while a person types: no suggestion beats a late one."""
 
     def call_deadline(self) -> Deadline:
         return Deadline.after(max(self.max_wait, MIN_CALL_SECONDS))

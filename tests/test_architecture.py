@@ -27,6 +27,8 @@ LAYERS = (
         "uni1",
         "photon",
         "results",
+        "icons",
+        "completions",
         "context",
         "tools",
         "resources",

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from mcp import Client, MCPError
+from mcp.types import ResourceLink, ResourceTemplateReference
 
 from luma_mcp.emulator import EmulatorConfig, run_emulator
 from luma_mcp.emulator.agents.config import AgentsConfig
@@ -27,6 +28,14 @@ KEYS = EmulatorConfig(
     queued_seconds=0.05,
     dreaming_seconds=0.3,
 )
+
+
+GENERATION = ResourceTemplateReference(uri="luma://generations/{generation_id}")
+
+
+def saved_paths(download: dict[str, Any]) -> list[str]:
+    images: list[str] = download["image_paths"]
+    return [path for path in (download["video_path"], download["thumbnail_path"]) if path] + images
 
 
 async def tool(client: Client, name: str, arguments: dict[str, Any]) -> dict[str, Any]:
@@ -51,8 +60,11 @@ async def test_one_client_with_both_key_headers_uses_both_apis_and_another_sees_
             got = [await tool(alice, "get_generation", {"generation_id": id_, "wait": True}) for id_ in ids]
             listed = await tool(alice, "list_generations", {})
             saved = [await tool(alice, "download_generation", {"generation_id": id_}) for id_ in ids]
+            looked = [await alice.call_tool("get_generation", {"generation_id": id_}) for id_ in ids]
+            alice_completes = await alice.complete(GENERATION, {"name": "generation_id", "value": ""})
 
             emulator.clear_requests()
+            bob_completes = await bob.complete(GENERATION, {"name": "generation_id", "value": ""})
             bob_gets = [await bob.call_tool("get_generation", {"generation_id": id_}) for id_ in ids]
             bob_downloads = [await bob.call_tool("download_generation", {"generation_id": id_}) for id_ in ids]
             bob_listed = await tool(bob, "list_generations", {})
@@ -71,6 +83,13 @@ async def test_one_client_with_both_key_headers_uses_both_apis_and_another_sees_
         [(ray2["id"], "dream-machine"), (ray3["id"], "agents")]
     )
     assert [download["status"] for download in saved] == ["saved", "saved"]
+    # Alice's results link her generations and the files she saved; completions offer her ids, and Bob none.
+    assert [[link.uri for link in result.content if isinstance(link, ResourceLink)] for result in looked] == [
+        [f"luma://generations/{id_}", *(Path(path).as_uri() for path in saved_paths(download))]
+        for id_, download in zip(ids, saved, strict=True)
+    ]
+    assert sorted(alice_completes.completion.values) == sorted(ids)
+    assert bob_completes.completion.values == []
     assert all(result.is_error and "not found" in text_of(result).lower() for result in bob_gets + bob_downloads)
     assert bob_listed["generations"] == []
     assert json.loads(getattr(bob_listing.contents[0], "text", "")) == []

@@ -9,9 +9,10 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from mcp.server import MCPServer
-from mcp.types import ToolAnnotations
+from mcp.types import Icon, ToolAnnotations
 
 from ..context import AppContext
+from ..icons import DOWNLOAD_ICON, IMAGE_ICON, VIDEO_ICON
 from .account import get_credits
 from .catalogs import list_camera_motions, list_concepts, list_models
 from .edit import edit_video, reframe_image, reframe_video
@@ -24,29 +25,31 @@ PAID = ToolAnnotations(read_only_hint=False, destructive_hint=False, idempotent_
 DESTRUCTIVE = ToolAnnotations(read_only_hint=False, destructive_hint=True, idempotent_hint=True, open_world_hint=True)
 LOCAL_WRITE = ToolAnnotations(read_only_hint=False, destructive_hint=False, idempotent_hint=True, open_world_hint=True)
 
-TOOLS: tuple[tuple[Callable[..., Awaitable[Any]], str, ToolAnnotations], ...] = (
-    (create_generation, "Create a video", PAID),
-    (extend_generation, "Extend a video", PAID),
-    (edit_video, "Edit a video", PAID),
-    (reframe_video, "Reframe a video", PAID),
-    (reframe_image, "Reframe an image", PAID),
-    (generate_image, "Generate an image", PAID),
-    (edit_image, "Edit an image", PAID),
-    (split_image_layers, "Split an image into layers", PAID),
-    (get_generation, "Get a generation", READ_ONLY),
-    (list_generations, "List generations", READ_ONLY),
-    (delete_generation, "Delete a generation", DESTRUCTIVE),
-    (list_models, "List Luma's models", READ_ONLY),
-    (list_concepts, "List camera concepts", READ_ONLY),
-    (list_camera_motions, "List camera motions", READ_ONLY),
-    (download_generation, "Download a generation", LOCAL_WRITE),
-    (upscale_generation, "Upscale a video", PAID),
-    (add_audio, "Add audio to a video", PAID),
-    (get_credits, "Get credit balance", READ_ONLY),
+TOOLS: tuple[tuple[Callable[..., Awaitable[Any]], str, ToolAnnotations, Icon | None], ...] = (
+    (create_generation, "Create a video", PAID, VIDEO_ICON),
+    (extend_generation, "Extend a video", PAID, VIDEO_ICON),
+    (edit_video, "Edit a video", PAID, VIDEO_ICON),
+    (reframe_video, "Reframe a video", PAID, VIDEO_ICON),
+    (reframe_image, "Reframe an image", PAID, IMAGE_ICON),
+    (generate_image, "Generate an image", PAID, IMAGE_ICON),
+    (edit_image, "Edit an image", PAID, IMAGE_ICON),
+    (split_image_layers, "Split an image into layers", PAID, IMAGE_ICON),
+    (get_generation, "Get a generation", READ_ONLY, None),
+    (list_generations, "List generations", READ_ONLY, None),
+    (delete_generation, "Delete a generation", DESTRUCTIVE, None),
+    (list_models, "List Luma's models", READ_ONLY, None),
+    (list_concepts, "List camera concepts", READ_ONLY, None),
+    (list_camera_motions, "List camera motions", READ_ONLY, None),
+    (download_generation, "Download a generation", LOCAL_WRITE, DOWNLOAD_ICON),
+    (upscale_generation, "Upscale a video", PAID, VIDEO_ICON),
+    (add_audio, "Add audio to a video", PAID, VIDEO_ICON),
+    (get_credits, "Get credit balance", READ_ONLY, None),
 )
+"""Each tool with its title, its hints, and its icon: what it makes (a video, an image, a file on disk), for the
+tools a person sees asking to spend money or write a file (see `luma_mcp.icons`)."""
 
 
-PAID_TOOLS = frozenset(tool.__name__ for tool, _, hints in TOOLS if hints is PAID)
+PAID_TOOLS = frozenset(tool.__name__ for tool, _, hints, _ in TOOLS if hints is PAID)
 
 
 COST_NOTE = "Each result carries estimated_cost_usd (by the price tables in list_models)."
@@ -54,6 +57,6 @@ COST_NOTE = "Each result carries estimated_cost_usd (by the price tables in list
 
 
 def register_tools(server: MCPServer[AppContext]) -> None:
-    for tool, title, hints in TOOLS:
+    for tool, title, hints, icon in TOOLS:
         description = f"{(tool.__doc__ or '').rstrip()}\n\n{COST_NOTE}" if hints is PAID else None
-        server.add_tool(tool, title=title, description=description, annotations=hints)
+        server.add_tool(tool, title=title, description=description, annotations=hints, icons=[icon] if icon else None)

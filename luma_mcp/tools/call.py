@@ -1,6 +1,6 @@
 """The mechanics every tool call shares: the account it acts for (`luma_mcp.account`), its progress
 (`progress.py`), starting a paid job, and the common ending of every tool that starts or looks at a generation:
-waiting, a failure as an error, the next step, the result."""
+waiting, a failure as an error, the next step, the result and its links."""
 
 from mcp.types import CallToolResult, TextContent
 
@@ -11,7 +11,7 @@ from ..context import AppCtx, app_of
 from ..errors import NotFoundError
 from ..errors.wording import deleted_while_waiting, generation_failed, source_of_other_api
 from ..models import Generation, is_generation_id
-from ..results import GenerationResult
+from ..results import GenerationResult, file_links, generation_link
 from ..spending import Price, price_of
 from ..timing import time_left
 from .confirm import Answer, ask, not_confirmed, not_created, question
@@ -101,6 +101,8 @@ class ToolCall:
         if price is not None and price.usd is not None:
             result = result.model_copy(update={"estimated_cost_usd": price.usd, "estimated_cost_note": None})
         text = f"{result.summary()} {note}" if note else result.summary()
+        saved = await self.account.saved_files(generation.id) if generation.state == "completed" else []
         return CallToolResult(
-            content=[TextContent(type="text", text=text)], structured_content=result.model_dump(mode="json")
+            content=[TextContent(type="text", text=text), generation_link(generation.id), *await file_links(saved)],
+            structured_content=result.model_dump(mode="json"),
         )

@@ -1,14 +1,16 @@
 """Looking at, listing, deleting and downloading the user's generations."""
 
+from collections.abc import Sequence
 from typing import Annotated
 
+from mcp.types import CallToolResult, TextContent
 from pydantic import Field
 
 from ..accounts import current_caller
 from ..context import AppCtx, app_of
 from ..errors.wording import agents_cannot_delete
 from ..inputs import GenerationId
-from ..results import Deleted, Download, GenerationList, GenerationResult
+from ..results import Deleted, Download, GenerationList, GenerationResult, file_links, generation_link
 from ..settings import Api
 from .arguments import GenerationOutput, Wait
 from .call import ToolCall
@@ -62,7 +64,7 @@ async def download_generation(
         str | None,
         Field(max_length=255, description="Optional sub-folder of the output folder; relative, no '..'."),
     ] = None,
-) -> Download:
+) -> Annotated[CallToolResult, Download]:
     """Save a completed generation's video, image or layers into the output folder; returns the paths.
 
     A video is saved as its MP4 and thumbnail (JPEG); a split image as every layer, named by index and label.
@@ -77,19 +79,21 @@ async def download_generation(
     image_paths = [str(path) for path in files.images]
     if files.total_bytes is None:
         landing = video_path or ", ".join(image_paths)
-        return Download(
-            id=str(generation_id),
-            status="in_progress",
-            video_path=video_path,
-            image_paths=image_paths,
-            next_step=(
-                f"Still downloading in the background to {landing}. Call download_generation again with the same "
-                "arguments in a minute to learn when it is saved; do not create it again."
-            ),
+        return await _with_links(
+            Download(
+                id=str(generation_id),
+                status="in_progress",
+                video_path=video_path,
+                image_paths=image_paths,
+                next_step=(
+                    f"Still downloading in the background to {landing}. Call download_generation again with the same "
+                    "arguments in a minute to learn when it is saved; do not create it again."
+                ),
+            )
         )
     saved = [path for path in (video_path, str(files.thumbnail) if files.thumbnail else None) if path] + image_paths
     await made_it.downloaded(str(generation_id), saved)
-    return Download(
+    download = Download(
         id=str(generation_id),
         status="saved",
         video_path=video_path,
@@ -97,4 +101,17 @@ async def download_generation(
         video_bytes=files.video_bytes,
         image_paths=image_paths,
         total_bytes=files.total_bytes,
+    )
+    return await _with_links(download, saved)
+
+
+async def _with_links(download: Download, saved: Sequence[str] = ()) -> CallToolResult:
+    """The download as JSON, with links to the generation and to every file saved (none while still downloading)."""
+    return CallToolResult(
+        content=[
+            TextContent(type="text", text=download.model_dump_json(indent=2)),
+            generation_link(download.id),
+            *await file_links(saved),
+        ],
+        structured_content=download.model_dump(mode="json"),
     )
