@@ -34,6 +34,7 @@ from .errors.wording import (
 )
 from .inputs import check_argument_names
 from .ledger import opened_ledger
+from .player import player_extension
 from .poller import PollSchedule
 from .prompts import register_prompts
 from .resources import register_resources
@@ -206,6 +207,7 @@ def build_server(
         version=__version__,
         lifespan=lifespan,
         log_level=settings.log_level,
+        extensions=[player_extension(settings)],
     )
     register_tools(server)
     register_resources(server)

@@ -32,6 +32,7 @@ LAYERS = (
         "resources",
         "subscriptions",
         "prompts",
+        "player",
     },
     {"server", "http_app", "cli", "demo", "__main__", "__init__"},
 )
