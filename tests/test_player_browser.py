@@ -40,6 +40,8 @@ PATIENCE_MS = 20_000
 PROMPT = "A lighthouse on a cliff at dusk, waves breaking below, slow aerial orbit"
 LOOKS = [("light", 560), ("dark", 360)]
 """Each theme, and a wide and a narrow chat column."""
+BACKGROUNDS = {"light": "rgb(255, 255, 255)", "dark": "rgb(24, 24, 27)"}
+"""The player's own background in each theme, where the host passes no colours of its own."""
 
 HOST_PAGE = """<!DOCTYPE html>
 <html><head><style>
@@ -229,6 +231,7 @@ async def test_the_player_waits_plays_downloads_and_takes_again_only_when_asked(
         # Running: the view keeps waiting through the host, with get_generation(wait=true), after the call returned.
         await expect(view.locator("#state")).to_have_text(re.compile("Queued|Dreaming"), timeout=PATIENCE_MS)
         await expect(view.locator("#prompt")).to_have_text(PROMPT)
+        await expect(view.locator("#elapsed")).to_have_text(re.compile(r"^\d+:\d\d elapsed$"))
         await expect(view.locator("nav button")).to_have_count(0)  # nothing to download, nor to take again, yet
         await host.screenshot(f"running-{theme}")
         emulator.finish_now(generation_id)
@@ -239,6 +242,8 @@ async def test_the_player_waits_plays_downloads_and_takes_again_only_when_asked(
         assert {"generation_id": generation_id, "wait": True} in waits
         played = await video_plays(view)
         assert played["videoWidth"] == 320 and played["src"].startswith(emulator.base_url.split("/dream-machine")[0])
+        assert await view.evaluate("() => getComputedStyle(document.body).backgroundColor") == BACKGROUNDS[theme]
+        assert await view.evaluate("() => document.documentElement.scrollWidth <= innerWidth")  # fits the column
         await host.screenshot(f"done-{theme}")
 
         # Download: the server saves the file where downloads go.
