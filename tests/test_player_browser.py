@@ -305,6 +305,20 @@ async def test_a_split_image_shows_each_layer_with_its_label(emulator: Emulator,
         await host.screenshot("layers-dark")
 
 
+async def test_a_generation_looked_up_offers_a_download_and_nothing_that_costs(
+    emulator: Emulator, tmp_path: Path, page: Page
+) -> None:
+    async with connect(settings_for(emulator, tmp_path / "videos")) as client:
+        made = await client.call_tool("create_generation", {"prompt": PROMPT})
+        assert made.structured_content is not None
+        arguments = {"generation_id": made.structured_content["id"]}
+        looked_up = await client.call_tool("get_generation", arguments)
+        view = await Host(page, client, tmp_path).open("get_generation", arguments, looked_up, look=LOOKS[1])
+        await expect(view.locator("#state")).to_have_text("Done", timeout=PATIENCE_MS)
+        await video_plays(view)
+        await expect(view.locator("nav button")).to_have_text(["Download"])
+
+
 async def test_a_host_that_echoes_the_views_own_calls_does_not_change_what_another_take_asks_for(
     emulator: Emulator, tmp_path: Path, page: Page
 ) -> None:
