@@ -56,6 +56,8 @@ configuration, read from the environment once at start (details in the README):
                                       ask (default: never ask)
   LUMA_MCP_FIRST_LOOK                 typical (default): first ask the Agents API about a job near its typical
                                       time (images 20 s, videos 60 s); early: after one second
+  LUMA_MCP_MEDIA_HOSTS                more origins the inline player may load media from, comma-separated
+                                      (Luma's own are always allowed)
 for the HTTP transports also:
   LUMA_MCP_AUTH_TOKEN                 every request must send Authorization: Bearer <token>
   LUMA_MCP_ALLOWED_HOSTS              host names clients connect with, comma-separated (needed with --host 0.0.0.0)

@@ -36,6 +36,7 @@ from .errors.wording import (
 from .icons import SERVER_ICON
 from .inputs import check_argument_names
 from .ledger import opened_ledger
+from .player import player_extension
 from .poller import PollSchedule
 from .prompts import register_prompts
 from .resources import register_resources
@@ -209,6 +210,7 @@ def build_server(
         version=__version__,
         lifespan=lifespan,
         log_level=settings.log_level,
+        extensions=[player_extension(settings)],
     )
     register_tools(server)
     register_resources(server)

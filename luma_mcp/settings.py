@@ -16,6 +16,7 @@ from .errors.wording import (
     setting_below_minimum,
     setting_not_a_url,
     setting_not_between,
+    setting_not_media_host,
     setting_not_one_of,
     setting_not_positive_up_to,
     setting_not_seconds,
@@ -37,6 +38,8 @@ LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
 FirstLook = Literal["typical", "early"]
 FIRST_LOOKS: tuple[str, ...] = get_args(FirstLook)
 _PLACEHOLDER = re.compile(r"\$\{[^}]*\}")
+_MEDIA_HOST = re.compile(r"https?://(\*\.)?[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*(:[0-9]{1,5})?")
+"""A CSP host source as the MCP Apps spec writes them: a scheme, a host (perhaps `*.` for every subdomain), a port."""
 LOG_LEVELS: tuple[LogLevel, ...] = get_args(LogLevel)
 
 
@@ -81,6 +84,9 @@ class Settings:
     """The most this server may spend per account per UTC day, by estimate (see `luma_mcp.spending`); None: no cap."""
     confirm_above_usd: float | None = None
     """A create estimated above this asks the user first, where the client can ask; None: none is asked."""
+    media_hosts: tuple[str, ...] = ()
+    """More origins the inline player may play media from (LUMA_MCP_MEDIA_HOSTS), besides Luma's own (see
+    `luma_mcp.player`): a CSP host source each, such as https://media.example.com or https://*.example.com."""
     first_look: FirstLook = "typical"
     """When the Agents API is first asked about a new generation: near its kind's typical time (fewer requests;
     see `PollSchedule.typical_seconds`), or early, after one poll interval (a fast generation, as the emulator's,
@@ -167,6 +173,9 @@ class Settings:
         photon_max_in_flight = _count(environ, "LUMA_MCP_PHOTON_MAX_IN_FLIGHT", cls.photon_max_in_flight, minimum=0)
         max_spend_usd = _usd(environ, "LUMA_MCP_MAX_SPEND_USD")
         confirm_above_usd = _usd(environ, "LUMA_MCP_CONFIRM_ABOVE_USD")
+        media_hosts = tuple(
+            _media_host(host.strip()) for host in environ.get("LUMA_MCP_MEDIA_HOSTS", "").split(",") if host.strip()
+        )
         return cls(
             api_key=api_key,
             agents_api_key=agents_api_key,
@@ -191,6 +200,7 @@ class Settings:
             photon_max_in_flight=photon_max_in_flight,
             max_spend_usd=max_spend_usd,
             confirm_above_usd=confirm_above_usd,
+            media_hosts=media_hosts,
             first_look=first_look,  # type: ignore[arg-type]  # checked above
         )
 
@@ -215,6 +225,13 @@ def _url(environ: Mapping[str, str], name: str, default: str) -> str:
     if not url.startswith(("http://", "https://")):
         raise setting_not_a_url(name, url)
     return url
+
+
+def _media_host(host: str) -> str:
+    origin = host.rstrip("/")
+    if not _MEDIA_HOST.fullmatch(origin):
+        raise setting_not_media_host("LUMA_MCP_MEDIA_HOSTS", host)
+    return origin
 
 
 def _seconds(environ: Mapping[str, str], name: str, default: float) -> float:

@@ -34,6 +34,7 @@ LAYERS = (
         "resources",
         "subscriptions",
         "prompts",
+        "player",
     },
     {"server", "http_app", "cli", "demo", "__main__", "__init__"},
 )

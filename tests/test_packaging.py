@@ -12,8 +12,10 @@ from pathlib import Path
 import anyio
 import pytest
 from mcp import Client, StdioServerParameters, stdio_client
+from mcp.types import TextResourceContents
 
 from luma_mcp import Settings, __version__, build_server
+from luma_mcp.player import PLAYER_URI, player_html
 
 pytestmark = pytest.mark.anyio
 
@@ -39,7 +41,9 @@ async def test_uvx_runs_the_built_wheel_and_lists_its_tools(tmp_path: Path) -> N
     assert wheel.name == f"{NAME.replace('-', '_')}-{__version__}-py3-none-any.whl"
     with zipfile.ZipFile(wheel) as archive:
         entry_points = archive.read(f"{wheel.name.rsplit('-', 3)[0]}.dist-info/entry_points.txt").decode()
+        shipped_player = archive.read("luma_mcp/player.html").decode()
     assert f"{NAME} = {ENTRY_POINT}" in entry_points and f"luma-mcp = {ENTRY_POINT}" in entry_points
+    assert shipped_player == player_html()
 
     uvx = shutil.which("uvx")
     assert uvx is not None, "uvx comes with the dev extra's uv"
@@ -50,5 +54,7 @@ async def test_uvx_runs_the_built_wheel_and_lists_its_tools(tmp_path: Path) -> N
     with (tmp_path / "stderr.log").open("w") as errlog, anyio.fail_after(240):  # the first run fetches dependencies
         async with Client(stdio_client(params, errlog=errlog)) as client:
             served = [tool.name for tool in (await client.list_tools()).tools]
+            player = (await client.read_resource(PLAYER_URI)).contents[0]
+    assert isinstance(player, TextResourceContents) and player.text == player_html()
     async with Client(build_server(Settings())) as client:
         assert served == [tool.name for tool in (await client.list_tools()).tools]

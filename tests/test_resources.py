@@ -32,7 +32,7 @@ async def test_resources_are_listed(emulator: Emulator, tmp_path: Path) -> None:
     async with connect(settings_for(emulator, tmp_path)) as client:
         resources = [resource.uri for resource in (await client.list_resources()).resources]
         templates = [template.uri_template for template in (await client.list_resource_templates()).resource_templates]
-    assert resources == ["luma://generations"]
+    assert resources == ["ui://luma/player.html", "luma://generations"]
     assert templates == ["luma://generations/{generation_id}"]
 
 

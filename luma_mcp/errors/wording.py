@@ -53,6 +53,13 @@ def setting_not_a_url(name: str, value: str) -> ConfigurationError:
     return ConfigurationError(f"{name} must be an http(s) URL, not {value!r}")
 
 
+def setting_not_media_host(name: str, value: str) -> ConfigurationError:
+    return ConfigurationError(
+        f"{name} must list origins separated by commas, each http(s)://host or http(s)://host:port (a host may start "
+        f"with *. for all its subdomains), such as https://media.example.com; not {value!r}"
+    )
+
+
 def setting_not_seconds(name: str, raw: str) -> ConfigurationError:
     return ConfigurationError(f"{name} must be a number of seconds, not {raw!r}")
 

@@ -13,6 +13,7 @@ from mcp.types import Icon, ToolAnnotations
 
 from ..context import AppContext
 from ..icons import DOWNLOAD_ICON, IMAGE_ICON, VIDEO_ICON
+from ..player import PLAYER_META
 from .account import get_credits
 from .catalogs import list_camera_motions, list_concepts, list_models
 from .edit import edit_video, reframe_image, reframe_video
@@ -56,7 +57,13 @@ COST_NOTE = "Each result carries estimated_cost_usd (by the price tables in list
 """Told in every paid tool's description, here rather than in each docstring, so a new paid tool tells it too."""
 
 
+SHOWN_IN_PLAYER = PAID_TOOLS | {get_generation.__name__}
+"""The tools that start or look at one generation: their results open the inline player (`luma_mcp.player`)."""
+
+
 def register_tools(server: MCPServer[AppContext]) -> None:
     for tool, title, hints, icon in TOOLS:
         description = f"{(tool.__doc__ or '').rstrip()}\n\n{COST_NOTE}" if hints is PAID else None
-        server.add_tool(tool, title=title, description=description, annotations=hints, icons=[icon] if icon else None)
+        meta = PLAYER_META if tool.__name__ in SHOWN_IN_PLAYER else None
+        icons = [icon] if icon else None
+        server.add_tool(tool, title=title, description=description, annotations=hints, icons=icons, meta=meta)
