@@ -1,0 +1,110 @@
+"""The daily spending cap's holds, the Dream Machine modify's price by its source's pixels, and what a create's
+result says it cost, attacked: each test here is a way past the cap or a figure that disagrees with the ledger,
+marked as an expected failure (strict, so a fix shows up) saying what goes wrong."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from luma_mcp import Settings
+from luma_mcp.emulator import Emulator
+
+from .helpers import connect, settings_for, text_of
+
+pytestmark = pytest.mark.anyio
+
+PROMPT = "moonlit 35mm film footage"
+CLIP = "https://example.com/clip.mp4"
+MODIFY = "/generations/video/modify"
+RAY2 = {"prompt": "a lighthouse at dusk, slow push in", "model": "ray-2", "resolution": "720p", "duration": "5s"}
+
+
+def guarded(emulator: Emulator, tmp_path: Path, **overrides: Any) -> Settings:
+    return settings_for(emulator, tmp_path, state_dir=tmp_path / "state", **overrides)
+
+
+def posts(emulator: Emulator, path: str = "/generations/*") -> int:
+    return len(emulator.requests_for("POST", path))
+
+
+def ledger_rows(tmp_path: Path) -> list[tuple[str, float | None]]:
+    with sqlite3.connect(tmp_path / "state" / "ledger.sqlite3") as db:
+        return list(db.execute("SELECT kind, estimated_cost_usd FROM generations ORDER BY created_at"))
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="a modify of a URL is held at $7.87 (10 s of 1080p) but its ledger row keeps only price.usd, $1.75 (5 s "
+    "of 720p): once written it counts at $1.75, so a second long source passes a cap the first one filled",
+)
+async def test_a_url_modify_keeps_counting_as_its_longest_source_once_it_is_written(
+    emulator: Emulator, tmp_path: Path
+) -> None:
+    """README: a source named by URL 'is counted as the longest source the model takes at 1080p'. Two 10 s 1080p
+    sources cost $15.74 by Luma's per-pixel price; with a $10 cap only one may be sent."""
+    async with connect(guarded(emulator, tmp_path, max_spend_usd=10.0)) as client:
+        first = await client.call_tool("edit_video", {"video": CLIP, "prompt": PROMPT, "model": "ray-2"})
+        assert not first.is_error, text_of(first)
+        second = await client.call_tool("edit_video", {"video": CLIP, "prompt": PROMPT, "model": "ray-2"})
+        credits = await client.call_tool("get_credits", {})
+    assert second.is_error, f"sent: today counted as {(credits.structured_content or {})['spent']}"
+    assert posts(emulator, MODIFY) == 1
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="a URL source is counted as at most 10 s of 1080p 16:9 ($7.87 on ray-2), yet the server itself prices a "
+    "4k source (its own 5 s 4k video, by id) at $15.75: the same video by its URL passes a cap its id is refused by",
+)
+async def test_a_4k_video_modified_by_its_url_counts_at_least_what_its_id_does(
+    emulator: Emulator, tmp_path: Path
+) -> None:
+    async with connect(guarded(emulator, tmp_path, max_spend_usd=20.0)) as client:
+        made = await client.call_tool("create_generation", {**RAY2, "resolution": "4k"})  # $9.11
+        assert not made.is_error, text_of(made)
+        video = made.structured_content or {}
+        by_id = await client.call_tool("edit_video", {"video": video["id"], "prompt": PROMPT})
+        assert by_id.is_error and "estimated at $15.75" in text_of(by_id), text_of(by_id)  # 9.11 + 15.75 > 20
+        by_url = await client.call_tool("edit_video", {"video": video["video_url"], "prompt": PROMPT, "model": "ray-2"})
+    assert by_url.is_error, "the same 4k source, named by URL, was counted at $7.87 and sent"
+    assert posts(emulator, MODIFY) == 0
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="the create's result and the ledger price a modify of our own 9 s 1080p video by its pixels ($7.09), but "
+    "get_generation prices the same generation from Luma's echo at the flat 5 s 720p $1.75",
+)
+async def test_a_modify_costs_the_same_when_looked_at_again(emulator: Emulator, tmp_path: Path) -> None:
+    async with connect(guarded(emulator, tmp_path)) as client:
+        made = await client.call_tool("create_generation", {**RAY2, "resolution": "1080p", "duration": "9s"})  # $4.10
+        source = (made.structured_content or {})["id"]
+        edited = await client.call_tool("edit_video", {"video": source, "prompt": PROMPT, "wait": False})
+        created = edited.structured_content or {}
+        looked = await client.call_tool("get_generation", {"generation_id": created["id"], "wait": True})
+    assert created["estimated_cost_usd"] == 7.09
+    assert ("modify_video", 7.09) in ledger_rows(tmp_path)
+    assert (looked.structured_content or {})["estimated_cost_usd"] == 7.09
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="get_credits' today_usd and generations_today leave out a create Luma took whose row could not be "
+    "written (it counts as its hold): left_today_usd is cut by it, so today's figures no longer add up to the cap",
+)
+async def test_get_credits_figures_add_up_when_a_create_counts_as_its_hold(emulator: Emulator, tmp_path: Path) -> None:
+    async with connect(guarded(emulator, tmp_path, max_spend_usd=5.0)) as client:
+        with sqlite3.connect(tmp_path / "state" / "ledger.sqlite3") as db:
+            db.execute(
+                "CREATE TRIGGER no_room BEFORE INSERT ON generations BEGIN SELECT RAISE(ABORT, 'disk full'); END"
+            )
+        made = await client.call_tool("create_generation", RAY2)  # $1.02, taken by Luma
+        assert not made.is_error, text_of(made)
+        credits = await client.call_tool("get_credits", {})
+    [spent] = (credits.structured_content or {})["spent"]
+    assert spent["left_today_usd"] == 3.98  # the cap counts it
+    assert spent["today_usd"] == 1.02, spent
