@@ -11,6 +11,7 @@ from types import FrameType
 from typing import Any
 
 import anyio
+import httpx
 import pytest
 from mcp.shared.jsonrpc_dispatcher import JSONRPCDispatcher
 
@@ -21,6 +22,7 @@ from luma_mcp.ledger import Ledger
 from luma_mcp.tools import account as account_tools
 
 from .helpers import connect, eventually, profiled, settings_for, text_of
+from .test_ray3_tools import agents_settings
 
 pytestmark = pytest.mark.anyio
 
@@ -201,3 +203,29 @@ async def test_a_create_held_before_midnight_and_sent_after_it_counts_when_the_n
     assert not results["before midnight"].is_error, text_of(results["before midnight"])
     [spent] = (credits.structured_content or {})["spent"]
     assert spent["today_usd"] <= 1.5, f"the new day's cap is passed: {spent}"
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="a video's id is refused as the image a Photon edit changes, but not as the image Uni-1's edit_image or "
+    "split_image_layers changes: a Dream Machine video this server did not make (another tool on the same key) is "
+    "sent to Uni-1 as its thumbnail's URL, and the thumbnail is edited or split",
+)
+@pytest.mark.parametrize(
+    ("tool", "arguments"),
+    [("edit_image", {"prompt": PROMPT, "model": "uni-1"}), ("split_image_layers", {})],
+)
+async def test_a_video_is_refused_as_the_image_a_uni1_tool_changes(
+    emulator: Emulator, tmp_path: Path, tool: str, arguments: dict[str, str]
+) -> None:
+    async with httpx.AsyncClient(
+        base_url=emulator.base_url, headers={"Authorization": f"Bearer {emulator.api_key}"}
+    ) as elsewhere:
+        made = await elsewhere.post("/generations/video", json={"prompt": "a fox in snow", "model": "ray-2"})
+    video_id = made.json()["id"]
+    emulator.finish_now(video_id)
+    async with connect(agents_settings(emulator, tmp_path, dream_machine=True)) as client:
+        edited = await client.call_tool(tool, {**arguments, "image": video_id})
+    sent = [request.body for request in emulator.requests_for("POST", "/agents/v1/generations")]
+    assert sent == [], "the video's thumbnail was sent to Uni-1 to be edited (the emulator cannot fetch it; Luma can)"
+    assert edited.is_error and "made a video, and this changes an image" in text_of(edited)
