@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import anyio
+import anyio.lowlevel
 from anyio.abc import TaskGroup
 
 from .admission import CreateLedger, CreateLimits, CreateQueue, Report
@@ -31,7 +32,7 @@ from .errors.wording import (
     spending_cap_unkept,
     spending_cap_without_ledger,
 )
-from .ledger import Ledger, LedgerEntry, Spending, UnknownCreate
+from .ledger import Kept, Ledger, LedgerEntry, Spending, UnknownCreate
 from .models import Generation, ImageRequest, ReframeImageRequest
 from .poller import OnChange, Poller, PollSchedule
 from .spending import Price, counted_spending, price_of, start_of_today
@@ -152,6 +153,7 @@ class Account:
             return self.backend.start(job)
 
         try:
+            await anyio.lowlevel.checkpoint()  # a cancellation that came while the hold was written ends it here
             photon = isinstance(job, ImageRequest | ReframeImageRequest)
             queue = self._image_creates if self._image_creates and photon else self._creates
             generation = await queue.submit(send, report=report)
@@ -313,16 +315,16 @@ class Account:
         if self._ledger is not None:
             await self._write(self._ledger.downloaded(self.name, generation_id, paths))
 
-    async def saved_files(self, generation_id: str) -> list[str]:
-        """Where the ledger says a generation of this account was saved (nothing without a ledger, or for one this
-        server did not start)."""
+    async def kept(self, generation_id: str) -> Kept:
+        """What the ledger keeps of a generation of this account that Luma does not say: where it was saved, and its
+        estimate (nothing without a ledger, or for one this server did not start)."""
         if self._ledger is None:
-            return []
+            return Kept()
         try:
-            return await self._ledger.files(self.name, generation_id)
+            return await self._ledger.kept(self.name, generation_id)
         except sqlite3.Error:
             logger.exception("Could not read the ledger")
-            return []
+            return Kept()
 
     async def recent(self, *, limit: int, offset: int) -> tuple[list[Generation], bool]:
         """The account's generations, newest first, and whether more follow: from Luma where its API lists them
@@ -445,6 +447,7 @@ class Account:
             state=generation.state,
             model=generation.model,
             estimated_cost_usd=price.usd,
+            counted_usd=price.counted_usd,
         )
         if generation.created_at:
             entry = replace(entry, created_at=generation.created_at)

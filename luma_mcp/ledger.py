@@ -22,7 +22,7 @@ import uuid
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -33,7 +33,7 @@ T = TypeVar("T")
 logger = logging.getLogger(__name__)
 
 LEDGER_FILE = "ledger.sqlite3"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS generations (
     account TEXT NOT NULL,
@@ -50,6 +50,7 @@ CREATE TABLE IF NOT EXISTS generations (
     created_at TEXT NOT NULL,
     updated_at TEXT NOT NULL,
     files TEXT NOT NULL DEFAULT '[]',
+    counted_usd REAL,
     PRIMARY KEY (account, id)
 );
 CREATE INDEX IF NOT EXISTS generations_newest_first ON generations (account, created_at DESC, id);
@@ -68,7 +69,8 @@ CREATE TABLE IF NOT EXISTS forgotten (
     id TEXT NOT NULL,
     state TEXT NOT NULL,
     estimated_cost_usd REAL,
-    created_at TEXT NOT NULL
+    created_at TEXT NOT NULL,
+    counted_usd REAL
 );
 CREATE TABLE IF NOT EXISTS holds (
     account TEXT NOT NULL,
@@ -84,6 +86,16 @@ CREATE TABLE IF NOT EXISTS uploads (
     PRIMARY KEY (account, sha256)
 );
 """
+MIGRATIONS = {
+    2: (  # what the spending cap counts a generation as, where that is more than its estimate (a modify of a URL)
+        "ALTER TABLE generations ADD COLUMN counted_usd REAL",
+        "ALTER TABLE forgotten ADD COLUMN counted_usd REAL",
+    ),
+}
+"""Statements that bring a ledger of the version before each key up to it; `SCHEMA` makes a new one as it is."""
+HOLDS_COUNT_FOR = timedelta(days=1)
+"""A hold counts against every day's cap until it is this old, whatever day it was taken on: a create held just
+before midnight UTC and sent after it lands in the new day, whose checks meanwhile must count it."""
 TERMINAL_STATES = ("completed", "failed")
 
 
@@ -107,10 +119,22 @@ class LedgerEntry:
     estimated_cost_usd: float | None = None
     created_at: str = field(default_factory=_now)
     files: list[str] = field(default_factory=list)
+    counted_usd: float | None = None
+    """What the spending cap counts it as: its estimate, or more where the estimate cannot be sure (see
+    `luma_mcp.spending.Price`); None in rows written before this was kept, which count at their estimate."""
 
     @property
     def is_terminal(self) -> bool:
         return self.state in TERMINAL_STATES
+
+
+@dataclass(frozen=True)
+class Kept:
+    """What the ledger knows of a generation and Luma does not say: where it was saved, and its estimate as made
+    when it was created (a modify's, by its source's size, which Luma's echo of the request does not give)."""
+
+    files: list[str] = field(default_factory=list)
+    estimated_cost_usd: float | None = None
 
 
 @dataclass(frozen=True)
@@ -122,6 +146,11 @@ class Spending:
     """Generations counted in `usd`."""
     unpriced: int
     """Generations whose price is not known, so not in `usd`."""
+    counted_usd: float
+    """What the spending cap counts the generations as, as kept with each (see `LedgerEntry.counted_usd`)."""
+    uncounted: int
+    """Generations with neither an estimate nor a count kept (written before counts were), so not in
+    `counted_usd`."""
     outcome_unknown: int
     """Creates whose answer was lost: perhaps charged, not in `usd`."""
     held_usd: float = 0.0
@@ -178,6 +207,12 @@ class Ledger:
         connection = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         connection.execute("PRAGMA journal_mode=WAL")
         connection.execute("PRAGMA busy_timeout=1000")
+        (version,) = connection.execute("PRAGMA user_version").fetchone()
+        tables = {name for (name,) in connection.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        if "generations" in tables:  # a ledger made by an earlier version: brought up to this one
+            for newer in range(version + 1, SCHEMA_VERSION + 1):
+                for statement in MIGRATIONS.get(newer, ()):
+                    connection.execute(statement)
         connection.executescript(SCHEMA)
         connection.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
         return cls(connection)
@@ -206,11 +241,17 @@ class Ledger:
             entry.created_at,
             _now(),
             json.dumps(entry.files),
+            entry.counted_usd,
         )
 
         def write(db: sqlite3.Connection) -> None:
             with _transaction(db):
-                db.execute("INSERT OR REPLACE INTO generations VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)", row)
+                db.execute(
+                    "INSERT OR REPLACE INTO generations (account, id, api, kind, model, request, state, outputs, "
+                    "failure_reason, failure_code, estimated_cost_usd, created_at, updated_at, files, counted_usd) "
+                    "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                    row,
+                )
                 db.execute("DELETE FROM holds WHERE account=? AND hold=?", (account, hold))
 
         await self._run(write)
@@ -249,14 +290,14 @@ class Ledger:
 
         await self._run(add)
 
-    async def files(self, account: str, generation_id: str) -> list[str]:
-        """Where a generation was saved: its row's one column a result links, read alone."""
+    async def kept(self, account: str, generation_id: str) -> Kept:
+        """What a result adds from the ledger to what Luma says of a generation: its two columns, read alone."""
         found = await self._run(
             lambda db: db.execute(
-                "SELECT files FROM generations WHERE account=? AND id=?", (account, generation_id)
+                "SELECT files, estimated_cost_usd FROM generations WHERE account=? AND id=?", (account, generation_id)
             ).fetchone()
         )
-        return list(json.loads(found[0])) if found else []
+        return Kept(list(json.loads(found[0])), found[1]) if found else Kept()
 
     async def get(self, account: str, generation_id: str) -> LedgerEntry | None:
         rows = await self._select(
@@ -291,7 +332,8 @@ class Ledger:
             # What it cost stays counted (see `spending`): forgetting a generation does not unspend it.
             with _transaction(db):
                 db.execute(
-                    "INSERT INTO forgotten SELECT account, id, state, estimated_cost_usd, created_at FROM generations "
+                    "INSERT INTO forgotten (account, id, state, estimated_cost_usd, created_at, counted_usd) SELECT "
+                    "account, id, state, estimated_cost_usd, created_at, counted_usd FROM generations "
                     "WHERE account=? AND id=?",
                     (account, generation_id),
                 )
@@ -404,31 +446,41 @@ def _transaction(db: sqlite3.Connection) -> Iterator[None]:
 
 def _spending(db: sqlite3.Connection, account: str, since: datetime) -> Spending:
     after = since.isoformat(timespec="milliseconds")
-    usd, priced, unpriced = db.execute(
+    usd, priced, unpriced, counted, uncounted = db.execute(
         "SELECT COALESCE(SUM(estimated_cost_usd), 0), COUNT(estimated_cost_usd), "
-        "COUNT(*) - COUNT(estimated_cost_usd) FROM (SELECT state, estimated_cost_usd, created_at, account "
-        "FROM generations UNION ALL SELECT state, estimated_cost_usd, created_at, account FROM forgotten) "
+        "COUNT(*) - COUNT(estimated_cost_usd), COALESCE(SUM(COALESCE(counted_usd, estimated_cost_usd)), 0), "
+        "COUNT(*) - COUNT(COALESCE(counted_usd, estimated_cost_usd)) FROM ("
+        "SELECT state, estimated_cost_usd, counted_usd, created_at, account FROM generations UNION ALL "
+        "SELECT state, estimated_cost_usd, counted_usd, created_at, account FROM forgotten) "
         "WHERE account=? AND state != 'failed' AND created_at >= ?",
         (account, after),
     ).fetchone()
     (unknown,) = db.execute(
         "SELECT COUNT(*) FROM unknown_creates WHERE account=? AND sent_at >= ?", (account, after)
     ).fetchone()
+    held_after = min(since, datetime.now(UTC) - HOLDS_COUNT_FOR).isoformat(timespec="milliseconds")
     (held,) = db.execute(
-        "SELECT COALESCE(SUM(counted_usd), 0) FROM holds WHERE account=? AND held_at >= ?", (account, after)
+        "SELECT COALESCE(SUM(counted_usd), 0) FROM holds WHERE account=? AND held_at >= ?", (account, held_after)
     ).fetchone()
     return Spending(
-        usd=round(usd, 4), priced=priced, unpriced=unpriced, outcome_unknown=unknown, held_usd=round(held, 4)
+        usd=round(usd, 4),
+        priced=priced,
+        unpriced=unpriced,
+        counted_usd=round(counted, 4),
+        uncounted=uncounted,
+        outcome_unknown=unknown,
+        held_usd=round(held, 4),
     )
 
 
 _COLUMNS = (
-    "id, api, kind, model, request, state, outputs, failure_reason, failure_code, estimated_cost_usd, created_at, files"
+    "id, api, kind, model, request, state, outputs, failure_reason, failure_code, estimated_cost_usd, created_at, "
+    "files, counted_usd"
 )
 
 
 def _entry(row: Sequence[Any]) -> LedgerEntry:
-    (id_, api, kind, model, request, state, outputs, failure_reason, failure_code, cost, created_at, files) = row
+    id_, api, kind, model, request, state, outputs, failure_reason, failure_code, cost, created_at, files, counted = row
     return LedgerEntry(
         id=id_,
         api=api,
@@ -442,4 +494,5 @@ def _entry(row: Sequence[Any]) -> LedgerEntry:
         estimated_cost_usd=cost,
         created_at=created_at,
         files=json.loads(files),
+        counted_usd=counted,
     )

@@ -47,14 +47,14 @@ def price_of(job: Job, api: str) -> Price:
 
 
 def _modify_price(job: ModifyVideoRequest) -> Price:
-    """Luma charges a modify by its source's pixels: known for a video of ours. A source named by URL is estimated
-    as 5 s of 720p (Luma's own example), and counted as the longest 1080p source the model takes, so the cap and
-    the confirmation cannot be passed by a long one."""
+    """Luma charges a modify by its source's pixels: known for a video of ours. A source of unknown size is
+    estimated as 5 s of 720p (Luma's own example), and counted as the largest video Ray 2 makes (4k, 21:9) as long
+    as the model takes, so neither the cap nor the confirmation can be passed by a large one."""
     if job.source_pixels is not None:
         usd = modify_cost(job.model, job.source_pixels)
         return Price(job.model, job.generation_type, usd, None, usd)
     seconds = MODIFY_MAX_SOURCE_SECONDS[job.model]
-    most = modify_cost(job.model, video_pixels("1080p", "16:9", seconds))
+    most = modify_cost(job.model, video_pixels("4k", "21:9", seconds))
     usd = modify_cost(job.model, video_pixels("720p", "16:9", 5))
     return Price(job.model, job.generation_type, usd, None, most, source_of_unknown_size(job.model, seconds))
 
@@ -65,10 +65,11 @@ def highest_price(api: str) -> float:
 
 
 def counted_spending(spending: Spending, api: str) -> float:
-    """What the cap counts as spent: the estimates, each generation with no known price (or a create whose answer
-    was lost, perhaps charged) at the highest known price of the API, and the creates held against the cap."""
-    unpriced = (spending.unpriced + spending.outcome_unknown) * highest_price(api)
-    return round(spending.usd + unpriced + spending.held_usd, 4)
+    """What the cap counts as spent: each generation as counted when it was made (see `Price.counted_usd`), one
+    with no count kept (or a create whose answer was lost, perhaps charged) at the highest known price of the API,
+    and the creates held against the cap."""
+    uncounted = (spending.uncounted + spending.outcome_unknown) * highest_price(api)
+    return round(spending.counted_usd + uncounted + spending.held_usd, 4)
 
 
 def start_of_today() -> datetime:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 import stat
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
@@ -126,3 +127,40 @@ async def test_the_unfinished_generations_are_those_of_the_last_day_newest_first
         entry(6).id,
         entry(5).id,
     ]
+
+
+VERSION_1_GENERATIONS = """
+CREATE TABLE generations (
+    account TEXT NOT NULL, id TEXT NOT NULL, api TEXT NOT NULL, kind TEXT NOT NULL, model TEXT, request TEXT NOT NULL,
+    state TEXT NOT NULL, outputs TEXT NOT NULL DEFAULT '[]', failure_reason TEXT, failure_code TEXT,
+    estimated_cost_usd REAL, created_at TEXT NOT NULL, updated_at TEXT NOT NULL, files TEXT NOT NULL DEFAULT '[]',
+    PRIMARY KEY (account, id)
+);
+CREATE TABLE forgotten (
+    account TEXT NOT NULL, id TEXT NOT NULL, state TEXT NOT NULL, estimated_cost_usd REAL, created_at TEXT NOT NULL
+);
+PRAGMA user_version=1;
+"""
+
+
+async def test_a_ledger_of_the_first_version_is_brought_up_to_date_and_keeps_counting(tmp_path: Path) -> None:
+    """A ledger written before counts were kept: its rows count at their estimates, and new rows keep their counts."""
+    path = tmp_path / "ledger.sqlite3"
+    with sqlite3.connect(path) as db:
+        db.executescript(VERSION_1_GENERATIONS)
+        now = datetime.now(UTC).isoformat()
+        db.execute(
+            "INSERT INTO generations VALUES ('a', 'old', 'dream-machine', 'video', 'ray-2', '{}', 'completed', '[]', "
+            "NULL, NULL, 1.02, ?, ?, '[]')",
+            (now, now),
+        )
+    ledger = Ledger.open(path)
+    try:
+        await ledger.started("a", entry(1, api="dream-machine", estimated_cost_usd=1.75, counted_usd=41.33))
+        await ledger.forget("a", "old")
+        spending = await ledger.spending("a", since=datetime(2000, 1, 1, tzinfo=UTC))
+    finally:
+        ledger.close()
+    assert (spending.usd, spending.counted_usd, spending.uncounted) == (2.77, 42.35, 0)
+    with sqlite3.connect(path) as db:
+        assert db.execute("PRAGMA user_version").fetchone() == (2,)

@@ -882,8 +882,9 @@ def priced_at(
 
 def source_of_unknown_size(model: str, longest_seconds: float) -> str:
     return (
-        f"a 5 s 720p source (Luma charges by the source's pixels, and a URL's length and size are not known before "
-        f"sending; the most {model} takes is {longest_seconds:g} s, here taken at 1080p)"
+        f"a 5 s 720p source (Luma charges by the source's pixels, and this source's length and size are not known "
+        f"before sending: it counts as the largest video Ray 2 makes, {longest_seconds:g} s of 4k at 21:9, the "
+        f"longest {model} takes; a video this server made, given by its id, is priced exactly)"
     )
 
 

@@ -9,7 +9,8 @@ from ..spending import counted_spending, start_of_today
 
 SPENT_NOTE = (
     "Estimated from the price tables (see list_models), for the generations this server started and keeps in its "
-    "ledger; failed ones are left out, as Luma refunds them."
+    "ledger; failed ones are left out, as Luma refunds them. Under a spending cap, creates being sent right now (or "
+    "sent, with no ledger row written) are in it too, at what the cap counts them."
 )
 NO_LEDGER_NOTE = "This server keeps no ledger (LUMA_MCP_LEDGER=off), so it cannot say what it spent."
 NO_LEDGER_CAP_NOTE = " With a daily spending cap set, it therefore makes nothing that costs money."
@@ -38,8 +39,8 @@ async def get_credits(ctx: AppCtx) -> CreditBalance:
         spent.append(
             Spent(
                 api=account.api,
-                today_usd=daily.usd,
-                total_usd=total.usd,
+                today_usd=round(daily.usd + daily.held_usd, 4),
+                total_usd=round(total.usd + total.held_usd, 4),
                 generations_today=daily.priced + daily.unpriced,
                 generations_total=total.priced + total.unpriced,
                 unpriced=total.unpriced,

@@ -74,8 +74,9 @@ class ToolCall:
     async def finish(
         self, generation: Generation, wait: bool, note: str | None = None, *, price: Price | None = None
     ) -> CallToolResult:
-        """The common ending of every tool that starts or looks at a generation. A create's result states the
-        `price` it was checked against the cap at, which may know more than Luma's echo of it (a modify's source)."""
+        """The common ending of every tool that starts or looks at a generation. Its result states the estimate made
+        when it was created (a create's `price`, or the ledger's), which may know more than Luma's echo of the
+        request does (a modify's source)."""
         if wait and not generation.is_terminal:
             remaining = time_left()
             try:
@@ -98,10 +99,12 @@ class ToolCall:
                 f"{makes}. Do not create it again."
             )
         result = GenerationResult.of(generation, next_step)
-        if price is not None and price.usd is not None:
-            result = result.model_copy(update={"estimated_cost_usd": price.usd, "estimated_cost_note": None})
+        kept = await self.account.kept(generation.id)
+        estimate = price.usd if price is not None else kept.estimated_cost_usd
+        if estimate is not None:
+            result = result.model_copy(update={"estimated_cost_usd": estimate, "estimated_cost_note": None})
         text = f"{result.summary()} {note}" if note else result.summary()
-        saved = await self.account.saved_files(generation.id) if generation.state == "completed" else []
+        saved = kept.files if generation.state == "completed" else []
         return CallToolResult(
             content=[TextContent(type="text", text=text), generation_link(generation.id), *await file_links(saved)],
             structured_content=result.model_dump(mode="json"),

@@ -60,6 +60,7 @@ class CheckedMedia:
             if self.by_id:
                 return ImageRef(generation_id=self.value)  # made by this account elsewhere, perhaps: Luma judges
             raise
+        _refuse_a_video_to_change(generation, self.argument, self.kind, changed=self.by_id)
         if self.by_id and generation.api == "agents":
             return ImageRef(generation_id=self.value)
         return _url_ref(_finished_asset(generation, self.argument, self.kind), self.kind)
@@ -113,8 +114,8 @@ async def dream_machine_images(
             urls[argument] = value
             continue
         urls[argument], generation = await dream_machine_source(value, argument, kind)
-        if argument == changed and generation is not None and not generation.makes_image:
-            raise video_given_as_image(argument, generation.id)
+        if generation is not None:
+            _refuse_a_video_to_change(generation, argument, kind, changed=argument == changed)
     return urls
 
 
@@ -137,6 +138,13 @@ def _url_ref(url: str, kind: MediaKind) -> ImageRef:
         return ImageRef(url=url)
     extension = url.split("?")[0].rsplit("/", 1)[-1].rpartition(".")[2].lower()
     return ImageRef(url=url, media_type=_VIDEO_TYPES_BY_EXTENSION.get(f".{extension}", "video/mp4"))
+
+
+def _refuse_a_video_to_change(generation: Generation, argument: str, kind: MediaKind, *, changed: bool) -> None:
+    """A video's image is its thumbnail: a fair start frame or reference, never what an image edit was asked to
+    change."""
+    if changed and kind == "image" and not generation.makes_image:
+        raise video_given_as_image(argument, generation.id)
 
 
 def _finished_asset(generation: Generation, argument: str, kind: MediaKind) -> str:
