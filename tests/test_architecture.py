@@ -31,6 +31,7 @@ LAYERS = (
         "tools",
         "resources",
         "subscriptions",
+        "tasks",
         "prompts",
     },
     {"server", "http_app", "cli", "demo", "__main__", "__init__"},

@@ -2,6 +2,11 @@
 (`progress.py`), starting a paid job, and the common ending of every tool that starts or looks at a generation:
 waiting, a failure as an error, the next step, the result."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+
 from mcp.types import CallToolResult, TextContent
 
 from ..account import Account
@@ -20,6 +25,30 @@ from .progress import Progress
 
 IMAGE_JOBS = frozenset({"image", "image_edit", "layering"})
 """The Agents API's job types that make images: they take seconds, not minutes."""
+
+
+@dataclass
+class Handoff:
+    """A paid call answered with a task (see `luma_mcp.tasks`): the generation Luma accepted, handed over as soon
+    as it did rather than waited for, and the account that made it."""
+
+    generation: Generation | None = None
+    account: Account | None = None
+    note: str | None = None
+
+
+_handoff: ContextVar[Handoff | None] = ContextVar("luma_mcp_handoff", default=None)
+
+
+@contextmanager
+def handed_over_once_created() -> Iterator[Handoff]:
+    """Within the block, a paid tool does not wait for the generation it starts: it hands it over here."""
+    handoff = Handoff()
+    token = _handoff.set(handoff)
+    try:
+        yield handoff
+    finally:
+        _handoff.reset(token)
 
 
 def account() -> Account:
@@ -71,7 +100,12 @@ class ToolCall:
                 return not_created(answer, price, api)
             if answer is Answer.CANNOT_ASK:
                 note = not_confirmed(price, api, threshold)
-        return await self.finish(await self.account.start(job, report=self.progress.report), wait, note)
+        generation = await self.account.start(job, report=self.progress.report)
+        handoff = _handoff.get()
+        if handoff is not None:
+            handoff.generation, handoff.account, handoff.note = generation, self.account, note
+            wait = False
+        return await self.finish(generation, wait, note)
 
     async def finish(self, generation: Generation, wait: bool, note: str | None = None) -> CallToolResult:
         """The common ending of every tool that starts or looks at a generation."""
