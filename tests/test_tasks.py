@@ -1,0 +1,190 @@
+"""The 2026-07-28 tasks extension (`io.modelcontextprotocol/tasks`), through the SDK's own `Client` with a
+`ResultClaim` for tasks (tests/tasks_client.py): a paid tool hands a declaring client a task as soon as Luma took the
+create, `tasks/get` finishes it with the result `get_generation` gives, `tasks/cancel` stops the polling and says
+Luma cannot stop the generation, listeners hear `notifications/tasks`; everyone else sees what they always saw."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import anyio
+import pytest
+from mcp import MCPError
+from mcp.types import (
+    INVALID_PARAMS,
+    METHOD_NOT_FOUND,
+    MISSING_REQUIRED_CLIENT_CAPABILITY,
+    CallToolResult,
+    SubscriptionFilter,
+    SubscriptionsAcknowledgedNotification,
+    SubscriptionsListenRequest,
+    SubscriptionsListenRequestParams,
+    SubscriptionsListenResult,
+)
+
+from luma_mcp.emulator import Emulator
+from tests.helpers import connect, connected, eventually, settings_for, text_of, watched
+from tests.tasks_client import TASKS, CreatedTask, DetailedTask, TasksClient, cancel_task, get_task, listening_to_tasks
+from tests.test_ray3_tools import agents_settings
+
+pytestmark = pytest.mark.anyio
+
+VIDEO = {"prompt": "a paper boat on a rainy street"}
+
+
+async def finished(client: Any, task_id: str) -> DetailedTask:
+    """`tasks/get` until the task ends, at the pace the server asks for."""
+    with anyio.fail_after(10):
+        while (task := await get_task(client, task_id)).status == "working":
+            await anyio.sleep((task.poll_interval_ms or 1000) / 1000)
+    return task
+
+
+async def test_a_declaring_client_gets_a_task_once_luma_took_the_create_and_tasks_get_ends_with_get_generations_result(
+    emulator: Emulator, tmp_path: Path
+) -> None:
+    """The video would take two minutes: the call answers at once, with the generation's id as the task's, while it
+    is still queued at Luma; once it is done, `tasks/get` carries exactly what `get_generation` says of it."""
+    emulator.plan_next(queued_seconds=60, dreaming_seconds=60)
+    tasks = TasksClient()
+    async with connected(settings_for(emulator, tmp_path), extensions=[tasks]) as (client, server):
+        with anyio.fail_after(5):
+            created = await client.session.call_tool("create_generation", VIDEO, allow_claimed=True)
+        assert isinstance(created, CreatedTask), created
+        at_luma = emulator.generation(created.task_id)
+        working = await get_task(client, created.task_id)
+        followed = created.task_id in watched(server)
+        emulator.finish_now(created.task_id)
+        done = await finished(client, created.task_id)
+        looked_up = await client.call_tool("get_generation", {"generation_id": created.task_id})
+    assert at_luma is not None and at_luma["state"] == "queued"
+    assert (created.status, created.ttl_ms, created.poll_interval_ms) == ("working", None, 50)
+    assert working.status == "working" and working.result is None
+    assert "Luma cannot stop a generation once it has started" in (working.status_message or "")
+    assert followed, "the process that made the task keeps it polled"
+    assert done.status == "completed" and done.result is not None
+    result = CallToolResult.model_validate(done.result)
+    assert result.structured_content == looked_up.structured_content
+    assert text_of(result) == text_of(looked_up)
+    assert result.structured_content is not None and result.structured_content["state"] == "completed"
+
+
+async def test_the_sdk_client_follows_an_agents_api_task_to_its_image_transparently(
+    emulator: Emulator, tmp_path: Path
+) -> None:
+    """With the claim in the client, `call_tool` returns the finished image as if the call had waited; in between,
+    the server answered with a task and the claim polled it (the Agents API, one GET a look)."""
+    tasks = TasksClient()
+    async with connect(agents_settings(emulator, tmp_path), extensions=[tasks]) as client:
+        with anyio.fail_after(10):
+            made = await client.call_tool("generate_image", {"prompt": "a lighthouse at dusk"})
+    assert not made.is_error, text_of(made)
+    content = made.structured_content or {}
+    assert (content["api"], content["state"]) == ("agents", "completed") and content["image_url"]
+    [created] = tasks.created
+    assert created.task_id == content["id"]
+    assert "images usually take 15-60 seconds" in (created.status_message or "")
+    assert tasks.polled[-1].status == "completed"
+
+
+async def test_a_generation_luma_fails_ends_its_task_completed_with_get_generations_tool_error(
+    emulator: Emulator, tmp_path: Path
+) -> None:
+    """The spec keeps `failed` for protocol errors: a tool error is a completed task whose result has isError."""
+    emulator.plan_next(failure_reason="the prompt was refused by moderation")
+    tasks = TasksClient()
+    async with connect(settings_for(emulator, tmp_path), extensions=[tasks]) as client:
+        with anyio.fail_after(10):
+            made = await client.call_tool("create_generation", VIDEO)
+        looked_up = await client.call_tool("get_generation", {"generation_id": tasks.created[0].task_id})
+    assert made.is_error and looked_up.is_error
+    assert text_of(made) == text_of(looked_up)
+    assert "the prompt was refused by moderation" in text_of(made)
+    final = tasks.polled[-1]
+    assert final.status == "completed" and "could not make it" in (final.status_message or "")
+
+
+async def test_cancelling_a_task_is_acknowledged_stops_the_polling_and_says_luma_goes_on(
+    emulator: Emulator, tmp_path: Path
+) -> None:
+    emulator.plan_next(queued_seconds=60, dreaming_seconds=60)
+    tasks = TasksClient()
+    async with connected(settings_for(emulator, tmp_path), extensions=[tasks]) as (client, server):
+        created = await client.session.call_tool("create_generation", VIDEO, allow_claimed=True)
+        assert isinstance(created, CreatedTask), created
+        task_id = created.task_id
+        assert task_id in watched(server)
+        acknowledged = await cancel_task(client, task_id)
+        await eventually(lambda: task_id not in watched(server), timeout=5)
+        after = await get_task(client, task_id)
+        with pytest.raises(MCPError) as unknown:
+            await cancel_task(client, "00000000-0000-4000-8000-000000000000")
+    assert acknowledged.model_dump(exclude_none=True, by_alias=True).keys() <= {"_meta", "resultType"}
+    assert after.status == "working"
+    assert "tasks/cancel only stops this server watching it, and it is still charged" in (after.status_message or "")
+    at_luma = emulator.generation(task_id)
+    assert at_luma is not None and at_luma["state"] == "queued", "Luma's generation goes on"
+    assert unknown.value.error.code == INVALID_PARAMS
+
+
+async def test_a_listen_stream_naming_a_task_hears_it_finish_with_its_result(
+    emulator: Emulator, tmp_path: Path
+) -> None:
+    """The acknowledgement lists the task ids agreed to, and the task's notification is its whole state, the
+    finished tool result inlined, as `tasks/get` would answer."""
+    emulator.plan_next(queued_seconds=60, dreaming_seconds=60)
+    tasks = TasksClient()
+    acknowledged: list[SubscriptionFilter] = []
+
+    async def on_message(message: Any) -> None:
+        if isinstance(message, SubscriptionsAcknowledgedNotification):
+            acknowledged.append(message.params.notifications)
+
+    settings = settings_for(emulator, tmp_path)
+    async with connect(settings, extensions=[tasks], message_handler=on_message) as client:
+        created = await client.session.call_tool("create_generation", VIDEO, allow_claimed=True)
+        assert isinstance(created, CreatedTask), created
+        async with listening_to_tasks(client, [created.task_id]):
+            await eventually(lambda: bool(acknowledged))
+            emulator.finish_now(created.task_id)
+            heard = await tasks.heard_until("completed")
+    assert (acknowledged[0].model_extra or {}).get("taskIds") == [created.task_id]
+    assert heard.task_id == created.task_id and heard.ttl_ms is None
+    assert heard.result is not None
+    assert heard.result["structuredContent"]["state"] == "completed"
+    assert heard.result["structuredContent"]["video_url"]
+
+
+async def test_a_listen_naming_tasks_from_a_client_without_the_extension_is_refused(
+    emulator: Emulator, tmp_path: Path
+) -> None:
+    request = SubscriptionsListenRequest(
+        params=SubscriptionsListenRequestParams(
+            notifications=SubscriptionFilter.model_validate({"taskIds": ["00000000-0000-4000-8000-000000000000"]})
+        )
+    )
+    async with connect(settings_for(emulator, tmp_path)) as client:
+        with pytest.raises(MCPError) as refused:
+            await client.session.send_request(request, SubscriptionsListenResult, 5.0)
+    assert refused.value.error.code == MISSING_REQUIRED_CLIENT_CAPABILITY
+
+
+async def test_clients_that_do_not_declare_tasks_keep_todays_results(emulator: Emulator, tmp_path: Path) -> None:
+    """A 2025-era client (even one whose code knows tasks: the extension is 2026-era only) and a 2026-era client
+    that does not declare it get the finished video from the call itself, and no task methods: the first does not
+    know they exist, the second is told the capability it would need, as the extension asks."""
+    tasks = TasksClient()
+    settings = settings_for(emulator, tmp_path)
+    async with connect(settings, mode="legacy", extensions=[tasks]) as legacy, connect(settings) as modern:
+        made = [await client.call_tool("create_generation", VIDEO) for client in (legacy, modern)]
+        refusals = []
+        for client, result in zip((legacy, modern), made, strict=True):
+            with pytest.raises(MCPError) as refused:
+                await get_task(client, (result.structured_content or {})["id"])
+            refusals.append(refused.value.error.code)
+        told = [client.server_capabilities.extensions or {} for client in (legacy, modern)]
+    assert [(result.structured_content or {})["state"] for result in made] == ["completed", "completed"]
+    assert tasks.created == []
+    assert refusals == [METHOD_NOT_FOUND, MISSING_REQUIRED_CLIENT_CAPABILITY]
+    assert [TASKS in extensions for extensions in told] == [False, True]
