@@ -23,9 +23,11 @@ from mcp.types import (
     SubscriptionsListenResult,
 )
 
-from luma_mcp.emulator import Emulator
+from luma_mcp.emulator import Emulator, EmulatorConfig, run_emulator
 from tests.helpers import connect, connected, eventually, settings_for, text_of, watched
 from tests.tasks_client import TASKS, CreatedTask, DetailedTask, TasksClient, cancel_task, get_task, listening_to_tasks
+from tests.test_accounts import client_with
+from tests.test_end_to_end import http_server, server_env
 from tests.test_ray3_tools import agents_settings
 
 pytestmark = pytest.mark.anyio
@@ -188,3 +190,46 @@ async def test_clients_that_do_not_declare_tasks_keep_todays_results(emulator: E
     assert tasks.created == []
     assert refusals == [METHOD_NOT_FOUND, MISSING_REQUIRED_CLIENT_CAPABILITY]
     assert [TASKS in extensions for extensions in told] == [False, True]
+
+
+OPERATOR, ALICE, BOB = "luma-key-operator", "luma-key-alice", "luma-key-bob"
+
+
+async def test_over_http_any_server_with_the_key_answers_for_a_task_and_no_other_key_learns_of_it(
+    tmp_path: Path,
+) -> None:
+    """Alice's task, made on one server process, is answered by another that shares no ledger with it (Luma is the
+    record); Bob, on the server that made it, is told there is no such task, on `tasks/get` and `tasks/cancel`
+    alike, and nothing of Alice's generation reaches him."""
+    keys = EmulatorConfig(api_keys=(OPERATOR, ALICE, BOB), queued_seconds=0.05, dreaming_seconds=0.3)
+    async with run_emulator(keys) as emulator:
+        emulator.plan_next(queued_seconds=60, dreaming_seconds=60)
+        env_a = server_env(emulator, tmp_path / "a", LUMA_API_KEY=OPERATOR)
+        env_b = server_env(emulator, tmp_path / "b", LUMA_API_KEY=OPERATOR)
+        async with (
+            http_server("streamable-http", env_a, tmp_path / "a.log") as made_on,
+            http_server("streamable-http", env_b, tmp_path / "b.log") as other,
+            client_with(made_on, {"X-Luma-Api-Key": ALICE}, extensions=[TasksClient()]) as alice,
+            client_with(other, {"X-Luma-Api-Key": ALICE}, extensions=[TasksClient()]) as alice_elsewhere,
+            client_with(made_on, {"X-Luma-Api-Key": BOB}, extensions=[TasksClient()]) as bob,
+        ):
+            created = await alice.session.call_tool("create_generation", VIDEO, allow_claimed=True)
+            assert isinstance(created, CreatedTask), created
+            task_id = created.task_id
+            elsewhere = await get_task(alice_elsewhere, task_id)
+            bob_refused = []
+            for ask in (get_task, cancel_task):
+                with pytest.raises(MCPError) as refused:
+                    await ask(bob, task_id)
+                bob_refused.append(refused.value.error)
+            emulator.finish_now(task_id)
+            done = await finished(alice_elsewhere, task_id)
+            done_where_made = await finished(alice, task_id)
+    assert elsewhere.status == "working"
+    assert [error.code for error in bob_refused] == [INVALID_PARAMS, INVALID_PARAMS]
+    assert all(f"no task {task_id} for this Luma key" in error.message for error in bob_refused)
+    assert not any(VIDEO["prompt"] in f"{error.message} {error.data}" for error in bob_refused)
+    assert done.result is not None and done_where_made.result is not None
+    assert done.result["structuredContent"] == done_where_made.result["structuredContent"]
+    assert done.result["structuredContent"]["prompt"] == VIDEO["prompt"]
+    assert {request.api_key for request in emulator.requests if task_id in request.path} <= {ALICE, BOB}
