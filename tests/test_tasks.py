@@ -23,12 +23,14 @@ from mcp.types import (
     SubscriptionsListenResult,
 )
 
+from luma_mcp.admission import CreateLimits
 from luma_mcp.emulator import Emulator, EmulatorConfig, run_emulator
 from tests.helpers import connect, connected, eventually, settings_for, text_of, watched
 from tests.tasks_client import TASKS, CreatedTask, DetailedTask, TasksClient, cancel_task, get_task, listening_to_tasks
 from tests.test_accounts import client_with
 from tests.test_end_to_end import http_server, server_env
 from tests.test_ray3_tools import agents_settings
+from tests.test_spending import Answers, creates, guarded
 
 pytestmark = pytest.mark.anyio
 
@@ -233,3 +235,65 @@ async def test_over_http_any_server_with_the_key_answers_for_a_task_and_no_other
     assert done.result["structuredContent"] == done_where_made.result["structuredContent"]
     assert done.result["structuredContent"]["prompt"] == VIDEO["prompt"]
     assert {request.api_key for request in emulator.requests if task_id in request.path} <= {ALICE, BOB}
+
+
+async def test_the_user_confirms_a_cost_before_the_task_exists_and_a_declined_create_is_no_task(
+    emulator: Emulator, tmp_path: Path
+) -> None:
+    """Asking the user (the 2026 era's input-required round) comes before the create, so before the task; a create
+    the user declines is answered as always, with nothing sent and no task."""
+    settings = guarded(emulator, tmp_path, confirm_above_usd=0.5)
+    accepting, declining = Answers("accept"), Answers("decline")
+    accepted_tasks, declined_tasks = TasksClient(), TasksClient()
+    async with (
+        connect(settings, elicitation_callback=accepting, extensions=[accepted_tasks]) as accepts,
+        connect(settings, elicitation_callback=declining, extensions=[declined_tasks]) as declines,
+    ):
+        declined = await declines.call_tool("create_generation", VIDEO)
+        assert creates(emulator) == 0
+        made = await accepts.call_tool("create_generation", VIDEO)
+    assert (declined.structured_content or {})["state"] == "declined" and declined_tasks.created == []
+    assert (made.structured_content or {})["state"] == "completed", text_of(made)
+    assert [len(accepting.asked), len(declining.asked)] == [1, 1]
+    [created] = accepted_tasks.created
+    assert created.task_id == (made.structured_content or {})["id"]
+    assert creates(emulator) == 1
+
+
+async def test_a_create_waiting_for_an_in_flight_slot_becomes_a_task_only_once_luma_takes_it(
+    emulator: Emulator, tmp_path: Path
+) -> None:
+    """With one generation allowed in flight, a second create waits in the queue (told by progress, nothing sent)
+    and is a task once the first ends and Luma has taken the second."""
+    emulator.plan_next(queued_seconds=60, dreaming_seconds=60)
+    tasks = TasksClient()
+    waiting = anyio.Event()
+
+    async def on_progress(progress: float, total: float | None, message: str | None) -> None:
+        if message and "queued here" in message:
+            waiting.set()
+
+    limits = CreateLimits(per_window=0, max_in_flight=1)
+    second: list[object] = []
+    async with connect(settings_for(emulator, tmp_path), limits=limits, extensions=[tasks]) as client:
+        first = await client.session.call_tool("create_generation", VIDEO, allow_claimed=True)
+        assert isinstance(first, CreatedTask), first
+
+        async def create_second() -> None:
+            second.append(
+                await client.session.call_tool(
+                    "create_generation", VIDEO, progress_callback=on_progress, allow_claimed=True
+                )
+            )
+
+        async with anyio.create_task_group() as group:
+            group.start_soon(create_second)
+            with anyio.fail_after(5):
+                await waiting.wait()
+            sent_while_waiting = creates(emulator)
+            emulator.finish_now(first.task_id)
+    [task] = second
+    assert sent_while_waiting == 1
+    assert isinstance(task, CreatedTask) and task.task_id != first.task_id
+    assert emulator.generation(task.task_id) is not None
+    assert creates(emulator) == 2
