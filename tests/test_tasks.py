@@ -12,6 +12,7 @@ import anyio
 import pytest
 from mcp import MCPError
 from mcp.types import (
+    INTERNAL_ERROR,
     INVALID_PARAMS,
     METHOD_NOT_FOUND,
     MISSING_REQUIRED_CLIENT_CAPABILITY,
@@ -24,7 +25,7 @@ from mcp.types import (
 )
 
 from luma_mcp.admission import CreateLimits
-from luma_mcp.emulator import Emulator, EmulatorConfig, run_emulator
+from luma_mcp.emulator import Emulator, EmulatorConfig, Fault, run_emulator
 from tests.helpers import connect, connected, eventually, settings_for, text_of, watched
 from tests.tasks_client import TASKS, CreatedTask, DetailedTask, TasksClient, cancel_task, get_task, listening_to_tasks
 from tests.test_accounts import client_with
@@ -297,3 +298,26 @@ async def test_a_create_waiting_for_an_in_flight_slot_becomes_a_task_only_once_l
     assert isinstance(task, CreatedTask) and task.task_id != first.task_id
     assert emulator.generation(task.task_id) is not None
     assert creates(emulator) == 2
+
+
+async def test_tasks_get_answers_within_the_call_limit_when_luma_answers_a_minute_late(
+    emulator: Emulator, tmp_path: Path
+) -> None:
+    """A server that does not poll the task itself asks Luma; Luma answering a minute late, `tasks/get` still ends
+    within LUMA_MCP_MAX_WAIT (here 2 s) plus the 2 s every call may overrun, with an error saying to ask again."""
+    emulator.plan_next(queued_seconds=60, dreaming_seconds=60)
+    settings = settings_for(emulator, tmp_path, max_wait=2.0)
+    async with (
+        connect(settings, extensions=[TasksClient()]) as maker,
+        connect(settings, extensions=[TasksClient()]) as other,
+    ):
+        created = await maker.session.call_tool("create_generation", VIDEO, allow_claimed=True)
+        assert isinstance(created, CreatedTask), created
+        emulator.inject(Fault(method="GET", path=f"/generations/{created.task_id}", status=None, delay=60, count=10))
+        began = anyio.current_time()
+        with anyio.fail_after(10), pytest.raises(MCPError) as late:
+            await get_task(other, created.task_id)
+        took = anyio.current_time() - began
+    assert took < 4.0
+    assert late.value.error.code == INTERNAL_ERROR
+    assert created.task_id in late.value.error.message

@@ -358,7 +358,7 @@ def task_look_out_of_time(task_id: str) -> str:
 
 
 def task_look_failed(task_id: str, error: Exception) -> str:
-    return f"Could not look at task {task_id} just now: {error} Ask again in a little while."
+    return f"Could not look at task {task_id} just now: {error}"
 
 
 def not_as_luma_writes_it(uri: str, canonical_uri: str) -> InvalidRequestError:
