@@ -348,10 +348,11 @@ async def _listen_with_tasks(
     task_ids: list[str],
     tasks: TaskNotices,
 ) -> SubscriptionsListenResult:
-    """One listen stream that names tasks, served as the SDK's `ListenHandler` serves one (the acknowledgement first,
-    every frame stamped with the stream's id, only what was asked for), which knows no tasks: a change of a named
-    task's generation goes out as `notifications/tasks`, with the task's whole state. Its changes wait in a buffer
-    of `MAX_BUFFERED_EVENTS`; a client that lets it fill has stopped reading, and its stream is ended."""
+    """One listen stream that names tasks. The SDK's `ListenHandler` knows no tasks, so such a stream is served here
+    the way it serves one (the acknowledgement first, listing the tasks agreed to; every frame stamped with the
+    stream's id; only what was asked for), and a change of a named task's generation goes out as
+    `notifications/tasks` with the task's whole state. Changes wait in a buffer of `MAX_BUFFERED_EVENTS`; a client
+    that lets it fill has stopped reading, and its stream is ended."""
     meta: dict[str, Any] = {SUBSCRIPTION_ID_META_KEY: ctx.request_id}
     honored = SubscriptionFilter.model_validate(
         {**requested.model_dump(by_alias=True, exclude_none=True), "taskIds": task_ids}

@@ -117,12 +117,13 @@ async def cancel_task(client: Client, task_id: str) -> Result:
 
 
 @asynccontextmanager
-async def listening_to_tasks(client: Client, task_ids: list[str]) -> AsyncIterator[None]:
+async def listening_to_tasks(
+    client: Client, task_ids: list[str], resource_subscriptions: list[str] | None = None
+) -> AsyncIterator[None]:
     """A listen stream naming `task_ids`, open while the block runs (the SDK's `Client.listen` names no tasks);
-    its notifications reach the client's `TasksClient`."""
-    request = SubscriptionsListenRequest(
-        params=SubscriptionsListenRequestParams(notifications=SubscriptionFilter.model_validate({"taskIds": task_ids}))
-    )
+    its task notifications reach the client's `TasksClient`, the rest its message handler."""
+    wanted = SubscriptionFilter.model_validate({"taskIds": task_ids, "resourceSubscriptions": resource_subscriptions})
+    request = SubscriptionsListenRequest(params=SubscriptionsListenRequestParams(notifications=wanted))
     async with anyio.create_task_group() as group:
         group.start_soon(client.session.send_request, request, SubscriptionsListenResult, 600.0)
         try:

@@ -17,6 +17,7 @@ from mcp.types import (
     METHOD_NOT_FOUND,
     MISSING_REQUIRED_CLIENT_CAPABILITY,
     CallToolResult,
+    ResourceUpdatedNotification,
     SubscriptionFilter,
     SubscriptionsAcknowledgedNotification,
     SubscriptionsListenRequest,
@@ -137,24 +138,30 @@ async def test_a_listen_stream_naming_a_task_hears_it_finish_with_its_result(
     emulator: Emulator, tmp_path: Path
 ) -> None:
     """The acknowledgement lists the task ids agreed to, and the task's notification is its whole state, the
-    finished tool result inlined, as `tasks/get` would answer."""
+    finished tool result inlined, as `tasks/get` would answer; a resource the same stream subscribes to is heard of
+    as ever."""
     emulator.plan_next(queued_seconds=60, dreaming_seconds=60)
     tasks = TasksClient()
     acknowledged: list[SubscriptionFilter] = []
+    updated: list[str] = []
 
     async def on_message(message: Any) -> None:
         if isinstance(message, SubscriptionsAcknowledgedNotification):
             acknowledged.append(message.params.notifications)
+        if isinstance(message, ResourceUpdatedNotification):
+            updated.append(message.params.uri)
 
     settings = settings_for(emulator, tmp_path)
     async with connect(settings, extensions=[tasks], message_handler=on_message) as client:
         created = await client.session.call_tool("create_generation", VIDEO, allow_claimed=True)
         assert isinstance(created, CreatedTask), created
-        async with listening_to_tasks(client, [created.task_id]):
+        async with listening_to_tasks(client, [created.task_id], resource_subscriptions=["luma://generations"]):
             await eventually(lambda: bool(acknowledged))
             emulator.finish_now(created.task_id)
             heard = await tasks.heard_until("completed")
+            await eventually(lambda: "luma://generations" in updated)
     assert (acknowledged[0].model_extra or {}).get("taskIds") == [created.task_id]
+    assert acknowledged[0].resource_subscriptions == ["luma://generations"]
     assert heard.task_id == created.task_id and heard.ttl_ms is None
     assert heard.result is not None
     assert heard.result["structuredContent"]["state"] == "completed"
