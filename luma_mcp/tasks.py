@@ -15,7 +15,6 @@ the extension, gets the results it always did.
 from __future__ import annotations
 
 import logging
-from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -42,9 +41,6 @@ from .tools.call import IMAGE_JOBS, ToolCall, handed_over_once_created
 logger = logging.getLogger(__name__)
 
 TASKS = "io.modelcontextprotocol/tasks"
-MAX_FOLLOWED = 10_000
-"""Tasks this process keeps polled, for `tasks/cancel` to stop; past this the oldest (long finished, as a rule)
-can no longer be stopped, only waited out."""
 CANNOT_STOP = (
     "Luma cannot stop a generation once it has started: tasks/cancel only stops this server watching it, and it "
     "is still charged."
@@ -77,7 +73,9 @@ class Tasks(Extension):
     def __init__(self, schedule: PollSchedule) -> None:
         self._poll_interval_ms = round(schedule.interval(0) * 1000)
         """The pace this server looks at Luma itself: a client polling faster would learn nothing sooner."""
-        self._followed: OrderedDict[tuple[str, str], Callable[[], None]] = OrderedDict()
+        self._followed: dict[tuple[str, str], Callable[[], None]] = {}
+        """The tasks this process polls until they end (so, at most the generations in flight), by account and
+        id: what `tasks/cancel` stops."""
 
     def methods(self) -> Sequence[MethodBinding]:
         modern = frozenset(MODERN_PROTOCOL_VERSIONS)
@@ -196,6 +194,10 @@ class Tasks(Extension):
 
     def _follow(self, account: Account, generation: Generation) -> None:
         key = (account.name, generation.id)
-        self._followed[key] = account.follow(generation)
-        while len(self._followed) > MAX_FOLLOWED:
-            self._followed.popitem(last=False)
+        stop = account.follow(generation, on_end=lambda: self._ended(key, stop))
+        self._followed[key] = stop
+
+    def _ended(self, key: tuple[str, str], stop: Callable[[], None]) -> None:
+        """A task's follow ended (it finished, or was cancelled): forgotten, unless a newer follow of it holds."""
+        if self._followed.get(key) is stop:
+            del self._followed[key]
