@@ -10,7 +10,7 @@ from typing import Any
 
 import anyio
 import pytest
-from mcp import MCPError
+from mcp import Client, MCPError, StdioServerParameters, stdio_client
 from mcp.types import (
     INTERNAL_ERROR,
     INVALID_PARAMS,
@@ -30,7 +30,7 @@ from luma_mcp.emulator import Emulator, EmulatorConfig, Fault, run_emulator
 from tests.helpers import connect, connected, eventually, settings_for, text_of, watched
 from tests.tasks_client import TASKS, CreatedTask, DetailedTask, TasksClient, cancel_task, get_task, listening_to_tasks
 from tests.test_accounts import client_with
-from tests.test_end_to_end import http_server, server_env
+from tests.test_end_to_end import SERVER, http_server, server_env
 from tests.test_ray3_tools import agents_settings
 from tests.test_spending import Answers, creates, guarded
 
@@ -328,3 +328,21 @@ async def test_tasks_get_answers_within_the_call_limit_when_luma_answers_a_minut
     assert took < 4.0
     assert late.value.error.code == INTERNAL_ERROR
     assert created.task_id in late.value.error.message
+
+
+async def test_over_stdio_the_launched_server_hands_a_task_and_the_client_follows_it_to_the_video(
+    emulator: Emulator, tmp_path: Path
+) -> None:
+    """The `luma-mcp` command as desktop clients launch it: the same task, and the same result at its end."""
+    tasks = TasksClient()
+    params = StdioServerParameters(command=SERVER[0], args=SERVER[1:], env=server_env(emulator, tmp_path / "out"))
+    with (tmp_path / "stderr.log").open("w") as errlog:
+        async with Client(stdio_client(params, errlog=errlog), extensions=[tasks]) as client:
+            with anyio.fail_after(20):
+                made = await client.call_tool("create_generation", VIDEO)
+            looked_up = await client.call_tool("get_generation", {"generation_id": tasks.created[0].task_id})
+            era = client.protocol_version
+    assert era == "2026-07-28"
+    assert (made.structured_content or {})["state"] == "completed", text_of(made)
+    assert made.structured_content == looked_up.structured_content
+    assert [task.status for task in tasks.polled][-1] == "completed"
