@@ -97,12 +97,11 @@ class Tasks(Extension):
         is answered as always."""
         if not declares_tasks(ctx):
             return await call_next(ctx)
-        with handed_over_once_created() as handoff:
+        with handed_over_once_created(self._follow) as handoff:
             result = await call_next(ctx)
-        generation, account = handoff.generation, handoff.account
-        if generation is None or account is None or not isinstance(result, CallToolResult) or result.is_error:
+        generation = handoff.generation
+        if generation is None or not isinstance(result, CallToolResult) or result.is_error:
             return result
-        self._follow(account, generation)
         return {"resultType": "task", **self._task(generation, note=handoff.note)}
 
     async def _get(self, ctx: ServerRequestContext[AppContext], params: TaskParams) -> dict[str, Any]:
@@ -193,6 +192,7 @@ class Tasks(Extension):
         }
 
     def _follow(self, account: Account, generation: Generation) -> None:
+        """Keep a task polled here until it ends, from the moment Luma took its create (see `Handoff.created`)."""
         key = (account.name, generation.id)
         stop = account.follow(generation, on_end=lambda: self._ended(key, stop))
         self._followed[key] = stop

@@ -2,7 +2,7 @@
 (`progress.py`), starting a paid job, and the common ending of every tool that starts or looks at a generation:
 waiting, a failure as an error, the next step, the result."""
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -30,10 +30,11 @@ IMAGE_JOBS = frozenset({"image", "image_edit", "layering"})
 @dataclass
 class Handoff:
     """A paid call answered with a task (see `luma_mcp.tasks`): the generation Luma accepted, handed over as soon
-    as it did rather than waited for, and the account that made it."""
+    as it did rather than waited for."""
 
+    created: Callable[[Account, Generation], None]
+    """Told of the generation and the account that made it at once, while the call still holds that account."""
     generation: Generation | None = None
-    account: Account | None = None
     note: str | None = None
 
 
@@ -41,9 +42,9 @@ _handoff: ContextVar[Handoff | None] = ContextVar("luma_mcp_handoff", default=No
 
 
 @contextmanager
-def handed_over_once_created() -> Iterator[Handoff]:
+def handed_over_once_created(created: Callable[[Account, Generation], None]) -> Iterator[Handoff]:
     """Within the block, a paid tool does not wait for the generation it starts: it hands it over here."""
-    handoff = Handoff()
+    handoff = Handoff(created)
     token = _handoff.set(handoff)
     try:
         yield handoff
@@ -103,7 +104,8 @@ class ToolCall:
         generation = await self.account.start(job, report=self.progress.report)
         handoff = _handoff.get()
         if handoff is not None:
-            handoff.generation, handoff.account, handoff.note = generation, self.account, note
+            handoff.generation, handoff.note = generation, note
+            handoff.created(self.account, generation)
             wait = False
         return await self.finish(generation, wait, note)
 
