@@ -209,9 +209,21 @@ async def test_over_http_any_server_with_the_key_answers_for_a_task_and_no_other
     tmp_path: Path,
 ) -> None:
     """Alice's task, made on one server process, is answered by another that shares no ledger with it (Luma is the
-    record); Bob, on the server that made it, is told there is no such task, on `tasks/get` and `tasks/cancel`
-    alike, and nothing of Alice's generation reaches him."""
+    record), and a listen stream there hears it finish; Bob, on the server that made it, is told there is no such
+    task, on `tasks/get` and `tasks/cancel` alike, and his listen stream naming it hears nothing of it."""
     keys = EmulatorConfig(api_keys=(OPERATOR, ALICE, BOB), queued_seconds=0.05, dreaming_seconds=0.3)
+    alice_hears, bob_hears = TasksClient(), TasksClient()
+    alice_acknowledged: list[SubscriptionFilter] = []
+    bob_acknowledged: list[SubscriptionFilter] = []
+
+    async def on_alice_message(message: Any) -> None:
+        if isinstance(message, SubscriptionsAcknowledgedNotification):
+            alice_acknowledged.append(message.params.notifications)
+
+    async def on_bob_message(message: Any) -> None:
+        if isinstance(message, SubscriptionsAcknowledgedNotification):
+            bob_acknowledged.append(message.params.notifications)
+
     async with run_emulator(keys) as emulator:
         emulator.plan_next(queued_seconds=60, dreaming_seconds=60)
         env_a = server_env(emulator, tmp_path / "a", LUMA_API_KEY=OPERATOR)
@@ -220,8 +232,12 @@ async def test_over_http_any_server_with_the_key_answers_for_a_task_and_no_other
             http_server("streamable-http", env_a, tmp_path / "a.log") as made_on,
             http_server("streamable-http", env_b, tmp_path / "b.log") as other,
             client_with(made_on, {"X-Luma-Api-Key": ALICE}, extensions=[TasksClient()]) as alice,
-            client_with(other, {"X-Luma-Api-Key": ALICE}, extensions=[TasksClient()]) as alice_elsewhere,
-            client_with(made_on, {"X-Luma-Api-Key": BOB}, extensions=[TasksClient()]) as bob,
+            client_with(
+                other, {"X-Luma-Api-Key": ALICE}, extensions=[alice_hears], message_handler=on_alice_message
+            ) as alice_elsewhere,
+            client_with(
+                made_on, {"X-Luma-Api-Key": BOB}, extensions=[bob_hears], message_handler=on_bob_message
+            ) as bob,
         ):
             created = await alice.session.call_tool("create_generation", VIDEO, allow_claimed=True)
             assert isinstance(created, CreatedTask), created
@@ -232,10 +248,15 @@ async def test_over_http_any_server_with_the_key_answers_for_a_task_and_no_other
                 with pytest.raises(MCPError) as refused:
                     await ask(bob, task_id)
                 bob_refused.append(refused.value.error)
-            emulator.finish_now(task_id)
-            done = await finished(alice_elsewhere, task_id)
-            done_where_made = await finished(alice, task_id)
+            async with listening_to_tasks(alice_elsewhere, [task_id]), listening_to_tasks(bob, [task_id]):
+                await eventually(lambda: bool(alice_acknowledged and bob_acknowledged))
+                emulator.finish_now(task_id)
+                heard = await alice_hears.heard_until("completed")
+                done = await finished(alice_elsewhere, task_id)
+                done_where_made = await finished(alice, task_id)
     assert elsewhere.status == "working"
+    assert heard.result is not None and heard.result["structuredContent"]["state"] == "completed"
+    assert bob_hears.heard == []
     assert [error.code for error in bob_refused] == [INVALID_PARAMS, INVALID_PARAMS]
     assert all(f"no task {task_id} for this Luma key" in error.message for error in bob_refused)
     assert not any(VIDEO["prompt"] in f"{error.message} {error.data}" for error in bob_refused)
