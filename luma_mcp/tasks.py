@@ -15,7 +15,7 @@ the extension, gets the results it always did.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -110,17 +110,23 @@ class Tasks(Extension):
 
     async def _update(self, ctx: ServerRequestContext[AppContext], params: TaskUpdateParams) -> dict[str, Any]:
         require_client_extension(ctx, TASKS)
-        await self._look(ctx, params.task_id)
-        return {}
+
+        async def acknowledged(account: Account, generation: Generation) -> dict[str, Any]:
+            return {}
+
+        return await self._on_task(ctx, params.task_id, acknowledged)
 
     async def _cancel(self, ctx: ServerRequestContext[AppContext], params: TaskParams) -> dict[str, Any]:
         """Acknowledged, as the spec asks; the generation goes on at Luma (see `CANNOT_STOP`), unwatched here."""
         require_client_extension(ctx, TASKS)
-        account, _ = await self._look(ctx, params.task_id)
-        stop = self._followed.pop((account.name, params.task_id), None)
-        if stop is not None:
-            stop()
-        return {}
+
+        async def unwatched(account: Account, generation: Generation) -> dict[str, Any]:
+            stop = self._followed.pop((account.name, generation.id), None)
+            if stop is not None:
+                stop()
+            return {}
+
+        return await self._on_task(ctx, params.task_id, unwatched)
 
     def _accept_listen(self, ctx: ServerRequestContext[Any], task_ids: list[str]) -> None:
         require_client_extension(ctx, TASKS)
@@ -138,24 +144,34 @@ class Tasks(Extension):
     async def _detailed(self, ctx: ServerRequestContext[AppContext], task_id: str) -> dict[str, Any]:
         """The task now (a `DetailedTask`): a finished one carries the tool result, as `get_generation` makes it
         (one Luma failed, as the tool error that tool would give)."""
-        account, generation = await self._look(ctx, task_id)
-        task = self._task(generation)
-        if generation.is_terminal:
-            try:
-                result = await ToolCall(Context(request_context=ctx), account).finish(generation, wait=False)
-            except GenerationFailedError as failed:
-                result = CallToolResult(content=[TextContent(type="text", text=str(failed))], is_error=True)
-            task["result"] = result.model_dump(by_alias=True, mode="json", exclude_none=True)
-        return task
 
-    async def _look(self, ctx: ServerRequestContext[AppContext], task_id: str) -> tuple[Account, Generation]:
-        """The task's generation as Luma (or, while it is polled here, the poller's latest look) tells it, on the
-        caller's own accounts; refused as no task of the caller's when none of them has it."""
+        async def described(account: Account, generation: Generation) -> dict[str, Any]:
+            task = self._task(generation)
+            if generation.is_terminal:
+                try:
+                    result = await ToolCall(Context(request_context=ctx), account).finish(generation, wait=False)
+                except GenerationFailedError as failed:
+                    result = CallToolResult(content=[TextContent(type="text", text=str(failed))], is_error=True)
+                task["result"] = result.model_dump(by_alias=True, mode="json", exclude_none=True)
+            return task
+
+        return await self._on_task(ctx, task_id, described)
+
+    async def _on_task(
+        self,
+        ctx: ServerRequestContext[AppContext],
+        task_id: str,
+        then: Callable[[Account, Generation], Awaitable[dict[str, Any]]],
+    ) -> dict[str, Any]:
+        """`then` of the task's generation as Luma (or, while it is polled here, the poller's latest look) tells it,
+        on the caller's own accounts, within a call's lease and time limit, as a tool call runs; refused as no task
+        of the caller's when none of its accounts has it."""
         if not is_generation_id(task_id):
             raise MCPError(INVALID_PARAMS, no_such_task(task_id))
         try:
             async with for_the_call(app_of(ctx), headers_of(ctx)) as cut_off:
-                found = await current_caller().find(task_id, about_to_wait=True)
+                account, generation = await current_caller().find(task_id, about_to_wait=True)
+                answer = await then(account, generation)
         except NotFoundError:
             raise MCPError(INVALID_PARAMS, no_such_task(task_id)) from None
         except (InvalidRequestError, ConfigurationError) as exc:
@@ -164,7 +180,7 @@ class Tasks(Extension):
             raise MCPError(INTERNAL_ERROR, task_look_failed(task_id, exc)) from None
         if cut_off.cancelled_caught:
             raise MCPError(INTERNAL_ERROR, task_look_out_of_time(task_id))
-        return found
+        return answer
 
     def _task(self, generation: Generation, note: str | None = None) -> dict[str, Any]:
         """The task's state as the spec writes it. Luma keeps a generation until it is deleted, so a task has no
