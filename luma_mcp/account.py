@@ -305,10 +305,11 @@ class Account:
         if entries:
             logger.info("Following %d unfinished generations again (%s API)", len(entries), self.api)
 
-    def follow(self, generation_id: str) -> Callable[[], None]:
-        """Keep a generation polled for subscribers until it finishes or the returned function is called. Until
-        the first poll brings its real state, it is taken to be queued."""
-        return self._poller.follow(Generation(id=generation_id))
+    def follow(self, generation: str | Generation, on_end: Callable[[], None] | None = None) -> Callable[[], None]:
+        """Keep a generation polled for subscribers until it finishes or the returned function is called (see
+        `Poller.follow`). One known by its id alone is taken to be queued until the first poll brings its real
+        state."""
+        return self._poller.follow(Generation(id=generation) if isinstance(generation, str) else generation, on_end)
 
     async def downloaded(self, generation_id: str, paths: list[str]) -> None:
         """Note in the ledger where a generation's files were saved."""

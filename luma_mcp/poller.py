@@ -186,10 +186,10 @@ class Poller:
         finally:
             self._leave(watch)
 
-    def follow(self, generation: Generation) -> Callable[[], None]:
+    def follow(self, generation: Generation, on_end: Callable[[], None] | None = None) -> Callable[[], None]:
         """Poll `generation` in the background, with nobody waiting, until it finishes or the returned
-        function is called; resource subscribers use this to get updates. It is watched from this call on, so
-        its account counts as in use at once, not only once the background task first runs."""
+        function is called (then `on_end` is called); resource subscribers use this to get updates. It is watched
+        from this call on, so its account counts as in use at once, not only once the background task first runs."""
         scope = anyio.CancelScope()
         watch = self._join(generation)
 
@@ -200,6 +200,8 @@ class Poller:
                         await watch.next_change(math.inf)
             finally:
                 self._leave(watch)
+                if on_end is not None:
+                    on_end()
 
         assert self._task_group is not None, "Poller.follow before Poller.start"
         self._task_group.start_soon(keep_polled, name=f"follow {generation.id}")

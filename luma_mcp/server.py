@@ -22,7 +22,7 @@ from pydantic import AnyUrl, ValidationError
 from .accounts import DEFAULT_API, Accounts, Caller
 from .admission import CreateLimits
 from .completions import register_completions
-from .context import AppContext, app_of
+from .context import AppContext, app_of, for_the_call, headers_of
 from .downloads import Downloader
 from .errors import InvalidRequestError, LumaMCPError
 from .errors.wording import (
@@ -42,7 +42,7 @@ from .prompts import register_prompts
 from .resources import register_resources
 from .settings import Settings
 from .subscriptions import GENERATION_URI_PREFIX, Followable, ResourceUpdates, SubscriberAccounts, generation_uri
-from .timing import within
+from .tasks import Tasks
 from .tools import PAID_TOOLS, register_tools
 from .tools.confirm import AskTheUser
 from .version import __version__
@@ -126,19 +126,11 @@ class LumaServer(MCPServer[AppContext]):
 
     @asynccontextmanager
     async def _for_the_call(self, context: Context[AppContext, Any] | None) -> AsyncIterator[anyio.CancelScope]:
-        """What every tool call and resource read runs in: a lease on the caller's account, the call's deadline for
-        everything done inside, and a hard stop a little after it, should anything not keep to it (a client that
-        stops reading progress, say). The yielded scope tells whether the hard stop struck."""
+        """See `for_the_call`."""
         if context is None:
             raise outside_mcp_request()
-        app = app_of(context)
-        timing = app.settings.timing
-        async with app.accounts.lease(context.headers):
-            with (
-                within(timing.call_deadline()) as deadline,
-                anyio.CancelScope(deadline=deadline.at + timing.overrun) as cut_off,
-            ):
-                yield cut_off
+        async with for_the_call(app_of(context), context.headers) as cut_off:
+            yield cut_off
 
     async def _refuse_unknown_arguments(self, name: str, arguments: dict[str, Any]) -> None:
         if self._argument_names is None:
@@ -164,6 +156,7 @@ def build_server(
     if settings.first_look == "early":
         schedule = replace(schedule, typical_seconds=())
     updates = ResourceUpdates()
+    tasks = Tasks(schedule)
 
     @asynccontextmanager
     async def lifespan(_: MCPServer[AppContext]) -> AsyncIterator[AppContext]:
@@ -210,13 +203,13 @@ def build_server(
         version=__version__,
         lifespan=lifespan,
         log_level=settings.log_level,
-        extensions=[player_extension(settings)],
+        extensions=[player_extension(settings), tasks],
     )
     register_tools(server)
     register_resources(server)
     register_prompts(server)
     register_completions(server)
-    updates.install(server, resolve=_subscriber_accounts)
+    updates.install(server, resolve=_subscriber_accounts, tasks=tasks.notices())
     return server
 
 
@@ -235,7 +228,7 @@ async def held_open(server: MCPServer[Any]) -> AsyncIterator[None]:
 def _subscriber_accounts(ctx: ServerRequestContext[AppContext]) -> SubscriberAccounts:
     """The accounts a subscription request acts for; each generation it subscribes to is polled on the one that made
     it (see `Caller.account_that_made`). A request with no key at all is refused with the key to get."""
-    caller = app_of(ctx).accounts.caller_for(getattr(ctx.request, "headers", None))
+    caller = app_of(ctx).accounts.caller_for(headers_of(ctx))
     if not caller.accounts:
         caller.account_for(DEFAULT_API)
     return SubscriberAccounts(frozenset(account.name for account in caller.accounts.values()), partial(_locate, caller))

@@ -8,6 +8,10 @@ low-level server and keep one `LegacySubscriber` per connection, with its own se
 what it subscribed to: a client that stops reading only stalls its own sender, which gives up on it after
 `SEND_TIMEOUT` and drops its subscriptions.
 
+A 2026-era listen request may also name tasks (`taskIds`, the tasks extension; see `luma_mcp.tasks`): each is a
+generation, followed like a subscribed one, and each of its changes goes out on that stream as `notifications/tasks`
+with the task's whole state, built by the `TaskNotices` the server installs.
+
 Every subscription to a generation also holds a "follow" on the poller of the account that made it (with both
 keys, a ray-3.2 video is polled on the Agents account, a ray-2 one on the Dream Machine account), so its
 subscribers hear when it finishes even if no tool call waits on it. Follows are capped per listen request, per
@@ -20,7 +24,7 @@ import logging
 from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal, cast
 
 import anyio
 from anyio.abc import TaskGroup
@@ -28,18 +32,37 @@ from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStre
 from mcp import MCPError
 from mcp.server import MCPServer, ServerRequestContext
 from mcp.server.connection import Connection
-from mcp.server.subscriptions import InMemorySubscriptionBus, ListenHandler, ResourceUpdated
+from mcp.server.subscriptions import (
+    SUBSCRIPTION_ID_META_KEY,
+    InMemorySubscriptionBus,
+    ListenHandler,
+    ResourceUpdated,
+    ServerEvent,
+)
+from mcp.shared.subscriptions import event_matches, event_to_notification
 from mcp.types import (
+    INTERNAL_ERROR,
     INVALID_PARAMS,
     EmptyResult,
+    Notification,
+    ServerNotification,
     SubscribeRequestParams,
+    SubscriptionFilter,
+    SubscriptionsAcknowledgedNotification,
+    SubscriptionsAcknowledgedNotificationParams,
     SubscriptionsListenRequestParams,
     SubscriptionsListenResult,
     UnsubscribeRequestParams,
 )
 
 from .errors import InvalidRequestError, LumaMCPError
-from .errors.wording import too_many_follows, too_many_listened, too_many_subscriptions
+from .errors.wording import (
+    task_ids_not_a_list,
+    too_many_follows,
+    too_many_listened,
+    too_many_listens,
+    too_many_subscriptions,
+)
 from .sdk_internals import add_request_handler, connection_of
 
 logger = logging.getLogger(__name__)
@@ -56,6 +79,8 @@ MAX_PENDING_CHANGES = 4096
 """Changes waiting to be fanned out; past this (a stalled event loop) the newest are dropped and logged."""
 SEND_TIMEOUT = 5.0
 """A 2025-era subscriber that cannot take one notification in this long has stopped reading: it is dropped."""
+MAX_BUFFERED_EVENTS = 1024
+"""Changes a listen stream that names tasks holds for its client; past this it has stopped reading and is ended."""
 
 Stop = Callable[[], None]
 
@@ -77,6 +102,24 @@ class SubscriberAccounts:
     locate: Callable[[str], Awaitable[Followable | None]]
     """The generation a URI names and the account that made it; None when the URI names nothing to poll. Raises
     `InvalidRequestError` for a URI that cannot be followed as written."""
+
+
+@dataclass(frozen=True)
+class TaskNotices:
+    """What a listen stream needs of the tasks extension to carry `notifications/tasks`."""
+
+    accept: Callable[[ServerRequestContext[Any], list[str]], None]
+    """Raises `MCPError` for a request that may not listen to these tasks (the client did not declare the
+    extension, or an id is not one a task of ours could have)."""
+    notice: Callable[[ServerRequestContext[Any], str], Awaitable[dict[str, Any] | None]]
+    """A task's whole state now (a `DetailedTask`, as `tasks/get` answers); None when it cannot be told (logged)."""
+
+
+class TaskNotification(Notification[dict[str, Any], Literal["notifications/tasks"]]):
+    """A task's whole state, on a listen stream that named it. Its params stay a plain dict: a task's `ttlMs` is
+    sent even when null, which a model's dump would leave out."""
+
+    method: Literal["notifications/tasks"] = "notifications/tasks"
 
 
 ResolveAccounts = Callable[[ServerRequestContext[Any]], SubscriberAccounts]
@@ -172,12 +215,13 @@ class ResourceUpdates:
                 if self._send_changes is send_changes:
                     self._send_changes = None
 
-    def install(self, server: MCPServer[Any], resolve: ResolveAccounts) -> None:
-        """Serve `resources/subscribe` and `subscriptions/listen` per account, following what each subscribes to."""
+    def install(self, server: MCPServer[Any], resolve: ResolveAccounts, tasks: TaskNotices) -> None:
+        """Serve `resources/subscribe` and `subscriptions/listen` per account, following what each subscribes to
+        (and, on a listen stream, the tasks it names)."""
         add_request_handler(server, "resources/subscribe", SubscribeRequestParams, self._subscribe_handler(resolve))
         add_request_handler(server, "resources/unsubscribe", UnsubscribeRequestParams, self._unsubscribe_handler)
         add_request_handler(
-            server, "subscriptions/listen", SubscriptionsListenRequestParams, self._listen_handler(resolve)
+            server, "subscriptions/listen", SubscriptionsListenRequestParams, self._listen_handler(resolve, tasks)
         )
 
     def _subscribe_handler(self, resolve: ResolveAccounts) -> Any:
@@ -210,23 +254,32 @@ class ResourceUpdates:
                 subscriber.subscriptions.pop(key)()
         return EmptyResult()
 
-    def _listen_handler(self, resolve: ResolveAccounts) -> Any:
+    def _listen_handler(self, resolve: ResolveAccounts, tasks: TaskNotices) -> Any:
         async def listen(
             ctx: ServerRequestContext[Any], params: SubscriptionsListenRequestParams
         ) -> SubscriptionsListenResult:
             """Every URI is located first (which may read the ledger), and only then are they followed and the
-            stream registered on its bus, with nothing awaited in between (the SDK's handler registers before its
-            first await): a follow's first look cannot publish a change before the stream is there to hear it."""
+            stream registered on its bus, with nothing awaited in between (the SDK's handler, and ours for a stream
+            that names tasks, registers before its first await): a follow's first look cannot publish a change
+            before the stream is there to hear it."""
+            task_ids = _task_ids(params.notifications)
+            if task_ids:
+                tasks.accept(ctx, task_ids)
             who = _resolved(resolve, ctx)
             uris = list(dict.fromkeys(params.notifications.resource_subscriptions or ()))
-            if len(uris) > MAX_URIS_PER_LISTEN:
-                raise MCPError(INVALID_PARAMS, too_many_listened(MAX_URIS_PER_LISTEN, len(uris)))
-            targets = [await _located(who, uri) for uri in uris]
+            if len(uris) + len(task_ids) > MAX_URIS_PER_LISTEN:
+                raise MCPError(INVALID_PARAMS, too_many_listened(MAX_URIS_PER_LISTEN, len(uris) + len(task_ids)))
+            followed = list(dict.fromkeys([*uris, *(generation_uri(task_id) for task_id in task_ids)]))
+            targets = [await _located(who, uri) for uri in followed]
             channel = self._channels.setdefault(who.accounts, _Channel())
             channel.streams += 1
             stops: list[Stop] = []
             try:
+                if task_ids and channel.streams > MAX_LISTENS_PER_ACCOUNT:
+                    raise MCPError(INTERNAL_ERROR, too_many_listens(MAX_LISTENS_PER_ACCOUNT))
                 stops.extend(self._follow(who, target) for target in targets)
+                if task_ids:
+                    return await _listen_with_tasks(ctx, params.notifications, channel.bus, task_ids, tasks)
                 return await channel.listen(ctx, params)
             finally:
                 for stop in stops:
@@ -286,6 +339,73 @@ class ResourceUpdates:
         for stop in subscriber.subscriptions.values():
             stop()
         subscriber.subscriptions.clear()
+
+
+async def _listen_with_tasks(
+    ctx: ServerRequestContext[Any],
+    requested: SubscriptionFilter,
+    bus: InMemorySubscriptionBus,
+    task_ids: list[str],
+    tasks: TaskNotices,
+) -> SubscriptionsListenResult:
+    """One listen stream that names tasks. The SDK's `ListenHandler` knows no tasks, so such a stream is served here
+    the way it serves one (the acknowledgement first, listing the tasks agreed to; every frame stamped with the
+    stream's id; only what was asked for), and a change of a named task's generation goes out as
+    `notifications/tasks` with the task's whole state. Changes wait in a buffer of `MAX_BUFFERED_EVENTS`; a client
+    that lets it fill has stopped reading, and its stream is ended."""
+    meta: dict[str, Any] = {SUBSCRIPTION_ID_META_KEY: ctx.request_id}
+    honored = SubscriptionFilter.model_validate(
+        {**requested.model_dump(by_alias=True, exclude_none=True), "taskIds": task_ids}
+    )
+    uris = frozenset(honored.resource_subscriptions or ())
+    task_of = {generation_uri(task_id): task_id for task_id in task_ids}
+    send, receive = anyio.create_memory_object_stream[ServerEvent](MAX_BUFFERED_EVENTS)
+
+    def deliver(event: ServerEvent) -> None:
+        named = isinstance(event, ResourceUpdated) and event.uri in task_of
+        if named or event_matches(honored, uris, event):
+            try:
+                send.send_nowait(event)
+            except anyio.WouldBlock:
+                logger.warning("A listen stream's client stopped reading; ended the stream")
+                send.close()
+            except anyio.ClosedResourceError:
+                pass
+
+    unsubscribe = bus.subscribe(deliver)
+    try:
+        await ctx.session.send_notification(
+            SubscriptionsAcknowledgedNotification(
+                params=SubscriptionsAcknowledgedNotificationParams(notifications=honored, _meta=meta)
+            ),
+            related_request_id=ctx.request_id,
+        )
+        async for event in receive:
+            if event_matches(honored, uris, event):
+                await ctx.session.send_notification(
+                    event_to_notification(event, meta), related_request_id=ctx.request_id
+                )
+            if isinstance(event, ResourceUpdated) and event.uri in task_of:
+                task = await tasks.notice(ctx, task_of[event.uri])
+                if task is not None:
+                    # The session sends any notification model; its type names only the spec's own.
+                    notification = cast(ServerNotification, TaskNotification(params={**task, "_meta": meta}))
+                    await ctx.session.send_notification(notification, related_request_id=ctx.request_id)
+    finally:
+        unsubscribe()
+        send.close()
+        receive.close()
+    return SubscriptionsListenResult(_meta=meta)
+
+
+def _task_ids(requested: SubscriptionFilter) -> list[str]:
+    """The tasks a listen request names (`taskIds`, an extension's key the SDK keeps as an extra), each once."""
+    raw = (requested.model_extra or {}).get("taskIds")
+    if raw is None:
+        return []
+    if not isinstance(raw, list) or not all(isinstance(task_id, str) for task_id in raw):
+        raise MCPError(INVALID_PARAMS, task_ids_not_a_list())
+    return list(dict.fromkeys(raw))
 
 
 def _nothing_to_stop() -> None:

@@ -33,6 +33,7 @@ LAYERS = (
         "tools",
         "resources",
         "subscriptions",
+        "tasks",
         "prompts",
         "player",
     },

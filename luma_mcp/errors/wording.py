@@ -347,6 +347,27 @@ def too_many_listened(limit: int, named: int) -> str:
     return f"A listen request may name at most {limit} resources; it named {named}."
 
 
+def too_many_listens(limit: int) -> str:
+    return f"This account already has {limit} listen streams open, the most allowed; close one first."
+
+
+def task_ids_not_a_list() -> str:
+    return "taskIds must be a list of task ids (strings), as tools/call returned them."
+
+
+def no_such_task(task_id: str) -> str:
+    """Said alike of an id that was never a task and of another account's generation: neither is this caller's."""
+    return f"Failed to retrieve task: no task {task_id} for this Luma key (task ids are generation ids)."
+
+
+def task_look_out_of_time(task_id: str) -> str:
+    return out_of_time(f"looking at task {task_id}")
+
+
+def task_look_failed(task_id: str, error: Exception) -> str:
+    return f"Could not look at task {task_id} just now: {error}"
+
+
 def not_as_luma_writes_it(uri: str, canonical_uri: str) -> InvalidRequestError:
     return InvalidRequestError(
         f"{uri} names a generation id the way Luma never writes it; subscribe to {canonical_uri} instead."

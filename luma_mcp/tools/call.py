@@ -2,6 +2,11 @@
 (`progress.py`), starting a paid job, and the common ending of every tool that starts or looks at a generation:
 waiting, a failure as an error, the next step, the result and its links."""
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+
 from mcp.types import CallToolResult, TextContent
 
 from ..account import Account
@@ -17,6 +22,31 @@ from ..timing import time_left
 from .confirm import Answer, ask, not_confirmed, not_created, question
 from .media import CheckedMedia, MediaKind, checked_media
 from .progress import Progress
+
+
+@dataclass
+class Handoff:
+    """A paid call answered with a task (see `luma_mcp.tasks`): the generation Luma accepted, handed over as soon
+    as it did rather than waited for."""
+
+    created: Callable[[Account, Generation], None]
+    """Told of the generation and the account that made it at once, while the call still holds that account."""
+    generation: Generation | None = None
+    note: str | None = None
+
+
+_handoff: ContextVar[Handoff | None] = ContextVar("luma_mcp_handoff", default=None)
+
+
+@contextmanager
+def handed_over_once_created(created: Callable[[Account, Generation], None]) -> Iterator[Handoff]:
+    """Within the block, a paid tool does not wait for the generation it starts: it hands it over here."""
+    handoff = Handoff(created)
+    token = _handoff.set(handoff)
+    try:
+        yield handoff
+    finally:
+        _handoff.reset(token)
 
 
 def account() -> Account:
@@ -69,6 +99,11 @@ class ToolCall:
             if answer is Answer.CANNOT_ASK:
                 note = not_confirmed(price, api, threshold)
         generation = await self.account.start(job, report=self.progress.report)
+        handoff = _handoff.get()
+        if handoff is not None:
+            handoff.generation, handoff.note = generation, note
+            handoff.created(self.account, generation)
+            wait = False
         return await self.finish(generation, wait, note, price=price)
 
     async def finish(
