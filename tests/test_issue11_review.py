@@ -1,0 +1,134 @@
+"""An adversarial reading of issue 11 (the inline player, results that clients understand, the tasks extension): each
+test here shows one way the code as written goes wrong, and is marked `xfail(strict=True)` until it is fixed."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+import anyio
+import pytest
+from anyio.abc import ByteReceiveStream, ByteSendStream
+from playwright.async_api import Page, expect
+
+from luma_mcp.emulator import Emulator, Fault
+from tests.helpers import connect, settings_for
+from tests.test_cli import launched
+from tests.test_end_to_end import SERVER, server_env
+from tests.test_player_browser import LOOKS, PATIENCE_MS, PROMPT, Host, browser, page  # noqa: F401
+
+pytestmark = pytest.mark.anyio
+
+CONTENT_BLOCKS = {
+    "2024-11-05": {"text", "image", "resource"},
+    "2025-03-26": {"text", "image", "audio", "resource"},
+}
+"""The content block types a tool result may carry in each older revision's schema (`resource_link` arrived in
+2025-06-18)."""
+
+
+class RawStdio:
+    """JSON-RPC lines to and from a launched `luma-mcp`: the official `Client` only offers the newest handshake
+    version, so a client of an older revision is spoken for here, message by message."""
+
+    def __init__(self, send: ByteSendStream, receive: ByteReceiveStream) -> None:
+        self._send = send
+        self._receive = receive
+        self._buffer = b""
+
+    async def tell(self, message: dict[str, Any]) -> None:
+        await self._send.send((json.dumps(message) + "\n").encode())
+
+    async def answer_to(self, request_id: int) -> dict[str, Any]:
+        with anyio.fail_after(30):
+            while True:
+                while b"\n" not in self._buffer:
+                    self._buffer += await self._receive.receive()
+                line, self._buffer = self._buffer.split(b"\n", 1)
+                message: dict[str, Any] = json.loads(line)
+                if message.get("id") == request_id:
+                    return message
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "every generation result carries a resource_link block, whatever protocol revision the client negotiated: "
+        "a 2024-11-05 or 2025-03-26 client, whose schema has no such block, is sent one and cannot parse the result "
+        "of the create it just paid for"
+    ),
+)
+@pytest.mark.parametrize("version", CONTENT_BLOCKS)
+async def test_a_client_of_an_older_revision_gets_only_content_blocks_its_revision_defines(
+    emulator: Emulator, tmp_path: Path, version: str
+) -> None:
+    env = {**os.environ, **server_env(emulator, tmp_path)}
+    with (tmp_path / "stderr.log").open("wb") as stderr:
+        async with launched(SERVER, env=env, stderr=stderr) as process:
+            assert process.stdin is not None and process.stdout is not None
+            wire = RawStdio(process.stdin, process.stdout)
+            client = {"name": "older-client", "version": "1"}
+            await wire.tell(
+                {
+                    "jsonrpc": "2.0",
+                    "id": 1,
+                    "method": "initialize",
+                    "params": {"protocolVersion": version, "capabilities": {}, "clientInfo": client},
+                }
+            )
+            initialized = await wire.answer_to(1)
+            await wire.tell({"jsonrpc": "2.0", "method": "notifications/initialized"})
+            arguments = {"prompt": "a paper boat on a rainy street", "wait": False}
+            await wire.tell(
+                {
+                    "jsonrpc": "2.0",
+                    "id": 2,
+                    "method": "tools/call",
+                    "params": {"name": "create_generation", "arguments": arguments},
+                }
+            )
+            made = await wire.answer_to(2)
+    assert initialized["result"]["protocolVersion"] == version
+    assert made["result"].get("isError") is not True, made
+    assert len(emulator.requests_for("POST", "/generations/video")) == 1, "the create was sent, and paid for"
+    sent = {block["type"] for block in made["result"]["content"]}
+    assert sent <= CONTENT_BLOCKS[version], sent
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "the player takes any tool error from its own get_generation(wait=true) for the generation failing: a few "
+        "seconds of Luma answering 503 turn a generation still running at Luma into 'Failed', stop the waiting for "
+        "good, and offer a paid 'Another take' of it instead of waiting on"
+    ),
+)
+async def test_a_passing_luma_outage_while_the_player_waits_is_not_a_failed_generation(
+    emulator: Emulator,
+    tmp_path: Path,
+    page: Page,  # noqa: F811
+) -> None:
+    emulator.plan_next(dreaming_seconds=600)  # still running at Luma throughout
+    async with connect(settings_for(emulator, tmp_path / "videos")) as client:
+        arguments = {"prompt": PROMPT, "wait": False}
+        started = await client.call_tool("create_generation", arguments)
+        assert started.structured_content is not None
+        generation_id = started.structured_content["id"]
+        # One look at it fails after every retry (the first try and three more), then Luma answers again.
+        emulator.inject(Fault(method="GET", path=f"/generations/{generation_id}", status=503, count=4))
+        host = Host(page, client, tmp_path)
+        view = await host.open("create_generation", arguments, started, look=LOOKS[0])
+        await expect(view.locator("#state")).not_to_have_text("Waiting", timeout=PATIENCE_MS)
+        with anyio.fail_after(PATIENCE_MS / 1000):
+            while not host.called("get_generation"):
+                await anyio.sleep(0.05)
+        [(asked, answer)] = host.called("get_generation")
+        assert asked == {"generation_id": generation_id, "wait": True} and answer.get("isError") is True, answer
+        at_luma = emulator.generation(generation_id)
+        assert at_luma is not None and at_luma["state"] in ("queued", "dreaming")
+        await expect(view.locator("#state")).not_to_have_text(re.compile("Failed"), timeout=2_000)
+        await expect(view.get_by_role("button", name="Another take")).to_have_count(0)
+        assert len(emulator.requests_for("POST", "/generations/video")) == 1
