@@ -232,9 +232,7 @@ class Caller:
     async def likely_maker(self, generation_id: str) -> Account:
         """The account a generation most likely belongs to, asking Luma nothing: one learned, else the one whose
         ledger holds it (each ledger read whole once, else this row alone), else the Dream Machine account. `find`
-        looks there first; a subscription, answered at once, follows it there, so an Agents generation this server
-        never heard of is followed on the wrong API, whose "not found" ends the follow (a subscriber to it hears
-        nothing; `get_generation` still finds it)."""
+        looks there first; a subscription follows it there once it is learned, and asks each API otherwise."""
         if learned := self.learned(generation_id):
             return learned
         if len(self.accounts) > 1:

@@ -58,6 +58,8 @@ configuration, read from the environment once at start (details in the README):
                                       time (images 20 s, videos 60 s); early: after one second
   LUMA_MCP_MEDIA_HOSTS                more origins the inline player may load media from, comma-separated
                                       (Luma's own are always allowed)
+  LUMA_MCP_AGENTS_MEDIA_HOSTS         where the Agents API's outputs are, for the player (not documented;
+                                      default https://*.amazonaws.com, the best-known guess)
 for the HTTP transports also:
   LUMA_MCP_AUTH_TOKEN                 every request must send Authorization: Bearer <token>
   LUMA_MCP_ALLOWED_HOSTS              host names clients connect with, comma-separated (needed with --host 0.0.0.0)

@@ -22,9 +22,6 @@ PLAYER_META = {"ui": {"resourceUri": PLAYER_URI}}
 views without declaring it."""
 DREAM_MACHINE_MEDIA_HOSTS = ("https://storage.cdn-luma.com",)
 """Where the Dream Machine API's videos and images are (`assets` URLs, as observed)."""
-AGENTS_MEDIA_HOSTS = ("https://*.amazonaws.com",)
-"""Where the Agents API's outputs are: not documented. Its URLs are presigned and an expired one answers with S3's
-error, so S3 is the best-known guess; LUMA_MCP_MEDIA_HOSTS adds the right host should Luma serve them elsewhere."""
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 
 
@@ -34,14 +31,15 @@ def player_html() -> str:
 
 
 def media_hosts(settings: Settings) -> list[str]:
-    """Every origin the player may load media from: Luma's, the API's own origin where it is on this machine (the
-    emulator serves its media there), and any the operator named."""
+    """Every origin the player may load media from: Luma's (the Agents API's as set: see
+    `Settings.agents_media_hosts`), the API's own origin where it is on this machine (the emulator serves its media
+    there), and any the operator named."""
     local = [
         f"{url.scheme}://{url.netloc}"
         for url in map(urlsplit, (settings.base_url, settings.agents_base_url))
         if url.hostname in LOOPBACK_HOSTS
     ]
-    hosts = [*DREAM_MACHINE_MEDIA_HOSTS, *AGENTS_MEDIA_HOSTS, *local, *settings.media_hosts]
+    hosts = [*DREAM_MACHINE_MEDIA_HOSTS, *settings.agents_media_hosts, *local, *settings.media_hosts]
     return list(dict.fromkeys(hosts))
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator, Iterable
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from dataclasses import replace
 from functools import partial
 from typing import Any
@@ -24,7 +24,7 @@ from .admission import CreateLimits
 from .completions import register_completions
 from .context import AppContext, app_of, for_the_call, headers_of
 from .downloads import Downloader
-from .errors import InvalidRequestError, LumaMCPError
+from .errors import InvalidRequestError, LumaError, LumaMCPError
 from .errors.wording import (
     describe_invalid_arguments,
     not_as_luma_writes_it,
@@ -245,4 +245,9 @@ async def _locate(caller: Caller, uri: str) -> Followable | None:
     if generation_id != canonical:
         raise not_as_luma_writes_it(uri, generation_uri(canonical))
     account = await caller.likely_maker(generation_id)
+    if len(caller.accounts) > 1 and caller.learned(generation_id) is None:
+        # Only a guess (made elsewhere: another process, another tool on the key): followed on the wrong API, its
+        # "not found" would end the follow, so each API is asked; one found nowhere is followed where guessed.
+        with suppress(LumaError):
+            account, _ = await caller.find(generation_id)
     return Followable(account.name, partial(account.follow, generation_id))

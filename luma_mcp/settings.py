@@ -87,6 +87,10 @@ class Settings:
     media_hosts: tuple[str, ...] = ()
     """More origins the inline player may play media from (LUMA_MCP_MEDIA_HOSTS), besides Luma's own (see
     `luma_mcp.player`): a CSP host source each, such as https://media.example.com or https://*.example.com."""
+    agents_media_hosts: tuple[str, ...] = ("https://*.amazonaws.com",)
+    """Where the Agents API's outputs are (LUMA_MCP_AGENTS_MEDIA_HOSTS), for the player: not documented. Its URLs are
+    presigned and an expired one answers with S3's error, so S3 is the best-known guess, and a wide one (every S3
+    bucket): an operator who knows Luma's own bucket can name it instead."""
     first_look: FirstLook = "typical"
     """When the Agents API is first asked about a new generation: near its kind's typical time (fewer requests;
     see `PollSchedule.typical_seconds`), or early, after one poll interval (a fast generation, as the emulator's,
@@ -173,9 +177,8 @@ class Settings:
         photon_max_in_flight = _count(environ, "LUMA_MCP_PHOTON_MAX_IN_FLIGHT", cls.photon_max_in_flight, minimum=0)
         max_spend_usd = _usd(environ, "LUMA_MCP_MAX_SPEND_USD")
         confirm_above_usd = _usd(environ, "LUMA_MCP_CONFIRM_ABOVE_USD")
-        media_hosts = tuple(
-            _media_host(host.strip()) for host in environ.get("LUMA_MCP_MEDIA_HOSTS", "").split(",") if host.strip()
-        )
+        media_hosts = _media_hosts(environ, "LUMA_MCP_MEDIA_HOSTS", ())
+        agents_media_hosts = _media_hosts(environ, "LUMA_MCP_AGENTS_MEDIA_HOSTS", cls.agents_media_hosts)
         return cls(
             api_key=api_key,
             agents_api_key=agents_api_key,
@@ -201,6 +204,7 @@ class Settings:
             max_spend_usd=max_spend_usd,
             confirm_above_usd=confirm_above_usd,
             media_hosts=media_hosts,
+            agents_media_hosts=agents_media_hosts,
             first_look=first_look,  # type: ignore[arg-type]  # checked above
         )
 
@@ -227,11 +231,15 @@ def _url(environ: Mapping[str, str], name: str, default: str) -> str:
     return url
 
 
-def _media_host(host: str) -> str:
-    origin = host.rstrip("/")
-    if not _MEDIA_HOST.fullmatch(origin):
-        raise setting_not_media_host("LUMA_MCP_MEDIA_HOSTS", host)
-    return origin
+def _media_hosts(environ: Mapping[str, str], name: str, default: tuple[str, ...]) -> tuple[str, ...]:
+    hosts = [host.strip() for host in environ.get(name, "").split(",") if host.strip()]
+    if not hosts:
+        return default
+    origins = tuple(host.rstrip("/") for host in hosts)
+    for host, origin in zip(hosts, origins, strict=True):
+        if not _MEDIA_HOST.fullmatch(origin):
+            raise setting_not_media_host(name, host)
+    return origins
 
 
 def _seconds(environ: Mapping[str, str], name: str, default: float) -> float:

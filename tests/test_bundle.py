@@ -73,12 +73,14 @@ def test_every_user_setting_reaches_the_server_as_a_known_variable() -> None:
         "LUMA_MCP_MAX_SPEND_USD": "${user_config.max_spend_usd}",
         "LUMA_MCP_CONFIRM_ABOVE_USD": "${user_config.confirm_above_usd}",
         "LUMA_MCP_MEDIA_HOSTS": "${user_config.media_hosts}",
+        "LUMA_MCP_AGENTS_MEDIA_HOSTS": "${user_config.agents_media_hosts}",
     }
     assert MANIFEST["user_config"]["api_key"]["sensitive"] is True
     assert MANIFEST["user_config"]["api_key"]["required"] is True
     assert MANIFEST["user_config"]["agents_api_key"]["sensitive"] is True
     given = {name: "/x" if name.endswith(("KEY", "DIR", "DIRS")) else "7" for name in env}
     given["LUMA_MCP_MEDIA_HOSTS"] = "https://media.example.com"
+    given["LUMA_MCP_AGENTS_MEDIA_HOSTS"] = "https://outputs.example.com"
     settings = Settings.from_env({**given, "LUMA_MCP_FIRST_LOOK": "early"})
     assert settings.max_wait == 7.0 and settings.api_key == "/x" and settings.agents_api_key == "/x"
     assert settings.creates_per_minute == 7 and settings.max_in_flight == 7
@@ -86,12 +88,14 @@ def test_every_user_setting_reaches_the_server_as_a_known_variable() -> None:
     assert (settings.max_spend_usd, settings.confirm_above_usd) == (7.0, 7.0)
     assert (settings.photon_creates_per_minute, settings.photon_max_in_flight) == (7, 7)
     assert settings.media_hosts == ("https://media.example.com",)
+    assert settings.agents_media_hosts == ("https://outputs.example.com",)
     for left_blank in ("", None):  # None: the host passes the placeholder itself, as Claude Desktop does
         blank = Settings.from_env({name: value if left_blank is None else left_blank for name, value in env.items()})
         assert (blank.api_key, blank.agents_api_key, blank.input_dirs) == (None, None, ())
         assert (blank.agents_max_in_flight, blank.first_look, blank.max_wait) == (0, "typical", Settings().max_wait)
         assert blank.state_dir == Settings.from_env({}).state_dir
         assert (blank.max_spend_usd, blank.confirm_above_usd, blank.media_hosts) == (None, None, ())
+        assert blank.agents_media_hosts == ("https://*.amazonaws.com",)
     assert settings.input_folders == (Path("/x"),)
     assert MANIFEST["user_config"]["input_dir"]["type"] == "directory"
 

@@ -1,5 +1,5 @@
 """An adversarial reading of issue 11 (the inline player, results that clients understand, the tasks extension): each
-test here shows one way the code as written goes wrong, and is marked `xfail(strict=True)` until it is fixed."""
+test here is a way the first version went wrong, fixed since."""
 
 from __future__ import annotations
 
@@ -56,14 +56,6 @@ class RawStdio:
                     return message
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "every generation result carries a resource_link block, whatever protocol revision the client negotiated: "
-        "a 2024-11-05 or 2025-03-26 client, whose schema has no such block, is sent one and cannot parse the result "
-        "of the create it just paid for"
-    ),
-)
 @pytest.mark.parametrize("version", CONTENT_BLOCKS)
 async def test_a_client_of_an_older_revision_gets_only_content_blocks_its_revision_defines(
     emulator: Emulator, tmp_path: Path, version: str
@@ -101,14 +93,6 @@ async def test_a_client_of_an_older_revision_gets_only_content_blocks_its_revisi
     assert sent <= CONTENT_BLOCKS[version], sent
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "the player takes any tool error from its own get_generation(wait=true) for the generation failing: a few "
-        "seconds of Luma answering 503 turn a generation still running at Luma into 'Failed', stop the waiting for "
-        "good, and offer a paid 'Another take' of it instead of waiting on"
-    ),
-)
 async def test_a_passing_luma_outage_while_the_player_waits_is_not_a_failed_generation(
     emulator: Emulator,
     tmp_path: Path,
@@ -137,14 +121,6 @@ async def test_a_passing_luma_outage_while_the_player_waits_is_not_a_failed_gene
         assert len(emulator.requests_for("POST", "/generations/video")) == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "a create whose answer was lost (it may be running, and charged, at Luma) is shown as 'Failed' with an "
-        "'Another take' button under the server's own words to check before trying again so the user is not "
-        "charged twice: one click pays for it a second time"
-    ),
-)
 async def test_a_create_whose_answer_was_lost_offers_no_paid_retake_in_the_player(
     emulator: Emulator,
     tmp_path: Path,
@@ -165,15 +141,6 @@ async def test_a_create_whose_answer_was_lost_offers_no_paid_retake_in_the_playe
         await expect(view.get_by_role("button", name="Another take")).to_have_count(0)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "a listen stream naming a task follows its generation on the API `likely_maker` guesses, Dream Machine for "
-        "an id the process never heard of: with both keys, another process of the same key follows an Agents API "
-        "task on the wrong API, whose 'not found' ends the follow, and its listener never hears the task finish "
-        "(tasks/get in that process does find it)"
-    ),
-)
 async def test_a_listener_in_another_process_with_both_keys_hears_an_agents_task_finish(
     emulator: Emulator, tmp_path: Path
 ) -> None:

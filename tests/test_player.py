@@ -85,10 +85,26 @@ async def test_media_hosts_the_operator_names_are_added_and_remote_apis_are_not(
     assert player.meta["ui"]["csp"]["resourceDomains"] == [*LUMA_MEDIA, *settings.media_hosts]
 
 
+async def test_the_agents_apis_media_host_is_a_setting_that_replaces_the_best_known_guess(tmp_path: Path) -> None:
+    """Luma does not document where the Agents API's outputs are: an operator who knows narrows the guess."""
+    environ = {"LUMA_MCP_OUTPUT_DIR": str(tmp_path), "LUMA_AGENTS_BASE_URL": "https://agents.lumalabs.ai/v1"}
+    guessed = await read_player(Settings.from_env(environ))
+    named = await read_player(
+        Settings.from_env({**environ, "LUMA_MCP_AGENTS_MEDIA_HOSTS": "https://luma-outputs.s3.amazonaws.com"})
+    )
+    assert guessed.meta is not None and named.meta is not None
+    assert "https://*.amazonaws.com" in guessed.meta["ui"]["csp"]["resourceDomains"]
+    assert named.meta["ui"]["csp"]["resourceDomains"] == [
+        "https://storage.cdn-luma.com",
+        "https://luma-outputs.s3.amazonaws.com",
+    ]
+
+
+@pytest.mark.parametrize("setting", ["LUMA_MCP_MEDIA_HOSTS", "LUMA_MCP_AGENTS_MEDIA_HOSTS"])
 @pytest.mark.parametrize(
     "value", ["media.example.com", "https://media.example.com/videos", "ftp://media.example.com", "https://*"]
 )
-def test_a_media_host_that_is_not_an_origin_is_refused_by_name(value: str) -> None:
-    with pytest.raises(ConfigurationError, match="LUMA_MCP_MEDIA_HOSTS") as refused:
-        Settings.from_env({"LUMA_MCP_MEDIA_HOSTS": f"https://fine.example.com,{value}"})
+def test_a_media_host_that_is_not_an_origin_is_refused_by_name(setting: str, value: str) -> None:
+    with pytest.raises(ConfigurationError, match=setting) as refused:
+        Settings.from_env({setting: f"https://fine.example.com,{value}"})
     assert repr(value) in str(refused.value) and "https://media.example.com" in str(refused.value)

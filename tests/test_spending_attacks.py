@@ -1,5 +1,5 @@
-"""The spending guard and the Dream Machine's new jobs, attacked: what is fixed passes; what is still open is marked
-as an expected failure (strict, so a fix shows up), each with what goes wrong."""
+"""The spending guard and the Dream Machine's new jobs, attacked: each test here was a way past the cap or a job
+sent that should not have been, fixed since."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """The daily spending cap's holds, the Dream Machine modify's price by its source's pixels, and what a create's
-result says it cost, attacked: each test here is a way past the cap or a figure that disagrees with the ledger,
-marked as an expected failure (strict, so a fix shows up) saying what goes wrong."""
+result says it cost, attacked: each test here was a way past the cap or a figure that disagreed with the ledger, fixed
+since."""
 
 from __future__ import annotations
 

@@ -2,12 +2,13 @@
 (`progress.py`), starting a paid job, and the common ending of every tool that starts or looks at a generation:
 waiting, a failure as an error, the next step, the result and its links."""
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 
-from mcp.types import CallToolResult, TextContent
+from mcp.types import CallToolResult, ResourceLink, TextContent
+from mcp_types.version import is_version_at_least
 
 from ..account import Account
 from ..accounts import current_caller
@@ -47,6 +48,19 @@ def handed_over_once_created(created: Callable[[Account, Generation], None]) -> 
         yield handoff
     finally:
         _handoff.reset(token)
+
+
+LINKS_SINCE = "2025-06-18"
+"""The revision that brought `resource_link` content blocks: a client of an earlier one would refuse a whole result
+that carries one, a paid create's included."""
+
+
+async def links(ctx: AppCtx, generation_id: str, saved: Iterable[str] = ()) -> list[ResourceLink]:
+    """Links to a generation's resource and to every file it was saved to, for a client whose revision has them."""
+    version = ctx.protocol_version
+    if version is None or not is_version_at_least(version, LINKS_SINCE):
+        return []
+    return [generation_link(generation_id), *await file_links(saved)]
 
 
 def account() -> Account:
@@ -141,6 +155,6 @@ class ToolCall:
         text = f"{result.summary()} {note}" if note else result.summary()
         saved = kept.files if generation.state == "completed" else []
         return CallToolResult(
-            content=[TextContent(type="text", text=text), generation_link(generation.id), *await file_links(saved)],
+            content=[TextContent(type="text", text=text), *await links(self._ctx, generation.id, saved)],
             structured_content=result.model_dump(mode="json"),
         )

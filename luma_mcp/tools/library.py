@@ -10,10 +10,10 @@ from ..accounts import current_caller
 from ..context import AppCtx, app_of
 from ..errors.wording import agents_cannot_delete
 from ..inputs import GenerationId
-from ..results import Deleted, Download, GenerationList, GenerationResult, file_links, generation_link
+from ..results import Deleted, Download, GenerationList, GenerationResult
 from ..settings import Api
 from .arguments import GenerationOutput, Wait
-from .call import ToolCall
+from .call import ToolCall, links
 
 
 async def get_generation(ctx: AppCtx, generation_id: GenerationId, wait: Wait = False) -> GenerationOutput:
@@ -80,6 +80,7 @@ async def download_generation(
     if files.total_bytes is None:
         landing = video_path or ", ".join(image_paths)
         return await _with_links(
+            ctx,
             Download(
                 id=str(generation_id),
                 status="in_progress",
@@ -89,7 +90,7 @@ async def download_generation(
                     f"Still downloading in the background to {landing}. Call download_generation again with the same "
                     "arguments in a minute to learn when it is saved; do not create it again."
                 ),
-            )
+            ),
         )
     saved = [path for path in (video_path, str(files.thumbnail) if files.thumbnail else None) if path] + image_paths
     await made_it.downloaded(str(generation_id), saved)
@@ -102,16 +103,15 @@ async def download_generation(
         image_paths=image_paths,
         total_bytes=files.total_bytes,
     )
-    return await _with_links(download, saved)
+    return await _with_links(ctx, download, saved)
 
 
-async def _with_links(download: Download, saved: Sequence[str] = ()) -> CallToolResult:
+async def _with_links(ctx: AppCtx, download: Download, saved: Sequence[str] = ()) -> CallToolResult:
     """The download as JSON, with links to the generation and to every file saved (none while still downloading)."""
     return CallToolResult(
         content=[
             TextContent(type="text", text=download.model_dump_json(indent=2)),
-            generation_link(download.id),
-            *await file_links(saved),
+            *await links(ctx, download.id, saved),
         ],
         structured_content=download.model_dump(mode="json"),
     )
