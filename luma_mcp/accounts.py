@@ -232,7 +232,7 @@ class Caller:
     async def likely_maker(self, generation_id: str) -> Account:
         """The account a generation most likely belongs to, asking Luma nothing: one learned, else the one whose
         ledger holds it (each ledger read whole once, else this row alone), else the Dream Machine account. `find`
-        looks there first; a subscription follows it there once it is learned, and asks each API otherwise."""
+        looks there first; a subscription follows it there once it is learned, and on every account otherwise."""
         if learned := self.learned(generation_id):
             return learned
         if len(self.accounts) > 1:

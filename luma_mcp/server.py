@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Iterable
-from contextlib import asynccontextmanager, suppress
+from collections.abc import AsyncIterator, Callable, Iterable
+from contextlib import asynccontextmanager
 from dataclasses import replace
 from functools import partial
 from typing import Any
@@ -19,12 +19,13 @@ from mcp.server.mcpserver.exceptions import ResourceError, ToolError, Unexpected
 from mcp.types import INVALID_PARAMS, CallToolResult, InputRequiredResult, Tool
 from pydantic import AnyUrl, ValidationError
 
+from .account import Account
 from .accounts import DEFAULT_API, Accounts, Caller
 from .admission import CreateLimits
 from .completions import register_completions
 from .context import AppContext, app_of, for_the_call, headers_of
 from .downloads import Downloader
-from .errors import InvalidRequestError, LumaError, LumaMCPError
+from .errors import InvalidRequestError, LumaMCPError
 from .errors.wording import (
     describe_invalid_arguments,
     not_as_luma_writes_it,
@@ -246,8 +247,18 @@ async def _locate(caller: Caller, uri: str) -> Followable | None:
         raise not_as_luma_writes_it(uri, generation_uri(canonical))
     account = await caller.likely_maker(generation_id)
     if len(caller.accounts) > 1 and caller.learned(generation_id) is None:
-        # Only a guess (made elsewhere: another process, another tool on the key): followed on the wrong API, its
-        # "not found" would end the follow, so each API is asked; one found nowhere is followed where guessed.
-        with suppress(LumaError):
-            account, _ = await caller.find(generation_id)
+        # Only a guess (made elsewhere: another process, another tool on the key). Followed on every account, the
+        # one that made it keeps following it, and the others' "not found" ends theirs; nothing is asked of Luma
+        # before the request is answered.
+        return Followable(account.name, partial(_follow_on_each, list(caller.accounts.values()), generation_id))
     return Followable(account.name, partial(account.follow, generation_id))
+
+
+def _follow_on_each(accounts: list[Account], generation_id: str) -> Callable[[], None]:
+    stops = [account.follow(generation_id) for account in accounts]
+
+    def stop() -> None:
+        for each in stops:
+            each()
+
+    return stop
