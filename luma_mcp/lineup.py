@@ -79,6 +79,26 @@ def _table(resolutions: tuple[str, ...], **by_duration: tuple[float, ...]) -> di
     }
 
 
+MODIFY_USD_PER_MILLION_PIXELS = {"ray-2": 0.01582, "ray-flash-2": 0.00544}
+"""Luma's own price for modifying a video, by the source's pixels (luma-api.md §4.7): 5 s of 720p 16:9 costs $1.75
+on ray-2 and $0.60 on ray-flash-2, the lineup's `modify_video` price (a source of known size is priced exactly)."""
+MODIFY_MAX_SOURCE_SECONDS = {"ray-2": 10, "ray-flash-2": 15}
+FRAMES_PER_SECOND = 24
+"""Ray 2's frame rate, which Luma's own modify examples price by."""
+
+
+def modify_cost(model: str, pixels: float) -> float:
+    return round(MODIFY_USD_PER_MILLION_PIXELS[model] * pixels / 1e6, 2)
+
+
+def video_pixels(resolution: str, aspect_ratio: str, seconds: float) -> float:
+    """Every pixel of every frame of a video: its short side is the resolution's lines (4k: 2160), its long side as
+    the aspect ratio says."""
+    short = 2160 if resolution == "4k" else int(resolution.rstrip("p"))
+    wide, high = (int(side) for side in aspect_ratio.split(":"))
+    return short * short * max(wide, high) / min(wide, high) * FRAMES_PER_SECOND * seconds
+
+
 LINEUP: dict[str, LumaModel] = {
     model.name: model
     for model in (
@@ -126,7 +146,7 @@ LINEUP: dict[str, LumaModel] = {
             _DREAM_MACHINE_OPTIONS,
             {
                 **_table(("540p", "720p", "1080p", "4k"), _5s=(0.57, 1.02, 2.27, 9.11), _9s=(1.03, 1.83, 4.10, 16.40)),
-                "modify_video": 1.75,
+                "modify_video": modify_cost("ray-2", video_pixels("720p", "16:9", 5)),
                 "reframe_video": 1.02,
             },
             _RAY2_EDITS,
@@ -139,7 +159,7 @@ LINEUP: dict[str, LumaModel] = {
             _DREAM_MACHINE_OPTIONS,
             {
                 **_table(("540p", "720p", "1080p", "4k"), _5s=(0.20, 0.34, 0.79, 3.13), _9s=(0.36, 0.61, 1.42, 5.65)),
-                "modify_video": 0.60,
+                "modify_video": modify_cost("ray-flash-2", video_pixels("720p", "16:9", 5)),
                 "reframe_video": 0.34,
             },
             _RAY2_EDITS,
@@ -245,26 +265,6 @@ def estimate_cost(model: str | None, request: Mapping[str, Any] | None) -> CostE
     if price is None:
         return CostEstimate(None, f"Luma publishes no price for {key} on {known.name}")
     return CostEstimate(price)
-
-
-MODIFY_USD_PER_MILLION_PIXELS = {"ray-2": 0.01582, "ray-flash-2": 0.00544}
-"""Luma's own price for modifying a video, by the source's pixels (luma-api.md §4.7): 5 s of 720p costs $1.75 on
-ray-2, as `prices_usd["modify_video"]` says."""
-MODIFY_MAX_SOURCE_SECONDS = {"ray-2": 10, "ray-flash-2": 15}
-FRAMES_PER_SECOND = 24
-"""Ray 2's frame rate, which Luma's own modify examples price by."""
-
-
-def modify_cost(model: str, pixels: float) -> float:
-    return round(MODIFY_USD_PER_MILLION_PIXELS[model] * pixels / 1e6, 2)
-
-
-def video_pixels(resolution: str, aspect_ratio: str, seconds: float) -> float:
-    """Every pixel of every frame of a video: its short side is the resolution's lines (4k: 2160), its long side as
-    the aspect ratio says."""
-    short = 2160 if resolution == "4k" else int(resolution.rstrip("p"))
-    wide, high = (int(side) for side in aspect_ratio.split(":"))
-    return short * short * max(wide, high) / min(wide, high) * FRAMES_PER_SECOND * seconds
 
 
 def default_image_model(apis: Collection[Api]) -> Literal["uni-1", "photon-1"]:

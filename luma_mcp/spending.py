@@ -55,7 +55,7 @@ def _modify_price(job: ModifyVideoRequest) -> Price:
         return Price(job.model, job.generation_type, usd, None, usd)
     seconds = MODIFY_MAX_SOURCE_SECONDS[job.model]
     most = modify_cost(job.model, video_pixels("4k", "21:9", seconds))
-    usd = modify_cost(job.model, video_pixels("720p", "16:9", 5))
+    usd = LINEUP[job.model].prices_usd[job.generation_type]
     return Price(job.model, job.generation_type, usd, None, most, source_of_unknown_size(job.model, seconds))
 
 

@@ -16,6 +16,7 @@ from ..backend import Job, LumaReads, kind_and_body
 from ..context import AppCtx, app_of
 from ..errors import NotFoundError
 from ..errors.wording import deleted_while_waiting, generation_failed, source_of_other_api
+from ..ledger import Kept
 from ..models import Generation, is_generation_id
 from ..results import GenerationResult, file_links, generation_link
 from ..spending import Price, price_of
@@ -148,7 +149,8 @@ class ToolCall:
                 f"{makes}. Do not create it again."
             )
         result = GenerationResult.of(generation, next_step)
-        kept = await self.account.kept(generation.id)
+        # A create's own result has its price, and nothing saved yet: the ledger is read for a look alone.
+        kept = await self.account.kept(generation.id) if price is None else Kept()
         estimate = price.usd if price is not None else kept.estimated_cost_usd
         if estimate is not None:
             result = result.model_copy(update={"estimated_cost_usd": estimate, "estimated_cost_note": None})

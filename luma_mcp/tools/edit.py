@@ -317,7 +317,7 @@ async def _dream_machine_sources(model: str, video: str, first_frame: str | None
     refuse_local_files(model, {"first_frame": first_frame})
     refuse_local_files(model, {"video": video}, "video")
     media, made = await dream_machine_source(video, "video", "video")
-    first = (await dream_machine_images(model, {"first_frame": first_frame}))["first_frame"]
+    first = (await dream_machine_source(first_frame, "first_frame", "image"))[0] if first_frame else None
     return DreamMachineSources(MediaUrl(url=media), MediaUrl(url=first) if first else None, _pixels_of(made))
 
 
